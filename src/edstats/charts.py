@@ -1,0 +1,102 @@
+"""The house chart style and the few chart kinds the papers use.
+
+Charts read in black and white: the LA is a solid dark line with round markers, comparators
+use other line styles and markers, and confidence bands are light grey. Colours come from the
+Okabe-Ito palette, which stays distinct for the common kinds of colour blindness.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+OKABE_ITO = ["#000000", "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442"]
+COVID_YEARS = ("201920", "202021")
+
+
+def apply_house_style() -> None:
+    """Set matplotlib defaults for papers (sizes for A4 and screen, no chart junk)."""
+    plt.rcParams.update({
+        "figure.figsize": (7.0, 3.4), "figure.dpi": 150, "savefig.dpi": 150,
+        "font.size": 9.5, "axes.titlesize": 10.5, "axes.titleweight": "bold",
+        "axes.spines.top": False, "axes.spines.right": False, "axes.grid": True, "axes.grid.axis": "y",
+        "grid.color": "#d9d9d9", "grid.linewidth": 0.6, "axes.prop_cycle": plt.cycler(color=OKABE_ITO),
+        "legend.frameon": False,
+    })
+
+
+def year_label(time_period: str) -> str:
+    """'202425' -> '2024/25'."""
+    return f"{time_period[:4]}/{time_period[4:]}"
+
+
+def year_axis(first: str, last: str) -> list[str]:
+    """Every academic year from ``first`` to ``last`` as time periods, gaps included."""
+    start, end = int(first[:4]), int(last[:4])
+    return [f"{y}{(y + 1) % 100:02d}" for y in range(start, end + 1)]
+
+
+def trend_chart(series: pd.DataFrame, title: str, unit: str, la_name: str, breaks=()):
+    """A measure over time for the LA, with its 95% confidence band.
+
+    ``series`` has ``time_period, value, ci_lower, ci_upper`` (one row per year, suppressed
+    years as NaN). Years without data (e.g. the COVID years) show as a gap in the line and are
+    labelled; a series break is a dashed vertical rule. Returns the matplotlib Figure.
+    """
+    apply_house_style()
+    years = year_axis(series["time_period"].min(), series["time_period"].max())
+    s = series.set_index("time_period").reindex(years)
+    x = np.arange(len(years))
+    fig, ax = plt.subplots()
+    ax.fill_between(x, s["ci_lower"].astype(float), s["ci_upper"].astype(float), color="#bdbdbd", alpha=0.6,
+                    linewidth=0, label=f"{la_name}: 95% confidence interval")
+    ax.plot(x, s["value"].astype(float), color="#000000", marker="o", linewidth=2, label=la_name)
+    for tp in COVID_YEARS:
+        if tp in years:
+            i = years.index(tp)
+            ax.axvspan(i - 0.5, i + 0.5, color="#f0f0f0", zorder=0)
+            ax.text(i, 0.04, "No data\n(COVID-19)", transform=ax.get_xaxis_transform(), ha="center",
+                    va="bottom", fontsize=7.5, color="#4a4a4a")
+    for tp in breaks:
+        if tp in years:
+            i = years.index(tp)
+            ax.axvline(i - 0.5, color="#4a4a4a", linestyle="--", linewidth=1)
+            ax.text(i - 0.45, 0.96, "Series break", transform=ax.get_xaxis_transform(), fontsize=7.5,
+                    va="top", color="#4a4a4a")
+    ax.set_xticks(x, [year_label(y) for y in years])
+    ax.set_ylabel(unit)
+    ax.set_title(title, loc="left")
+    ax.legend(loc="lower right", fontsize=8)
+    values = pd.concat([s["ci_lower"], s["ci_upper"], s["value"]]).astype(float).dropna()
+    if not values.empty:
+        pad = max(2.0, (values.max() - values.min()) * 0.4)
+        ax.set_ylim(values.min() - pad, values.max() + pad)
+    fig.tight_layout()
+    return fig
+
+
+def gap_chart(groups: pd.DataFrame, title: str, unit: str, reference_label: str):
+    """Horizontal bars of a measure for pupil groups, with 95% intervals and a reference line.
+
+    ``groups`` has ``breakdown, value, ci_lower, ci_upper, reference`` (reference = the value the
+    gap is measured against, the same on every row). Returns the Figure.
+    """
+    apply_house_style()
+    g = groups.reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(7.0, 0.45 * len(g) + 1.2))
+    y = np.arange(len(g))[::-1]
+    value = g["value"].astype(float)
+    ax.barh(y, value, color="#0072B2", height=0.6, edgecolor="#000000", linewidth=0.5)
+    ax.errorbar(value, y, xerr=[value - g["ci_lower"].astype(float), g["ci_upper"].astype(float) - value],
+                fmt="none", ecolor="#000000", capsize=3, linewidth=1)
+    ref = float(g["reference"].iloc[0])
+    ax.axvline(ref, color="#D55E00", linestyle="--", linewidth=1.5, label=reference_label)
+    ax.set_yticks(y, g["breakdown"])
+    ax.set_xlabel(unit)
+    ax.set_title(title, loc="left")
+    ax.grid(axis="x", color="#d9d9d9")
+    ax.grid(axis="y", visible=False)
+    ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    return fig

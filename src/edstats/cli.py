@@ -1,0 +1,175 @@
+"""The ``edstats`` command: parses arguments, calls the library, and turns errors into one paragraph.
+
+Exit codes: 0 success; 2 invalid input data (validation failed) or bad options; 1 any other error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import textwrap
+import traceback
+from pathlib import Path
+
+from . import __version__
+from .errors import EdstatsError, ValidationFailed
+
+EXIT_INVALID = 2
+
+
+def _progress(total: int, desc: str):
+    """A progress bar on a terminal; one plain line per step when output goes to a log."""
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, desc=desc, unit="step", file=sys.stderr, leave=True, disable=not sys.stderr.isatty(),
+               bar_format="{desc}: {n}/{total} {bar:20} {elapsed} {postfix}")
+    if bar.disable:
+        bar.set_postfix_str = lambda text: print(f"{desc}: {text}", file=sys.stderr, flush=True)
+    return bar
+
+
+def cmd_synth(args) -> int:
+    from .synth import DATASETS_WRITTEN, write_synthetic
+
+    bar = _progress(len(DATASETS_WRITTEN), f"synthetic {args.scale} data")
+    files = write_synthetic(args.out, args.scale, args.seed, progress=lambda name: (bar.set_postfix_str(name),
+                                                                                    bar.update(1)))
+    bar.close()
+    print(f"Wrote {len(files)} synthetic data files for a fictional LA to {args.out}/ (scale {args.scale}, "
+          f"seed {args.seed}).")
+    return 0
+
+
+def cmd_validate(args) -> int:
+    from .validate import summarise_problems, validate_data
+
+    result = validate_data(args.data)
+    print(summarise_problems(result.problems))
+    if args.report:
+        result.problems.to_csv(args.report, index=False)
+        print(f"The full table of problems is in {args.report}.")
+    return 0 if result.is_valid else EXIT_INVALID
+
+
+def cmd_measures(args) -> int:
+    from .pipeline import prepare_run, resolve_period
+    from .publish import write_open_data
+    from .settings import load_settings
+
+    settings = load_settings(args.settings)
+    run = prepare_run(args.data, settings, args.cache)
+    period = resolve_period(run, args.period)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    data_path, _ = write_open_data(run.results, settings, out.parent)
+    if data_path != out:
+        data_path.replace(out)
+        (out.parent / "measures.meta.csv").replace(out.with_name(out.stem + ".meta.csv"))
+    print(f"Wrote {len(run.results)} measure rows (period {period}) to {out} and its .meta.csv.")
+    return 0
+
+
+def cmd_report(args) -> int:
+    from .pipeline import build_report
+    from .settings import load_settings
+
+    settings = load_settings(args.settings)
+    papers = [p.strip() for p in args.audience.split(",") if p.strip()]
+    formats = [f.strip() for f in args.format.split(",") if f.strip()]
+    bar = _progress(1 + 2 * len(papers), "report")
+
+    started = []
+
+    def step(name):
+        if started:
+            bar.update(1)
+        started.append(name)
+        bar.set_postfix_str(name)
+
+    folder = build_report(args.data, args.out, settings, period=args.period, papers=papers, formats=formats,
+                          notebooks_dir=args.notebooks, build_dir=args.build, cache_dir=args.cache,
+                          settings_file=args.settings if Path(args.settings).exists() else None, step=step)
+    bar.update(bar.total - bar.n)
+    bar.close()
+    files = sorted(p.name for p in folder.iterdir())
+    print(f"The papers are in {folder}/: {', '.join(files)}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="edstats", description="Education performance papers for English local "
+                                     "authorities, from pupil-level extracts.")
+    parser.add_argument("--version", action="version", version=f"edstats {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("synth", help="write synthetic data for a fictional LA",
+                       description="Write every dataset of the data contract for a fictional LA. The same seed "
+                       "gives identical files. Refuses to write over existing dataset folders.")
+    p.add_argument("--out", default="data/raw", help="folder to write into (default: data/raw)")
+    p.add_argument("--scale", default="city", choices=["small", "city"], help="size of the LA (default: city)")
+    p.add_argument("--seed", type=int, default=2026, help="random seed (default: 2026)")
+    p.set_defaults(func=cmd_synth)
+
+    def data_options(p):
+        p.add_argument("--data", default="data/raw", help="data folder, one subfolder per dataset (default: data/raw)")
+
+    def run_options(p):
+        data_options(p)
+        p.add_argument("--period", default=None, help="meeting month YYYY-MM (default: latest the data support)")
+        p.add_argument("--settings", default="edstats.yml", help="settings file (default: edstats.yml)")
+        p.add_argument("--cache", default="data/processed/cache", help="measures cache folder")
+
+    p = sub.add_parser("validate", help="check the data against the data contract",
+                       description="Check every file against the data contract; exit 0 when valid, 2 when not.")
+    data_options(p)
+    p.add_argument("--report", default=None, help="write the full problem table to this CSV file")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("measures", help="validate and compute every measure into measures.csv",
+                       description="Validate, then compute every measure into measures.csv (EES open-data "
+                       "layout, small numbers suppressed) and measures.meta.csv, without rendering papers.")
+    run_options(p)
+    p.add_argument("--out", default="measures.csv", help="output CSV (default: measures.csv)")
+    p.set_defaults(func=cmd_measures)
+
+    p = sub.add_parser("report", help="validate, compute, execute the notebooks and render the papers",
+                       description="Validate, compute, execute each paper's notebook with papermill and render "
+                       "HTML and PDF into <out>/<period>/. Nothing is written there unless every step succeeds.")
+    run_options(p)
+    p.add_argument("--out", default="reports", help="reports folder (default: reports)")
+    p.add_argument("--audience", default="council,scrutiny", help="papers to make (default: council,scrutiny)")
+    p.add_argument("--format", default="html,pdf", help="formats (default: html,pdf)")
+    p.add_argument("--notebooks", default="notebooks", help="folder of paper notebooks (default: notebooks)")
+    p.add_argument("--build", default="build", help="folder for executed notebooks (default: build)")
+    p.set_defaults(func=cmd_report)
+    return parser
+
+
+def main(argv=None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ValidationFailed as exc:
+        print(f"edstats {args.command}: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except EdstatsError as exc:
+        print("\n".join(textwrap.wrap(f"edstats {args.command}: {exc}", width=100)), file=sys.stderr)
+        return EXIT_INVALID if exc.__class__.__name__ in ("SettingsError", "InputError") else 1
+    except KeyboardInterrupt:
+        print("edstats: interrupted; nothing half-written was left in the reports folder.", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: say so plainly, keep the detail for the issue report
+        if os.environ.get("EDSTATS_DEBUG"):
+            traceback.print_exc()
+        print(f"edstats {args.command}: an unexpected error ({type(exc).__name__}: {exc}). This is a bug in "
+              "edstats, not in your data; run again with EDSTATS_DEBUG=1 to see the details and report them.",
+              file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

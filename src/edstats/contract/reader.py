@@ -1,0 +1,131 @@
+"""Read a dataset folder: every CSV (UTF-8, BOM tolerated) or Parquet file, stacked, as text.
+
+Values are kept as text so the checks can report the cell exactly as the analyst wrote it.
+Each row keeps ``_file`` and ``_line`` (the line in the CSV, header = line 1; for Parquet the
+row number counting the first row as 2, so the two read alike).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import InputError
+
+FILE_COL, LINE_COL = "_file", "_line"
+_IGNORED_NAMES = {".gitkeep", ".ds_store", "thumbs.db"}
+
+
+@dataclass
+class InputFile:
+    """One file read: its path, SHA-256 and number of data rows."""
+
+    path: str
+    sha256: str
+    rows: int
+
+
+@dataclass
+class RawDataset:
+    """A dataset's rows as text plus the files they came from and file-level problems."""
+
+    name: str
+    frame: pd.DataFrame
+    files: list[InputFile] = field(default_factory=list)
+    problems: list[dict] = field(default_factory=list)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _problem(dataset, path, rule, fix, line="", column="", value=""):
+    return {"dataset": dataset, "file": str(path), "line": line, "column": column,
+            "value": value, "rule": rule, "fix": fix, "severity": "error"}
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    raw = path.read_bytes()
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError(
+            f"{path} line {line} is not UTF-8 text (byte 0x{raw[exc.start]:02x}); it looks like a "
+            "Windows-1252 (Excel 'CSV') file. Save it again as 'CSV UTF-8 (Comma delimited)'."
+        ) from None
+    if not raw.strip():
+        raise InputError(f"{path} is empty: it has no header line and no rows. Remove it or export it again.")
+    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    frame = pd.read_parquet(path)
+    out = {}
+    for name, col in frame.items():
+        if pd.api.types.is_datetime64_any_dtype(col):
+            out[name] = col.dt.strftime("%Y-%m-%d").fillna("")
+        elif pd.api.types.is_float_dtype(col) and (col.dropna() % 1 == 0).all():
+            out[name] = col.astype("Int64").astype("string").fillna("")
+        else:
+            out[name] = col.astype("string").fillna("")
+    return pd.DataFrame(out, index=frame.index).astype(object)
+
+
+def read_dataset(folder: Path, name: str) -> RawDataset:
+    """Stack every file of ``folder`` for dataset ``name``; file problems are collected, not raised."""
+    folder = Path(folder)
+    result = RawDataset(name=name, frame=pd.DataFrame())
+    frames, columns_seen = [], None
+    for path in sorted(p for p in folder.iterdir() if p.is_file()):
+        suffix = path.suffix.lower()
+        if path.name.lower() in _IGNORED_NAMES:
+            continue
+        if suffix not in (".csv", ".parquet"):
+            kind = "an Excel workbook" if suffix in (".xlsx", ".xls", ".xlsm") else f"a '{suffix or path.name}' file"
+            result.problems.append(_problem(
+                name, path, f"{path.name} is {kind}; a dataset folder may hold only .csv or .parquet files",
+                "Export it as CSV UTF-8 into this folder, or move it out of the data folder."))
+            continue
+        try:
+            frame = _read_csv(path) if suffix == ".csv" else _read_parquet(path)
+        except InputError as exc:
+            result.problems.append(_problem(name, path, str(exc), "Fix or replace the file."))
+            continue
+        except (pd.errors.ParserError, ValueError, OSError) as exc:
+            result.problems.append(_problem(name, path, f"{path.name} could not be read: {exc}",
+                                            "Check the file is a complete CSV or Parquet export."))
+            continue
+        result.files.append(InputFile(str(path), file_sha256(path), len(frame)))
+        frame.columns = [str(c).strip() for c in frame.columns]
+        if len(frame.columns) == 1 and any(sep in frame.columns[0] for sep in (";", "\t", "|")):
+            sep = next(s for s in (";", "\t", "|") if s in frame.columns[0])
+            result.problems.append(_problem(
+                name, path, f"the header is one column separated by {sep!r}, not commas",
+                "Save the file with comma separators (CSV UTF-8).", line=1, column=frame.columns[0][:60]))
+            continue
+        if frame.empty:
+            result.problems.append(_problem(
+                name, path, f"{path.name} has a header but no data rows", "Remove the file or export it again with its rows.",
+                line=1) | {"severity": "warning"})
+        if columns_seen is not None and set(frame.columns) != set(columns_seen[1]):
+            result.problems.append(_problem(
+                name, path,
+                f"{path.name} has different columns from {Path(columns_seen[0]).name} "
+                f"(only here: {sorted(set(frame.columns) - set(columns_seen[1])) or 'none'}; "
+                f"missing here: {sorted(set(columns_seen[1]) - set(frame.columns)) or 'none'})",
+                "Every file of one dataset must have the same columns.", line=1))
+        columns_seen = columns_seen or (str(path), list(frame.columns))
+        frame[FILE_COL] = str(path)
+        frame[LINE_COL] = range(2, len(frame) + 2)
+        frames.append(frame)
+    if frames:
+        result.frame = pd.concat(frames, ignore_index=True).fillna("")
+    return result

@@ -1,0 +1,296 @@
+"""What the paper notebooks call: load a run, then ask for headlines, tables, messages and charts.
+
+Notebooks hold no methodology: every number here comes from :func:`edstats.pipeline.prepare_run`,
+and this module only selects, rounds (DfE round-half-up) and words it. Public outputs only: values
+below the suppression threshold arrive here already replaced by ``c``.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from statsmodels.stats.proportion import proportions_ztest
+
+from .charts import gap_chart, trend_chart, year_label
+from .disclosure import SYMBOLS, suppress
+from .measures import measure_dictionary, measure_info
+from .periods import Period, edition, reporting_year
+from .pipeline import PreparedRun, prepare_run, resolve_period
+from .settings import load_settings
+from .stats import format_number, round_half_up
+
+
+class Table:
+    """A table for a paper: accessible HTML (header cells, scoped) that the PDF path turns into a
+    real typst table. Numeric columns are right-aligned."""
+
+    def __init__(self, frame: pd.DataFrame, numeric: tuple[str, ...] = ()):
+        self.frame = frame.reset_index(drop=True)
+        self.numeric = set(numeric)
+
+    def _repr_html_(self) -> str:
+        def cls(col):
+            # class for the HTML style sheet, style for pandoc (which reads alignment from it).
+            return (' class="num" style="text-align: right"' if col in self.numeric
+                    else ' style="text-align: left"')
+
+        head = "".join(f'<th scope="col"{cls(c)}>{html.escape(str(c))}</th>' for c in self.frame.columns)
+        rows = []
+        for _, row in self.frame.iterrows():
+            cells = []
+            for i, c in enumerate(self.frame.columns):
+                text = html.escape(str(row[c]))
+                cells.append(f'<th scope="row"{cls(c)}>{text}</th>' if i == 0 else f"<td{cls(c)}>{text}</td>")
+            rows.append("<tr>" + "".join(cells) + "</tr>")
+        return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+    def __repr__(self) -> str:
+        return self.frame.to_string(index=False)
+
+
+@dataclass(frozen=True)
+class Headline:
+    """One measure's latest figure for a breakdown, with the year before for comparison."""
+
+    measure_id: str
+    time_period: str
+    value: float
+    ci_lower: float
+    ci_upper: float
+    numerator: float
+    denominator: float
+    suppressed: bool
+    edition: str
+    previous_period: str | None
+    previous_value: float | None
+    previous_numerator: float | None
+    previous_denominator: float | None
+    comparable: bool
+
+    @property
+    def year(self) -> str:
+        return year_label(self.time_period)
+
+
+class Paper:
+    """A paper's view of one run: the LA, the meeting month and the public results."""
+
+    def __init__(self, run: PreparedRun, period: Period, audience: str):
+        self.run = run
+        self.settings = run.settings
+        self.period = period
+        self.audience = audience
+
+    @property
+    def la_name(self) -> str:
+        return self.settings.la.name
+
+    @property
+    def synthetic(self) -> bool:
+        return self.run.synthetic
+
+    @cached_property
+    def results(self) -> pd.DataFrame:
+        """Every result with a ``suppressed`` flag (numbers kept for ordering, never shown when set)."""
+        units = measure_dictionary()["unit"]
+        return suppress(self.run.results, self.settings.suppression_threshold, units)
+
+    # -- selecting ---------------------------------------------------------------------------
+    def reporting_period(self, measure_id: str) -> str | None:
+        """The academic year (time_period) this paper reports for the measure."""
+        dataset = measure_info(measure_id)["dataset"]
+        tps = self.results.loc[self.results["measure_id"] == measure_id, "time_period"].unique()
+        return reporting_year(dataset, tps, self.period)
+
+    def series(self, measure_id: str, topic: str = "Total", breakdown: str = "Total") -> pd.DataFrame:
+        """The measure's yearly values up to the reporting year; suppressed values as NaN."""
+        tp = self.reporting_period(measure_id)
+        r = self.results
+        s = r[(r["measure_id"] == measure_id) & (r["breakdown_topic"] == topic) & (r["breakdown"] == breakdown)
+              & (r["time_period"] <= (tp or ""))].sort_values("time_period").copy()
+        for col in ("value", "ci_lower", "ci_upper"):
+            s.loc[s["suppressed"], col] = np.nan
+        return s
+
+    def headline(self, measure_id: str, topic: str = "Total", breakdown: str = "Total") -> Headline | None:
+        """Latest reported figure and the previous year's, or None when the measure has no data."""
+        s = self.series(measure_id, topic, breakdown)
+        if s.empty:
+            return None
+        latest = s.iloc[-1]
+        prev = s.iloc[-2] if len(s) > 1 else None
+        info = measure_info(measure_id)
+        breaks = [b for b in str(info["series_breaks"]).split(";") if b]
+        consecutive = prev is not None and int(latest["time_period"][:4]) - int(prev["time_period"][:4]) == 1
+        comparable = prev is not None and consecutive and latest["time_period"] not in breaks
+        return Headline(
+            measure_id=measure_id, time_period=latest["time_period"], value=latest["value"],
+            ci_lower=latest["ci_lower"], ci_upper=latest["ci_upper"], numerator=latest["numerator"],
+            denominator=latest["denominator"], suppressed=bool(latest["suppressed"]),
+            edition=edition(info["dataset"], latest["time_period"], self.period),
+            previous_period=None if prev is None else prev["time_period"],
+            previous_value=None if prev is None or prev["suppressed"] else float(prev["value"]),
+            previous_numerator=None if prev is None else float(prev["numerator"]),
+            previous_denominator=None if prev is None else float(prev["denominator"]),
+            comparable=comparable,
+        )
+
+    # -- words -------------------------------------------------------------------------------
+    def fmt(self, measure_id: str, value) -> str:
+        """A value as the papers show it: rounded half-up to the measure's decimal places."""
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            return "x"
+        info = measure_info(measure_id)
+        text = format_number(value, int(info["dp"]))
+        return f"{text}%" if info["unit"] == "%" else text
+
+    def change_sentence(self, h: Headline) -> str:
+        """How the latest figure compares with the year before, in plain English."""
+        info = measure_info(h.measure_id)
+        if h.previous_period is None:
+            return "There is no earlier year to compare with."
+        if not h.comparable:
+            return (f"It is not compared with {year_label(h.previous_period)}: the figures are not comparable "
+                    "across a break in the series (or a gap in the years).")
+        if h.previous_value is None:
+            return f"The {year_label(h.previous_period)} figure is suppressed, so no change is shown."
+        dp = int(info["dp"])
+        diff = round_half_up(h.value - h.previous_value, dp)
+        unit = " percentage points" if info["unit"] == "%" else ""
+        if diff == 0:
+            direction = "the same as"
+        else:
+            better = (diff > 0) == (info["polarity"] == "higher")
+            direction = (f"{'up' if diff > 0 else 'down'} {format_number(abs(diff), dp)}{unit} "
+                         f"({'better' if better else 'worse'}) on")
+        sig = ""
+        if info["unit"] == "%" and h.previous_denominator:
+            _, p = proportions_ztest([h.numerator, h.previous_numerator], [h.denominator, h.previous_denominator])
+            sig = (" The change is statistically significant (95% level)." if p < 0.05 else
+                   " The change is not statistically significant (95% level).")
+        return f"That is {direction} {year_label(h.previous_period)} ({self.fmt(h.measure_id, h.previous_value)}).{sig}"
+
+    def headline_sentence(self, measure_id: str) -> str:
+        """The key message for one measure."""
+        info = measure_info(measure_id)
+        h = self.headline(measure_id)
+        if h is None:
+            return f"{info['label']}: not available (no data supplied)."
+        if h.suppressed:
+            return f"{info['label']}, {h.year}: suppressed (c) because the numbers are small."
+        return (f"**{info['label']}**: {self.fmt(measure_id, h.value)} in {h.year} ({h.edition}; 95% confidence "
+                f"interval {self.fmt(measure_id, h.ci_lower)} to {self.fmt(measure_id, h.ci_upper)}). "
+                f"{self.change_sentence(h)}")
+
+    def title_block(self) -> str:
+        audience = {"council": "Full Council", "scrutiny": "Overview and Scrutiny Committee"}.get(self.audience,
+                                                                                                  self.audience)
+        text = f"**{self.settings.la.council_name}** — {audience}, {self.period.label}."
+        if self.synthetic:
+            text += ("\n\n> **Synthetic data — not real figures.** Every number in this paper was computed from "
+                     "invented pupil records for a fictional local authority.")
+        return text
+
+    # -- tables ------------------------------------------------------------------------------
+    def kpm_table(self, measure_ids) -> Table:
+        """Key performance measures: latest value, year, edition, CI, previous and change."""
+        rows = []
+        for mid in measure_ids:
+            info = measure_info(mid)
+            h = self.headline(mid)
+            if h is None:
+                rows.append({"Measure": info["label"], "Year": "x", "Value": "x", "95% CI": "x",
+                             "Previous": "x", "Change": "x"})
+                continue
+            value = "c" if h.suppressed else self.fmt(mid, h.value)
+            ci = "c" if h.suppressed else f"{self.fmt(mid, h.ci_lower)} to {self.fmt(mid, h.ci_upper)}"
+            if not h.comparable or h.previous_value is None or h.suppressed:
+                change = "not comparable" if h.previous_period and not h.comparable else "x"
+            else:
+                diff = round_half_up(h.value - h.previous_value, int(info["dp"]))
+                better = (diff > 0) == (info["polarity"] == "higher")
+                arrow = "▲" if diff > 0 else "▼" if diff < 0 else "►"
+                word = "no change" if diff == 0 else ("better" if better else "worse")
+                dp = int(info["dp"])
+                shown = format_number(diff, dp) if diff == 0 else f"{diff:+.{dp}f}"
+                change = f"{arrow} {shown} ({word})"
+            rows.append({"Measure": info["label"], "Year": f"{h.year} ({h.edition})", "Value": value, "95% CI": ci,
+                         "Previous": self.fmt(mid, h.previous_value) if h.previous_period else "x", "Change": change})
+        return Table(pd.DataFrame(rows), numeric=("Value", "Previous"))
+
+    def breakdown_table(self, measure_id: str, topics=("Sex", "Disadvantage", "SEN provision")) -> Table:
+        """The measure for pupil groups in the reporting year, with the gap to all pupils."""
+        tp = self.reporting_period(measure_id)
+        r = self.results
+        sel = r[(r["measure_id"] == measure_id) & (r["time_period"] == tp)]
+        total = sel[sel["breakdown_topic"] == "Total"].iloc[0]
+        rows = []
+        for topic in topics:
+            for _, row in sel[sel["breakdown_topic"] == topic].sort_values("breakdown").iterrows():
+                shown = not row["suppressed"]
+                rows.append({
+                    "Group": f"{topic}: {row['breakdown']}",
+                    "Pupils": format_number(row["denominator"]) if shown else "c",
+                    "Value": self.fmt(measure_id, row["value"]) if shown else "c",
+                    "95% CI": f"{self.fmt(measure_id, row['ci_lower'])} to {self.fmt(measure_id, row['ci_upper'])}"
+                    if shown else "c",
+                    "Gap to all pupils": f"{round_half_up(row['value'] - total['value'], int(measure_info(measure_id)['dp'])):+.{int(measure_info(measure_id)['dp'])}f}"
+                    if shown else "c",
+                })
+        return Table(pd.DataFrame(rows), numeric=("Pupils", "Value", "Gap to all pupils"))
+
+    def symbols_legend(self) -> str:
+        return "Symbols: " + "; ".join(f"**{k}** {v}" for k, v in SYMBOLS.items()) + "."
+
+    # -- charts ------------------------------------------------------------------------------
+    def trend_chart(self, measure_id: str):
+        info = measure_info(measure_id)
+        breaks = [b for b in str(info["series_breaks"]).split(";") if b]
+        return trend_chart(self.series(measure_id), info["label"], info["unit"], self.la_name, breaks)
+
+    def trend_alt_text(self, measure_id: str) -> str:
+        """Alt text that states the chart's finding."""
+        info = measure_info(measure_id)
+        s = self.series(measure_id).dropna(subset=["value"])
+        if s.empty:
+            return f"No data for {info['label']}."
+        first, last = s.iloc[0], s.iloc[-1]
+        return (f"Line chart of {info['label'].lower()} for {self.la_name} from {year_label(first['time_period'])} "
+                f"({self.fmt(measure_id, first['value'])}) to {year_label(last['time_period'])} "
+                f"({self.fmt(measure_id, last['value'])}), with no data for the COVID-19 years.")
+
+    def gap_chart(self, measure_id: str, topic: str):
+        info = measure_info(measure_id)
+        tp = self.reporting_period(measure_id)
+        r = self.results
+        sel = r[(r["measure_id"] == measure_id) & (r["time_period"] == tp) & ~r["suppressed"]]
+        total = sel[sel["breakdown_topic"] == "Total"]["value"].iloc[0]
+        groups = sel[sel["breakdown_topic"] == topic].assign(reference=total)
+        return gap_chart(groups, f"{info['label']} by {topic}, {year_label(tp)}", info["unit"],
+                         f"All pupils in {self.la_name}")
+
+
+def show_chart(fig, alt: str) -> None:
+    """Display a chart as a PNG whose alt text states its finding (used by both renderers)."""
+    import io
+
+    import matplotlib.pyplot as plt
+    from IPython.display import Image, display
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=150)
+    plt.close(fig)
+    display(Image(data=buffer.getvalue(), format="png"), metadata={"alt": alt})
+
+
+def load_paper(data_dir: str | Path = "../data/raw", period: str = "", settings_file: str | Path = "",
+               cache_dir: str | Path = "", audience: str = "council") -> Paper:
+    """Validate and compute (or load from the cache), then choose the meeting month."""
+    settings = load_settings(settings_file or None)
+    run = prepare_run(data_dir, settings, cache_dir or None)
+    return Paper(run, resolve_period(run, period or None), audience)

@@ -1,0 +1,84 @@
+"""Reporting periods: which academic year each measure reports in a paper for a given month.
+
+``--period YYYY-MM`` is the month of the meeting. A measure reports the latest academic year
+in the data that DfE's usual calendar has published by that month, and says whether the figure
+is provisional or final.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .errors import SettingsError
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December")
+
+#: dataset -> (month of first publication after the academic year ends in August, months until
+#: the final edition, counted from the same August). EYFSP results come out once, in November.
+PUBLICATION = {
+    "eyfsp": (11, 11),
+}
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """A meeting month."""
+
+    year: int
+    month: int
+
+    @classmethod
+    def parse(cls, text: str) -> "Period":
+        m = re.fullmatch(r"(\d{4})-(\d{2})", text or "")
+        if not m or not 1 <= int(m.group(2)) <= 12:
+            raise SettingsError(f"The period {text!r} is not a month written YYYY-MM, e.g. 2026-01 for January 2026.")
+        return cls(int(m.group(1)), int(m.group(2)))
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+    @property
+    def label(self) -> str:
+        """'January 2026'."""
+        return f"{_MONTHS[self.month - 1]} {self.year}"
+
+    def months_since(self, year: int, month: int) -> int:
+        return (self.year - year) * 12 + (self.month - month)
+
+
+def _year_end(time_period: str) -> int:
+    """'202425' -> 2025, the calendar year in which the academic year ends."""
+    return int(time_period[:4]) + 1
+
+
+def is_published(dataset: str, time_period: str, period: Period) -> bool:
+    """True when DfE's calendar has published ``time_period`` of ``dataset`` by ``period``."""
+    first, _ = PUBLICATION[dataset]
+    return period.months_since(_year_end(time_period), 8) >= first - 8
+
+
+def edition(dataset: str, time_period: str, period: Period) -> str:
+    """'final' or 'provisional' for a published year, as of ``period``."""
+    _, final = PUBLICATION[dataset]
+    return "final" if period.months_since(_year_end(time_period), 8) >= final - 8 else "provisional"
+
+
+def reporting_year(dataset: str, time_periods, period: Period) -> str | None:
+    """The latest of ``time_periods`` published by ``period`` (None when none is)."""
+    published = [tp for tp in time_periods if is_published(dataset, tp, period)]
+    return max(published) if published else None
+
+
+def latest_supported_period(available: dict[str, list[str]]) -> Period:
+    """The first month in which the latest year of every dataset present has been published."""
+    months = []
+    for dataset, time_periods in available.items():
+        if dataset in PUBLICATION and time_periods:
+            end = _year_end(max(time_periods))
+            first, _ = PUBLICATION[dataset]
+            months.append(Period(end + (first - 1) // 12, (first - 1) % 12 + 1))
+    if not months:
+        raise SettingsError("The data hold no results that a paper could report, so no period can be chosen.")
+    return max(months)

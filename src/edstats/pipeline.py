@@ -1,0 +1,261 @@
+"""The run, top to bottom: validate -> measures -> execute notebooks -> render -> publish.
+
+:func:`prepare_run` is the one way to get a run's measures: the command line, the pipeline and
+the notebooks all call it, and a cache keyed on the input files' hashes, the settings and the
+code makes the second and later calls cheap. :func:`build_report` writes a report folder
+atomically: everything is made in a staging folder and moved into ``reports/<period>/`` only
+when every step succeeded, so a failure leaves the previous report as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from . import __version__
+from .contract import DATASETS
+from .contract.reader import file_sha256
+from .errors import EdstatsError, NotebookFailed, ValidationFailed
+from .measures import compute_all
+from .periods import Period, latest_supported_period
+from .publish import write_open_data
+from .settings import Settings
+from .validate import SYNTHETIC_MARKER, summarise_problems, validate_data
+
+PAPERS = ("council", "scrutiny")
+FORMATS = ("html", "pdf")
+_PACKAGE_DIR = Path(__file__).parent
+
+
+@dataclass
+class PreparedRun:
+    """A validated run's measures and what they were computed from."""
+
+    results: pd.DataFrame
+    settings: Settings
+    synthetic: bool
+    inputs: list[dict]
+    warnings: pd.DataFrame
+    cache_key: str
+    from_cache: bool = False
+    timings: dict = field(default_factory=dict)
+
+    @property
+    def available(self) -> dict[str, list[str]]:
+        """time periods present, by dataset."""
+        out = {}
+        for name in DATASETS:
+            ids = _measure_ids_for(name)
+            tps = self.results.loc[self.results["measure_id"].isin(ids), "time_period"].unique().tolist()
+            if tps:
+                out[name] = sorted(tps)
+        return out
+
+
+def _measure_ids_for(dataset: str) -> list[str]:
+    from .measures import measure_dictionary
+
+    d = measure_dictionary()
+    return d.index[d["dataset"] == dataset].tolist()
+
+
+def code_fingerprint() -> str:
+    """Version plus a hash of the library's source: any code change invalidates the cache."""
+    digest = hashlib.sha256(__version__.encode())
+    for path in sorted(_PACKAGE_DIR.rglob("*")):
+        if path.suffix in (".py", ".csv") and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(_PACKAGE_DIR).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def git_commit() -> str:
+    """The project's git commit, or '' outside a checkout."""
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=_PACKAGE_DIR, capture_output=True,
+                              text=True, timeout=5).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def list_inputs(data_dir: Path) -> list[dict]:
+    """Every file of every known dataset folder with its SHA-256 (no parsing)."""
+    inputs = []
+    for name in DATASETS:
+        folder = data_dir / name
+        if folder.is_dir():
+            for path in sorted(p for p in folder.iterdir() if p.is_file() and p.name != ".gitkeep"):
+                inputs.append({"dataset": name, "file": f"{name}/{path.name}", "sha256": file_sha256(path)})
+    return inputs
+
+
+def _cache_key(inputs: list[dict], settings: Settings, synthetic: bool) -> str:
+    payload = json.dumps({"inputs": inputs, "settings": settings.as_dict(), "synthetic": synthetic,
+                          "code": code_fingerprint()}, sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()[:24]
+
+
+def prepare_run(data_dir: str | Path, settings: Settings, cache_dir: str | Path | None = None) -> PreparedRun:
+    """Validate ``data_dir`` and compute every measure, or load them from the cache.
+
+    Raises :class:`ValidationFailed` (with every problem) when the data break the contract.
+    """
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise EdstatsError(f"The data folder {data_dir} does not exist. Run 'edstats synth --out {data_dir}' for "
+                           "synthetic data, or put your extracts there (see docs/data.md).")
+    t0 = time.perf_counter()
+    inputs = list_inputs(data_dir)
+    if not inputs:
+        raise EdstatsError(f"The data folder {data_dir} holds no dataset folder (schools/, eyfsp/, ...). "
+                           "See docs/data.md for the layout, or run 'make report' to use the synthetic data.")
+    synthetic = (data_dir / SYNTHETIC_MARKER).exists()
+    key = _cache_key(inputs, settings, synthetic)
+    cache = Path(cache_dir) / key if cache_dir else None
+    if cache and (cache / "results.parquet").exists():
+        meta = json.loads((cache / "run.json").read_text())
+        return PreparedRun(results=pd.read_parquet(cache / "results.parquet"), settings=settings,
+                           synthetic=synthetic, inputs=meta["inputs"],
+                           warnings=pd.DataFrame(meta["warnings"]), cache_key=key, from_cache=True,
+                           timings={"load_cache": time.perf_counter() - t0})
+    validated = validate_data(data_dir)
+    t1 = time.perf_counter()
+    if not validated.is_valid:
+        raise ValidationFailed(
+            f"The data in {data_dir} break the data contract, so no measure was computed and no report "
+            f"was written. {summarise_problems(validated.problems)}\nRun 'edstats validate --data {data_dir} "
+            "--report problems.csv' for the full list.", validated.problems)
+    rows = {f.path: f.rows for files in validated.files.values() for f in files}
+    for item in inputs:
+        item["rows"] = rows.get(str(data_dir / item["file"]), 0)
+    results = compute_all(validated.frames, settings)
+    t2 = time.perf_counter()
+    warnings = validated.problems[validated.problems["severity"] == "warning"]
+    run = PreparedRun(results=results, settings=settings, synthetic=synthetic, inputs=inputs,
+                      warnings=warnings, cache_key=key,
+                      timings={"validate": t1 - t0, "measures": t2 - t1})
+    if cache:
+        tmp = Path(tempfile.mkdtemp(dir=cache.parent if cache.parent.exists() else _mkdir(cache.parent)))
+        results.to_parquet(tmp / "results.parquet", index=False)
+        (tmp / "run.json").write_text(json.dumps({"inputs": inputs, "warnings": warnings.to_dict("records")}))
+        try:
+            tmp.rename(cache)
+        except OSError:  # another process wrote the same entry first
+            shutil.rmtree(tmp, ignore_errors=True)
+    return run
+
+
+def _mkdir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def resolve_period(run: PreparedRun, period: str | None) -> Period:
+    """The meeting month: as given, or the latest month the data support."""
+    return Period.parse(period) if period else latest_supported_period(run.available)
+
+
+def execute_notebook(source: Path, target: Path, parameters: dict) -> None:
+    """Run one paper's notebook with papermill into ``target`` (never in place)."""
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        pm.execute_notebook(str(source), str(target), parameters=parameters, kernel_name="python3",
+                            progress_bar=False, log_output=False, cwd=str(source.parent))
+    except PapermillExecutionError as exc:
+        raise NotebookFailed(
+            f"The notebook {source.name} failed in cell {exc.cell_index} (execution count {exc.exec_count}): "
+            f"{exc.ename}: {exc.evalue}. No report was written for this period and any previous report was "
+            f"left as it was. The executed notebook, with the error in place, is {target}."
+        ) from None
+
+
+def _replace_folder(staging: Path, final: Path) -> None:
+    """Move ``staging`` to ``final``, replacing any previous report only at the last moment."""
+    old = None
+    if final.exists():
+        old = final.with_name(f".{final.name}.old-{os.getpid()}")
+        final.rename(old)
+    staging.rename(final)
+    if old:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def build_report(data_dir: str | Path, out_dir: str | Path, settings: Settings, *, period: str | None = None,
+                 papers=PAPERS, formats=FORMATS, notebooks_dir: str | Path = "notebooks",
+                 build_dir: str | Path = "build", cache_dir: str | Path | None = "data/processed/cache",
+                 settings_file: str | Path | None = None, step=lambda name: None) -> Path:
+    """Validate, compute, execute each paper's notebook and render it; returns the report folder.
+
+    ``step(name)`` is called as each step starts (the command line shows it as progress).
+    """
+    from .render import render_paper, renderer_name
+
+    data_dir, out_dir, notebooks_dir = Path(data_dir).resolve(), Path(out_dir), Path(notebooks_dir).resolve()
+    for paper in papers:
+        if not (notebooks_dir / f"{paper}.ipynb").exists():
+            raise EdstatsError(f"There is no notebook for the paper '{paper}' in {notebooks_dir}. "
+                               f"Papers available: {', '.join(sorted(p.stem for p in notebooks_dir.glob('*.ipynb')))}.")
+    started = time.perf_counter()
+    timings = {}
+    step("validate and compute measures")
+    run = prepare_run(data_dir, settings, cache_dir)
+    timings.update(run.timings)
+    meeting = resolve_period(run, period)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{meeting}-staging-", dir=out_dir))
+    try:
+        write_open_data(run.results, settings, staging)
+        executed_dir = Path(build_dir).resolve() / str(meeting)
+        parameters = {
+            "data_dir": str(data_dir),
+            "period": str(meeting),
+            "settings_file": str(Path(settings_file).resolve()) if settings_file else "",
+            "cache_dir": str(Path(cache_dir).resolve()) if cache_dir else "",
+        }
+        for paper in papers:
+            step(f"execute {paper} notebook")
+            t = time.perf_counter()
+            executed = executed_dir / f"{paper}.ipynb"
+            execute_notebook(notebooks_dir / f"{paper}.ipynb", executed, parameters | {"audience": paper})
+            timings[f"execute_{paper}"] = time.perf_counter() - t
+            step(f"render {paper} ({', '.join(formats)})")
+            t = time.perf_counter()
+            render_paper(executed, staging, paper, formats,
+                         extra={"meeting": meeting.label, "synthetic": run.synthetic,
+                                "council_name": settings.la.council_name})
+            timings[f"render_{paper}"] = time.perf_counter() - t
+        timings["total"] = time.perf_counter() - started
+        manifest = {
+            "edstats_version": __version__,
+            "code_fingerprint": code_fingerprint(),
+            "git_commit": git_commit(),
+            "period": str(meeting),
+            "papers": list(papers),
+            "formats": list(formats),
+            "renderer": renderer_name(),
+            "synthetic_data": run.synthetic,
+            "parameters": parameters | {"papers": list(papers)},
+            "settings": settings.as_dict(),
+            "inputs": run.inputs,
+            "measures_from_cache": run.from_cache,
+            "timings_seconds": {k: round(v, 3) for k, v in timings.items()},
+        }
+        (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        final = out_dir / str(meeting)
+        _replace_folder(staging, final)
+        return final
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise

@@ -1,0 +1,99 @@
+"""Settings: edstats.yml read into a validated, typed object.
+
+Every methodology point that DfE's published guidance leaves open is a named setting here,
+with its default and the reason for the default (see docs/methodology.md).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .errors import SettingsError
+
+
+@dataclass(frozen=True)
+class LocalAuthority:
+    """The LA the papers are about, as DfE's comparator files name it."""
+
+    name: str = "Wyvern City"
+    new_la_code: str = "E08999999"
+    old_la_code: str = "999"
+    region_code: str = "E12999999"
+    region_name: str = "Middle Shires"
+    council_name: str = "Wyvern City Council"
+
+
+@dataclass(frozen=True)
+class Methodology:
+    """Uncertain methodology points (methodology.md section 10), each an explicit choice."""
+
+    # Register #1. Whole-child "A" (not assessed) EYFSP records: DfE's current text does not say.
+    # Default False follows the historic (pre-2021) practice of dropping them from every
+    # calculation; reconcile with the published children_count before first publication.
+    eyfsp_include_not_assessed_in_denominator: bool = False
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a run depends on besides the data. Recorded in every manifest."""
+
+    la: LocalAuthority = field(default_factory=LocalAuthority)
+    methodology: Methodology = field(default_factory=Methodology)
+    # Counts below this (1..threshold-1) are suppressed in public outputs, as are rates
+    # whose numerator or denominator is below it. 0 is a true zero and is shown.
+    suppression_threshold: int = 5
+
+    def as_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def _build(cls, raw, where: str):
+    if raw is None:
+        return cls()
+    if not isinstance(raw, dict):
+        raise SettingsError(f"In edstats.yml, '{where}' must be a mapping of names to values, not {raw!r}.")
+    known = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(raw) - set(known))
+    if unknown:
+        raise SettingsError(
+            f"In edstats.yml, '{where}' has unknown setting(s) {', '.join(unknown)}. "
+            f"Known settings there are: {', '.join(known)}. Check the spelling."
+        )
+    values = {}
+    for name, value in raw.items():
+        f = known[name]
+        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
+        if dataclasses.is_dataclass(default):
+            values[name] = _build(type(default), value, f"{where}.{name}" if where else name)
+            continue
+        expected = type(default)
+        if expected is str and isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            raise SettingsError(
+                f"In edstats.yml, '{(where + '.') if where else ''}{name}' must be "
+                f"{'true or false' if expected is bool else 'a ' + expected.__name__}, not {value!r}."
+            )
+        values[name] = value
+    return cls(**values)
+
+
+def load_settings(path: str | Path | None = None) -> Settings:
+    """Read and validate ``edstats.yml``; defaults when ``path`` is None or the file is absent.
+
+    Raises :class:`SettingsError` naming the bad key and what it should be.
+    """
+    if path is None or not Path(path).exists():
+        return Settings()
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise SettingsError(f"{path} is not valid YAML: {exc}") from None
+    settings = _build(Settings, raw or {}, "")
+    if settings.suppression_threshold < 1:
+        raise SettingsError("In edstats.yml, 'suppression_threshold' must be 1 or more (the default is 5).")
+    return settings

@@ -1,0 +1,79 @@
+"""Confidence intervals and DfE-style rounding.
+
+All arithmetic is on unrounded values; :func:`round_half_up` is for presentation only.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import ROUND_HALF_UP, Decimal
+
+import numpy as np
+from scipy import stats as _scipy_stats
+from statsmodels.stats.proportion import proportion_confint
+
+
+def wilson_interval(successes, trials, alpha: float = 0.05):
+    """Wilson score interval for a proportion, as percentages (0-100).
+
+    Parameters: ``successes`` and ``trials`` are counts (scalars or arrays); ``alpha`` is
+    one minus the confidence level. Returns ``(lower, upper)``; NaN where ``trials`` is 0.
+
+    >>> [round(x, 2) for x in wilson_interval(2, 4)]
+    [15.0, 85.0]
+    """
+    k = np.asarray(successes, dtype=float)
+    n = np.asarray(trials, dtype=float)
+    safe_n = np.where(n > 0, n, 1.0)
+    lower, upper = proportion_confint(k, safe_n, alpha=alpha, method="wilson")
+    lower = np.where(n > 0, lower * 100.0, np.nan)
+    upper = np.where(n > 0, upper * 100.0, np.nan)
+    if lower.ndim == 0:
+        return float(lower), float(upper)
+    return lower, upper
+
+
+def mean_t_interval(mean, sd, n, alpha: float = 0.05):
+    """t-based confidence interval for a mean from its sample SD and size.
+
+    Returns ``(lower, upper)``; NaN where ``n < 2``.
+
+    >>> [round(x, 3) for x in mean_t_interval(10.0, 2.0, 16)]
+    [8.934, 11.066]
+    """
+    mean = np.asarray(mean, dtype=float)
+    sd = np.asarray(sd, dtype=float)
+    n = np.asarray(n, dtype=float)
+    ok = n >= 2
+    dof = np.where(ok, n - 1, 1)
+    t = _scipy_stats.t.ppf(1 - alpha / 2, dof)
+    half = np.where(ok, t * sd / np.sqrt(np.where(ok, n, 1)), np.nan)
+    lower, upper = mean - half, mean + half
+    if lower.ndim == 0:
+        return float(lower), float(upper)
+    return lower, upper
+
+
+def round_half_up(value, dp: int = 0):
+    """Round as DfE publishes: halves go away from zero (2.5 -> 3, 66.25 -> 66.3 at 1 dp).
+
+    Python's ``round`` rounds halves to even and works on binary floats, so ``round(0.125, 2)``
+    gives 0.12; DfE's tables would show 0.13. Returns NaN for missing values.
+
+    >>> round_half_up(66.25, 1), round_half_up(2.5), round_half_up(-0.125, 2)
+    (66.3, 3.0, -0.13)
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return float("nan")
+    quantum = Decimal(1).scaleb(-dp)
+    # repr() gives the shortest decimal that round-trips, so 0.125 stays 0.125.
+    return float(Decimal(repr(float(value))).quantize(quantum, rounding=ROUND_HALF_UP))
+
+
+def format_number(value, dp: int = 0) -> str:
+    """A value rounded half-up to ``dp`` places as text, with thousands separators.
+
+    >>> format_number(1234.5), format_number(66.25, 1)
+    ('1,235', '66.3')
+    """
+    return f"{round_half_up(value, dp):,.{dp}f}"
