@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import nbformat
 import pandas as pd
 
 from . import __version__
@@ -174,10 +175,17 @@ def execute_notebook(source: Path, target: Path, parameters: dict) -> None:
         pm.execute_notebook(str(source), str(target), parameters=parameters, kernel_name="python3",
                             progress_bar=False, log_output=False, cwd=str(source.parent))
     except PapermillExecutionError as exc:
+        # papermill counts its injected-parameters cell (placed after the parameters cell);
+        # name the cell as the analyst sees it in the source notebook.
+        cells = nbformat.read(source, as_version=4).cells
+        params_at = next((i for i, c in enumerate(cells) if "parameters" in c.metadata.get("tags", [])), None)
+        index = exc.cell_index - (1 if params_at is not None and exc.cell_index > params_at else 0)
+        body = [line for line in cells[index].source.splitlines() if line.strip() and not line.startswith("#|")]
+        first_line = (body[0] if body else "")[:80]
         raise NotebookFailed(
-            f"The notebook {source.name} failed in cell {exc.cell_index} (execution count {exc.exec_count}): "
-            f"{exc.ename}: {exc.evalue}. No report was written for this period and any previous report was "
-            f"left as it was. The executed notebook, with the error in place, is {target}."
+            f"The notebook {source.name} failed in cell {index + 1} (counting from 1), "
+            f"which starts '{first_line}': {exc.ename}: {exc.evalue}. No report was written for this period and "
+            f"any previous report was left as it was. The executed notebook, with the error in place, is {target}."
         ) from None
 
 

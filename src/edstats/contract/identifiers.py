@@ -40,18 +40,16 @@ def is_valid_upn(upn: str) -> bool:
 def valid_upn_mask(upns: pd.Series) -> pd.Series:
     """Vectorised :func:`is_valid_upn` over a Series of strings (fast on millions of rows)."""
     s = upns.astype("string").fillna("")
-    shape_ok = s.str.match(_PERMANENT.pattern) | s.str.match(_TEMPORARY.pattern)
-    ok = pd.Series(False, index=s.index)
-    if not shape_ok.any():
-        return ok
-    good = s[shape_ok]
-    chars = np.frombuffer("".join(good.tolist()).encode("ascii"), dtype=np.uint8).reshape(-1, 13)
-    lookup = np.full(256, -1, dtype=np.int64)
-    lookup[ord("0"):ord("9") + 1] = np.arange(10)
-    for i, letter in enumerate(UPN_ALPHABET):
-        lookup[ord(letter)] = i
-    values = lookup[chars[:, 1:]]
-    weights = np.arange(2, 14)
-    expected = np.array(list(UPN_ALPHABET))[(values * weights).sum(axis=1) % 23]
-    ok.loc[good.index] = expected == np.array([c[0] for c in good.tolist()])
-    return ok
+    shape_ok = (s.str.match(_PERMANENT.pattern) | s.str.match(_TEMPORARY.pattern)).to_numpy(dtype=bool)
+    ok = np.zeros(len(s), dtype=bool)
+    if shape_ok.any():
+        good = s.to_numpy(dtype=object)[shape_ok]
+        chars = np.frombuffer("".join(good).encode("ascii"), dtype=np.uint8).reshape(-1, 13)
+        lookup = np.full(256, -1, dtype=np.int64)
+        lookup[ord("0"):ord("9") + 1] = np.arange(10)
+        for i, letter in enumerate(UPN_ALPHABET):
+            lookup[ord(letter)] = i
+        alphabet = np.frombuffer(UPN_ALPHABET.encode("ascii"), dtype=np.uint8)
+        expected = alphabet[(lookup[chars[:, 1:]] * np.arange(2, 14)).sum(axis=1) % 23]
+        ok[shape_ok] = expected == chars[:, 0]
+    return pd.Series(ok, index=upns.index)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 
 import nbformat
@@ -42,40 +42,43 @@ def _pandoc() -> str:
     return pypandoc.get_pandoc_path()
 
 
-def render_pdf(nb, path: Path, extra: dict, options: dict) -> Path:
+def render_pdf(nb, path: Path, extra: dict, options: dict, work_dir: Path) -> Path:
     import typst
     import yaml
     from nbconvert import MarkdownExporter
 
     title, subtitle = _titles(nb, extra)
     stem = path.stem
-    with tempfile.TemporaryDirectory(prefix="edstats-pdf-") as tmp:
-        tmp = Path(tmp)
-        exporter = MarkdownExporter(template_file=str(TEMPLATES / "paper.md.j2"),
-                                    exclude_input=True)
-        markdown, resources = exporter.from_notebook_node(
-            prepare_for_export(nb), resources={"output_files_dir": f"{stem}_files", "unique_key": stem})
-        (tmp / f"{stem}.md").write_text(markdown, encoding="utf-8")
-        for name, data in resources.get("outputs", {}).items():
-            (tmp / name).parent.mkdir(parents=True, exist_ok=True)
-            (tmp / name).write_bytes(data)
-        margin = options["margin"]
-        metadata = {"title": title, "subtitle": subtitle, "meeting": extra.get("meeting", ""),
-                    "council-name": extra.get("council_name", ""), "synthetic": bool(extra.get("synthetic")),
-                    "papersize": options["papersize"], "margin-x": margin["x"],
-                    "margin-top": margin["top"], "margin-bottom": margin["bottom"]}
-        (tmp / "meta.yaml").write_text(yaml.safe_dump(metadata), encoding="utf-8")
-        result = subprocess.run(
-            [_pandoc(), f"{stem}.md", "-f", "markdown-markdown_in_html_blocks-implicit_figures+implicit_figures",
-             "-t", "typst", "--standalone", "--template", str(TEMPLATES / "paper.typst"),
-             "--lua-filter", str(TEMPLATES / "paper.lua"), "--metadata-file", "meta.yaml", "-o", f"{stem}.typ"],
-            cwd=tmp, capture_output=True, text=True)
-        if result.returncode != 0:
-            raise EdstatsError(f"pandoc could not turn {stem} into typst: {result.stderr.strip()[-800:]}")
-        try:
-            typst.compile(str(tmp / f"{stem}.typ"), output=str(path), root=str(tmp))
-        except Exception as exc:  # typst raises its own error types
-            raise EdstatsError(f"typst could not typeset {stem}.pdf: {exc}") from None
+    # The intermediate markdown and typst stay beside the executed notebook (build folder,
+    # git-ignored) so a layout problem can be inspected; they hold only the paper's content.
+    tmp = work_dir / f"{stem}_pdf"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    exporter = MarkdownExporter(template_file=str(TEMPLATES / "paper.md.j2"),
+                                exclude_input=True)
+    markdown, resources = exporter.from_notebook_node(
+        prepare_for_export(nb), resources={"output_files_dir": f"{stem}_files", "unique_key": stem})
+    (tmp / f"{stem}.md").write_text(markdown, encoding="utf-8")
+    for name, data in resources.get("outputs", {}).items():
+        (tmp / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp / name).write_bytes(data)
+    margin = options["margin"]
+    metadata = {"title": title, "subtitle": subtitle, "meeting": extra.get("meeting", ""),
+                "council-name": extra.get("council_name", ""), "synthetic": bool(extra.get("synthetic")),
+                "papersize": options["papersize"], "margin-x": margin["x"],
+                "margin-top": margin["top"], "margin-bottom": margin["bottom"]}
+    (tmp / "meta.yaml").write_text(yaml.safe_dump(metadata), encoding="utf-8")
+    result = subprocess.run(
+        [_pandoc(), f"{stem}.md", "-f", "markdown-markdown_in_html_blocks",
+         "-t", "typst", "--standalone", "--template", str(TEMPLATES / "paper.typst"),
+         "--lua-filter", str(TEMPLATES / "paper.lua"), "--metadata-file", "meta.yaml", "-o", f"{stem}.typ"],
+        cwd=tmp, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise EdstatsError(f"pandoc could not turn {stem} into typst: {result.stderr.strip()[-800:]}")
+    try:
+        typst.compile(str(tmp / f"{stem}.typ"), output=str(path), root=str(tmp))
+    except Exception as exc:  # typst raises its own error types
+        raise EdstatsError(f"typst could not typeset {stem}.pdf: {exc}") from None
     return path
 
 
@@ -85,5 +88,5 @@ def render_builtin(executed: Path, out_dir: Path, stem: str, formats, extra: dic
     if "html" in formats:
         written.append(render_html(nb, out_dir / f"{stem}.html", extra, options))
     if "pdf" in formats:
-        written.append(render_pdf(nb, out_dir / f"{stem}.pdf", extra, options))
+        written.append(render_pdf(nb, out_dir / f"{stem}.pdf", extra, options, executed.parent))
     return written

@@ -1,0 +1,25 @@
+"""Shared fixtures: the repository root and a small synthetic LA made once per test session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from edstats.synth import write_synthetic
+
+ROOT = Path(__file__).resolve().parents[1]
+REFERENCE_DATA = ROOT.parent / "shared" / "reference-data"
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def small_data(tmp_path_factory) -> Path:
+    """A small synthetic LA (seed 7). Tests must not modify it: copy it first."""
+    folder = tmp_path_factory.mktemp("small") / "raw"
+    write_synthetic(folder, scale="small", seed=7)
+    return folder

@@ -1,0 +1,175 @@
+"""The whole run on a small synthetic LA: papermill, HTML and PDF, atomic report folders.
+
+The GLD figure is recomputed here from the raw CSV with the standard library only, so the test
+does not read its expected value back from the code under test.
+"""
+
+import csv
+import hashlib
+import json
+import shutil
+from decimal import ROUND_HALF_UP, Decimal
+from html.parser import HTMLParser
+
+import nbformat
+import pytest
+from pypdf import PdfReader
+
+from edstats.errors import NotebookFailed
+from edstats.pipeline import build_report
+from edstats.settings import Settings
+
+pytestmark = pytest.mark.slow
+
+
+def independent_gld(eyfsp_csv):
+    """GLD % for one year's file: all of ELGs 01-12 at '2', whole-child 'A' records left out."""
+    met = total = 0
+    with open(eyfsp_csv, newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            elgs = [row[f"elg{i:02d}"] for i in range(1, 18)]
+            if all(v == "A" for v in elgs):
+                continue
+            total += 1
+            met += all(v == "2" for v in elgs[:12])
+    return Decimal(100 * met / total).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory, small_data, repo_root):
+    base = tmp_path_factory.mktemp("report")
+    folder = build_report(small_data, base / "reports", Settings(), period="2026-01",
+                          notebooks_dir=repo_root / "notebooks", build_dir=base / "build", cache_dir=base / "cache")
+    return folder, base
+
+
+class _Tags(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+
+def _tags(path):
+    parser = _Tags()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser.tags
+
+
+def test_report_folder_holds_every_output(run):
+    folder, _ = run
+    assert folder.name == "2026-01"
+    names = {p.name for p in folder.iterdir()}
+    assert {"council.html", "council.pdf", "scrutiny.html", "scrutiny.pdf", "measures.csv",
+            "measures.meta.csv", "manifest.json"} <= names
+    assert not [p for p in folder.parent.iterdir() if p.name.startswith(".")], "no staging folder left behind"
+
+
+@pytest.mark.parametrize("paper", ["council", "scrutiny"])
+def test_independent_gld_figure_is_in_html_and_pdf(run, small_data, paper):
+    folder, _ = run
+    expected = f"{independent_gld(small_data / 'eyfsp' / 'eyfsp_2024-25.csv')}%"
+    assert expected in (folder / f"{paper}.html").read_text(encoding="utf-8")
+    pdf_text = " ".join(page.extract_text() for page in PdfReader(folder / f"{paper}.pdf").pages)
+    assert expected in pdf_text
+
+
+@pytest.mark.parametrize("paper", ["council", "scrutiny"])
+def test_html_is_offline_titled_and_has_one_h1(run, paper):
+    folder, _ = run
+    tags = _tags(folder / f"{paper}.html")
+    links = [v for _, attrs in tags for k, v in attrs.items() if k in ("src", "href") and v]
+    assert not [v for v in links if v.startswith(("http://", "https://", "//"))]
+    assert [t for t, _ in tags].count("h1") == 1
+    assert any(t == "html" and a.get("lang") == "en-GB" for t, a in tags)
+    text = (folder / f"{paper}.html").read_text(encoding="utf-8")
+    assert "<title>Education performance</title>" in text
+    assert "embed-resources" not in text and "execute:" not in text, "front matter must not be printed"
+    assert "Synthetic data — not real figures" in text
+    assert "<script" not in text
+
+
+@pytest.mark.parametrize("paper", ["council", "scrutiny"])
+def test_pdf_is_a4_with_the_notice_and_page_numbers_on_every_page(run, paper):
+    folder, _ = run
+    reader = PdfReader(folder / f"{paper}.pdf")
+    for number, page in enumerate(reader.pages, start=1):
+        width, height = float(page.mediabox.width), float(page.mediabox.height)
+        assert (round(width), round(height)) == (595, 842)   # A4 in points
+        text = page.extract_text()
+        assert "Synthetic data — not real figures" in text
+        assert f"Page {number} of {len(reader.pages)}" in text
+
+
+def test_pdf_table_is_a_real_table(run):
+    folder, base = run
+    typst_source = (base / "build" / "2026-01" / "council_pdf" / "council.typ").read_text(encoding="utf-8")
+    assert "#table(" in typst_source and "table.header(" in typst_source
+    text = PdfReader(folder / "council.pdf").pages[0].extract_text().replace("\xa0", " ")
+    assert "Table 1: Key performance measures" in text
+    assert "Measure Year Value 95% CI Previous Change" in text
+
+
+def test_html_captions_and_alt_text(run):
+    folder, _ = run
+    tags = _tags(folder / "scrutiny.html")
+    images = [a for t, a in tags if t == "img"]
+    assert images and all(a.get("alt") for a in images)
+    assert any("Line chart of good level of development" in a["alt"] for a in images)
+    text = (folder / "scrutiny.html").read_text(encoding="utf-8")
+    assert "<figcaption>Key performance measures" in text
+    assert '<th scope="col"' in text
+
+
+def test_manifest_records_inputs_parameters_and_code(run, small_data):
+    folder, _ = run
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["period"] == "2026-01"
+    assert manifest["synthetic_data"] is True
+    assert manifest["renderer"] in ("builtin", "quarto")
+    eyfsp = [i for i in manifest["inputs"] if i["dataset"] == "eyfsp"]
+    assert len(eyfsp) == 6
+    first = eyfsp[0]
+    assert first["sha256"] == hashlib.sha256((small_data / first["file"]).read_bytes()).hexdigest()
+    with open(small_data / first["file"], newline="") as fh:
+        assert first["rows"] == sum(1 for _ in csv.DictReader(fh))
+    assert manifest["settings"]["methodology"]["eyfsp_include_not_assessed_in_denominator"] is False
+
+
+def test_measures_csv_has_the_open_data_layout(run, small_data):
+    folder, _ = run
+    with open(folder / "measures.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert list(rows[0]) == [
+        "time_period", "time_identifier", "geographic_level", "country_code", "country_name", "region_code",
+        "region_name", "new_la_code", "old_la_code", "la_name", "breakdown_topic", "breakdown", "measure_id",
+        "numerator", "denominator", "value", "ci_lower", "ci_upper"]
+    headline = next(r for r in rows if r["measure_id"] == "eyfs_gld_pct" and r["time_period"] == "202425"
+                    and r["breakdown"] == "Total")
+    value = Decimal(headline["value"]).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    assert value == independent_gld(small_data / "eyfsp" / "eyfsp_2024-25.csv")
+    assert len(headline["value"]) > 5, "values are unrounded in the data file"
+
+
+def _hashes(folder):
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}
+
+
+def test_failing_notebook_leaves_the_previous_report_untouched(run, small_data, repo_root, tmp_path):
+    folder, base = run
+    before = _hashes(folder)
+    broken = tmp_path / "notebooks"
+    shutil.copytree(repo_root / "notebooks", broken)
+    nb = nbformat.read(broken / "scrutiny.ipynb", as_version=4)
+    nb.cells.insert(3, nbformat.v4.new_code_cell('raise RuntimeError("deliberately broken for the test")'))
+    nbformat.write(nb, broken / "scrutiny.ipynb")
+    with pytest.raises(NotebookFailed) as failure:
+        build_report(small_data, folder.parent, Settings(), period="2026-01", notebooks_dir=broken,
+                     build_dir=tmp_path / "build", cache_dir=base / "cache")
+    message = str(failure.value)
+    assert "scrutiny.ipynb" in message and "deliberately broken" in message
+    assert "cell 4 (counting from 1)" in message and "starts 'raise RuntimeError(" in message
+    assert _hashes(folder) == before
+    assert not [p for p in folder.parent.iterdir() if p.name.startswith(".")]
