@@ -173,7 +173,9 @@ def execute_notebook(source: Path, target: Path, parameters: dict) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
         pm.execute_notebook(str(source), str(target), parameters=parameters, kernel_name="python3",
-                            progress_bar=False, log_output=False, cwd=str(source.parent))
+                            progress_bar=False, log_output=False, cwd=str(source.parent),
+                            # the kernel warns on every start that it uses local TCP; that is noise here
+                            extra_arguments=["--IPKernelApp.log_level=ERROR"])
     except PapermillExecutionError as exc:
         # papermill counts its injected-parameters cell (placed after the parameters cell);
         # name the cell as the analyst sees it in the source notebook.
