@@ -31,10 +31,11 @@ def _progress(total: int, desc: str):
 
 
 def cmd_synth(args) -> int:
-    from .synth import DATASETS_WRITTEN, write_synthetic
+    from .synth import write_synthetic
 
-    bar = _progress(len(DATASETS_WRITTEN), f"synthetic {args.scale} data")
-    files = write_synthetic(args.out, args.scale, args.seed, progress=lambda name: (bar.set_postfix_str(name),
+    bar = _progress(4, f"synthetic {args.scale} data")
+    files = write_synthetic(args.out, args.scale, args.seed, args.with_sessions,
+                            progress=lambda name: (bar.set_postfix_str(name),
                                                                                     bar.update(1)))
     bar.close()
     print(f"Wrote {len(files)} synthetic data files for a fictional LA to {args.out}/ (scale {args.scale}, "
@@ -110,6 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="data/raw", help="folder to write into (default: data/raw)")
     p.add_argument("--scale", default="city", choices=["small", "city"], help="size of the LA (default: city)")
     p.add_argument("--seed", type=int, default=2026, help="random seed (default: 2026)")
+    p.add_argument("--with-sessions", action="store_true",
+                   help="also write the daily attendance feed (Parquet, tens of millions of rows at city scale)")
     p.set_defaults(func=cmd_synth)
 
     def data_options(p):

@@ -98,9 +98,14 @@ def _check_column(frame: pd.DataFrame, col: Column, dataset: str) -> list[pd.Dat
         out.append(_rows(frame, present & parsed.isna(), dataset, col.name,
                          f"{col.name} must be a date written YYYY-MM-DD",
                          "Write dates as ISO dates, e.g. 2025-01-31 (Excel often rewrites them as 31/01/2025)."))
-        future = parsed > pd.Timestamp(date.today())
-        out.append(_rows(frame, future, dataset, col.name, f"{col.name} is in the future",
-                         "Check the date; data cannot describe days that have not happened."))
+        if not col.future_allowed:
+            future = parsed > pd.Timestamp(date.today())
+            out.append(_rows(frame, future, dataset, col.name, f"{col.name} is in the future",
+                             "Check the date; data cannot describe days that have not happened."))
+    elif col.kind == "month":
+        bad = present & ~values.str.fullmatch(r"\d{4}-(0[1-9]|1[0-2])")
+        out.append(_rows(frame, bad, dataset, col.name, f"{col.name} must be a month written YYYY-MM",
+                         "Write the month of the snapshot as YYYY-MM, e.g. 2025-01."))
     elif col.kind == "academic_year":
         out.append(_rows(frame, present & ~_academic_year_mask(values), dataset, col.name,
                          f"{col.name} must be written like 2024/25",

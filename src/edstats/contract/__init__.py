@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from .spec import CHARACTERISTICS, Column, Dataset
 from .reader import RawDataset, read_dataset
-from . import eyfsp, schools
+from . import attendance, calendar, ccis, eyfsp, exclusions, ks2, ks4, schools
 
-#: Every dataset edstats knows, by folder name.
-DATASETS: dict[str, Dataset] = {d.name: d for d in (schools.SCHOOLS, eyfsp.EYFSP)}
+#: Every dataset edstats knows, by folder name (the order validation reads them in).
+DATASETS: dict[str, Dataset] = {d.name: d for d in (
+    schools.SCHOOLS, calendar.CALENDAR, eyfsp.EYFSP, ks2.KS2, ks4.KS4_PUPILS, ks4.KS4_RESULTS,
+    attendance.ATTENDANCE, attendance.ATTENDANCE_SESSIONS, ccis.CCIS, exclusions.EXCLUSIONS, exclusions.PROVISION,
+)}
 
 __all__ = ["CHARACTERISTICS", "Column", "Dataset", "DATASETS", "RawDataset", "read_dataset"]

@@ -25,6 +25,7 @@ class Column:
     minimum: float | None = None
     maximum: float | None = None
     meaning: str = ""
+    future_allowed: bool = False
 
     def __post_init__(self):
         if self.kind not in KINDS:

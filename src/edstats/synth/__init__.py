@@ -1,7 +1,9 @@
 """The synthetic local authority: every dataset of the data contract, seeded and deterministic.
 
-``write_synthetic(out_dir, scale, seed)`` writes ``<out_dir>/<dataset>/*.csv`` and a
-``SYNTHETIC.md`` marker that makes every paper carry the synthetic-data notice.
+``write_synthetic(out_dir, scale, seed)`` writes ``<out_dir>/<dataset>/`` files (CSV, or Parquet
+for the large attendance and CCIS datasets) and a ``SYNTHETIC.md`` marker that makes every paper
+carry the synthetic-data notice. Results cover 2017/18 to 2024/25 (none in 2019/20 and 2020/21),
+attendance and exclusions run to the end of the 2025/26 autumn term, CCIS to February 2026.
 """
 
 from __future__ import annotations
@@ -11,48 +13,104 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from ..errors import InputError
 from ..validate import SYNTHETIC_MARKER
+from .attendance import make_attendance, write_sessions
+from .calendar import make_calendar
+from .ccis import make_ccis
+from .exclusions import make_exclusions
 from .eyfsp import make_eyfsp
+from .ks2 import make_ks2, subject_abilities
+from .ks4 import make_ks4
+from .population import enrolled, make_population
 from .world import SCALES, make_schools
 
-DATASETS_WRITTEN = ("schools", "eyfsp")
+DATASETS_WRITTEN = ("schools", "calendar", "eyfsp", "ks2", "ks4_pupils", "ks4_results", "attendance", "ccis",
+                    "exclusions", "provision")
+FIRST_YEAR, LAST_YEAR = 2017, 2025          # academic years by their start
+LAST_CCIS_MONTH = "2026-02"
 
 
-def write_synthetic(out_dir: str | Path, scale: str = "city", seed: int = 2026, progress=None) -> list[Path]:
+def _write_csv(frames: dict[str, pd.DataFrame], folder: Path, stem: str) -> None:
+    folder.mkdir()
+    for label, frame in frames.items():
+        if frame.empty:   # e.g. no permanent exclusion that year at small scale: no file
+            continue
+        frame.to_csv(folder / f"{stem}_{label.replace('/', '-')}.csv", index=False, lineterminator="\n")
+
+
+def _write_parquet(frames: dict[str, pd.DataFrame], folder: Path, stem: str) -> None:
+    folder.mkdir()
+    for label, frame in frames.items():
+        frame.to_parquet(folder / f"{stem}_{label.replace('/', '-')}.parquet", index=False, compression="zstd")
+
+
+def write_synthetic(out_dir: str | Path, scale: str = "city", seed: int = 2026, with_sessions: bool = False,
+                    progress=None) -> list[Path]:
     """Generate the synthetic LA into ``out_dir``; the same seed gives byte-identical files.
 
-    Datasets are written to a temporary folder first and moved into place at the end, so an
-    interrupted run leaves no half-written dataset. Returns the files written.
+    Datasets are made in a temporary folder and moved into place at the end, so an interrupted
+    run leaves no half-written dataset. ``with_sessions`` adds the daily attendance feed
+    (Parquet) for 2024/25 and 2025/26 to date. Returns the files written.
     """
     if scale not in SCALES:
         raise InputError(f"Unknown scale {scale!r}: choose one of {', '.join(SCALES)}.")
     out_dir = Path(out_dir)
-    clashes = [name for name in DATASETS_WRITTEN if (out_dir / name).exists()]
+    names = DATASETS_WRITTEN + (("attendance_sessions",) if with_sessions else ())
+    clashes = [name for name in names if (out_dir / name).exists()]
     if clashes:
         raise InputError(
             f"{out_dir} already holds dataset folder(s) {', '.join(clashes)}. Synthetic data is only "
             "written into an empty folder, so real extracts are never overwritten: choose another --out or "
             "empty the folder first."
         )
+    step = progress or (lambda name: None)
     out_dir.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     spec = SCALES[scale]
-    written = []
     with tempfile.TemporaryDirectory(dir=out_dir, prefix=".synth-") as tmp:
         tmp = Path(tmp)
         schools = make_schools(spec, rng)
+        calendar = make_calendar(FIRST_YEAR, LAST_YEAR)
+        data_end = calendar.loc[(calendar["term"] == "AUT") & (calendar["is_school_day"] == "Y")
+                                & (calendar["date"] >= f"{LAST_YEAR}-09-01"), "date"].max()
+        population = make_population(schools, spec.children_per_year, range(FIRST_YEAR - 13, LAST_YEAR + 1), rng)
+        # January census headcount: the pupils on roll in the last full year (nurseries keep theirs).
+        on_roll = enrolled(population, LAST_YEAR - 1)["school_urn"].value_counts()
+        schools["headcount"] = schools["school_urn"].map(on_roll).fillna(schools["headcount"]).astype(int)
+        schools.loc[schools["phase"] == "NUR", "headcount"] = schools.loc[schools["phase"] == "NUR", "headcount"]
         (tmp / "schools").mkdir()
         schools.drop(columns=[c for c in schools if c.startswith("_")]).to_csv(
             tmp / "schools" / "schools.csv", index=False, lineterminator="\n")
-        if progress:
-            progress("schools")
-        (tmp / "eyfsp").mkdir()
-        for year, frame in make_eyfsp(schools, spec.children_per_year, rng).items():
-            frame.to_csv(tmp / "eyfsp" / f"eyfsp_{year.replace('/', '-')}.csv", index=False, lineterminator="\n")
-        if progress:
-            progress("eyfsp")
+        (tmp / "calendar").mkdir()
+        calendar.to_csv(tmp / "calendar" / "calendar.csv", index=False, lineterminator="\n")
+        step("schools and calendar")
+
+        _write_csv(make_eyfsp(population, rng), tmp / "eyfsp", "eyfsp")
+        abilities = subject_abilities(population.pupils, rng)
+        ks2, ks2_levels = make_ks2(population, abilities, rng)
+        _write_csv(ks2, tmp / "ks2", "ks2")
+        ks4_pupils, ks4_results = make_ks4(population, abilities, ks2_levels, rng)
+        _write_csv(ks4_pupils, tmp / "ks4_pupils", "ks4_pupils")
+        _write_csv(ks4_results, tmp / "ks4_results", "ks4_results")
+        step("results")
+
+        attendance = make_attendance(population, calendar, rng)
+        _write_parquet(attendance, tmp / "attendance", "attendance")
+        if with_sessions:
+            (tmp / "attendance_sessions").mkdir()
+            for label in (f"{LAST_YEAR - 1}/{LAST_YEAR % 100:02d}", f"{LAST_YEAR}/{(LAST_YEAR + 1) % 100:02d}"):
+                write_sessions(attendance[label], calendar, int(label[:4]), tmp / "attendance_sessions", rng)
+        step("attendance")
+
+        _write_parquet(make_ccis(population, FIRST_YEAR, LAST_CCIS_MONTH, rng), tmp / "ccis", "ccis")
+        exclusions, provision = make_exclusions(population, calendar, data_end, rng)
+        _write_csv(exclusions, tmp / "exclusions", "exclusions")
+        _write_csv(provision, tmp / "provision", "provision")
+        step("NEET and exclusions")
+
         (tmp / SYNTHETIC_MARKER).write_text(
             "# Synthetic data\n\nMade by `edstats synth` "
             f"(scale {scale}, seed {seed}) for a fictional local authority. Not real pupils, not real figures.\n"
@@ -60,5 +118,7 @@ def write_synthetic(out_dir: str | Path, scale: str = "city", seed: int = 2026, 
             encoding="utf-8")
         for item in sorted(tmp.iterdir()):
             shutil.move(str(item), out_dir / item.name)
-            written.extend(sorted((out_dir / item.name).rglob("*")) if (out_dir / item.name).is_dir() else [out_dir / item.name])
-    return [p for p in written if p.is_file()]
+    written = [out_dir / SYNTHETIC_MARKER]
+    for name in names:
+        written.extend(sorted(p for p in (out_dir / name).iterdir() if p.is_file()))
+    return written

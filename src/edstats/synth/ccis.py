@@ -1,0 +1,51 @@
+"""Synthetic CCIS: monthly activity of young people of academic age 16 and 17 living in the LA.
+
+NEET is more likely for young people with SEN, disadvantaged or in care, and with lower prior
+attainment; "not known" is high each September and October (new destinations not yet confirmed)
+and low by December to February, as in real tracking data.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .population import CHARACTERISTIC_COLUMNS, Population
+from .world import LA_OLD_CODE
+
+NOT_KNOWN_BY_MONTH = {9: 0.11, 10: 0.06, 11: 0.04, 12: 0.028, 1: 0.026, 2: 0.025, 3: 0.024, 4: 0.024,
+                      5: 0.025, 6: 0.027, 7: 0.03, 8: 0.04}
+NEET_LEVEL = 0.034
+ACTIVITY_CODES = {"EET": ("110", "120", "210", "230", "320"), "NEET": ("540", "610", "620", "640"),
+                  "NOT_KNOWN": ("810", "820"), "EXCLUDED": ("710", "720")}
+
+
+def make_ccis(population: Population, first_year: int, last_month: str, rng) -> dict[str, pd.DataFrame]:
+    """Monthly snapshots from September ``first_year`` to ``last_month`` (YYYY-MM), by academic year."""
+    pupils = population.pupils
+    person_id = pd.Series([f"YP{i:07d}" for i in range(len(pupils))], index=pupils.index)
+    risk = (-0.9 * pupils["_latent"] + 0.5 * (pupils["disadvantaged"] == "Y") + 0.6 * pupils["sen_provision"].isin(
+        ["K", "E"]) + 0.9 * (pupils["looked_after"] == "Y") + 0.8 * rng.normal(0, 1, len(pupils)))
+    propensity = np.exp(risk)
+    propensity = propensity / propensity.mean()
+    out = {}
+    months = pd.period_range(f"{first_year}-09", last_month, freq="M")
+    for month in months:
+        start_year = month.year if month.month >= 9 else month.year - 1
+        cohort = pupils[(start_year - pupils["_entry"]).isin([12, 13])]
+        n = len(cohort)
+        age = np.where(start_year - cohort["_entry"].to_numpy() == 12, "16", "17")
+        draw = rng.random(n)
+        p_neet = np.clip(NEET_LEVEL * propensity.loc[cohort.index].to_numpy() * np.where(age == "17", 1.2, 0.8), 0, 0.6)
+        p_nk = NOT_KNOWN_BY_MONTH[month.month] * np.where(age == "17", 1.2, 0.8)
+        group = np.select([draw < 0.004, draw < 0.004 + p_neet, draw < 0.004 + p_neet + p_nk],
+                          ["EXCLUDED", "NEET", "NOT_KNOWN"], default="EET")
+        codes = np.empty(n, dtype=object)
+        for g, options in ACTIVITY_CODES.items():
+            mask = group == g
+            codes[mask] = np.array(options)[rng.integers(len(options), size=mask.sum())]
+        frame = pd.DataFrame({"person_id": person_id.loc[cohort.index].to_numpy(), "month": str(month),
+                              "academic_age": age, "residence_la": LA_OLD_CODE, "activity_group": group,
+                              "activity_code": codes, **{c: cohort[c].to_numpy() for c in CHARACTERISTIC_COLUMNS}})
+        out.setdefault(f"{start_year}-{(start_year + 1) % 100:02d}", []).append(frame)
+    return {k: pd.concat(v, ignore_index=True) for k, v in out.items()}
