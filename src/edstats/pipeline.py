@@ -26,6 +26,7 @@ from . import __version__
 from .contract import DATASETS
 from .contract.reader import file_sha256
 from .errors import EdstatsError, NotebookFailed, ValidationFailed
+from .compare.p8_estimates import load_estimates_by_year
 from .measures import compute_all
 from .periods import Period, latest_supported_period
 from .publish import write_open_data
@@ -88,14 +89,18 @@ def git_commit() -> str:
         return ""
 
 
+REFERENCE_FOLDERS = ("p8_estimates",)
+
+
 def list_inputs(data_dir: Path) -> list[dict]:
-    """Every file of every known dataset folder with its SHA-256 (no parsing)."""
+    """Every file of every dataset and reference folder with its SHA-256 (no parsing)."""
     inputs = []
-    for name in DATASETS:
+    for name in (*DATASETS, *REFERENCE_FOLDERS):
         folder = data_dir / name
         if folder.is_dir():
-            for path in sorted(p for p in folder.iterdir() if p.is_file() and p.name != ".gitkeep"):
-                inputs.append({"dataset": name, "file": f"{name}/{path.name}", "sha256": file_sha256(path)})
+            for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != ".gitkeep"):
+                inputs.append({"dataset": name, "file": path.relative_to(data_dir).as_posix(),
+                               "sha256": file_sha256(path)})
     return inputs
 
 
@@ -138,7 +143,8 @@ def prepare_run(data_dir: str | Path, settings: Settings, cache_dir: str | Path 
     rows = {f.path: f.rows for files in validated.files.values() for f in files}
     for item in inputs:
         item["rows"] = rows.get(str(data_dir / item["file"]), 0)
-    results = compute_all(validated.frames, settings)
+    estimates = load_estimates_by_year(data_dir / "p8_estimates")
+    results = compute_all(validated.frames, settings, estimates=estimates, sessions=validated.sessions)
     t2 = time.perf_counter()
     warnings = validated.problems[validated.problems["severity"] == "warning"]
     run = PreparedRun(results=results, settings=settings, synthetic=synthetic, inputs=inputs,

@@ -36,6 +36,36 @@ class Methodology:
     # calculation; reconcile with the published children_count before first publication.
     eyfsp_include_not_assessed_in_denominator: bool = False
 
+    # Register #3. DfE's secondary accountability guide and LAIT's dictionary: English is double
+    # weighted only when both English language and literature were taken; one DfE release words it
+    # otherwise. False double-weights a lone English GCSE.
+    ks4_english_double_weight_requires_both: bool = True
+
+    # Section 3.3. A combined science double award graded e.g. 6-5 fills two slots; "mean" gives
+    # each slot the mean of the pair (5.5 and 5.5, DfE's published practice), "each_grade" gives
+    # one grade to each slot (6 and 5).
+    ks4_combined_science_points: str = "mean"
+
+    # Register #4. EBacc APS: the five pillars' points (science counting two grades) over 6.
+    ks4_ebacc_aps_divisor: int = 6
+
+    # Section 3.4. When a pupil has only one of KS2 reading and maths, use it as prior attainment
+    # (true) or leave the pupil out of Progress 8 (false).
+    ks4_prior_from_one_subject: bool = True
+
+    # Register #7 and section 4.3. Which terms a year's census absence covers: "full_year"
+    # (three terms, DfE's headline), "autumn_spring" or "autumn". Years without all the terms
+    # needed are not reported (e.g. 2019/20, when summer 2020 was not collected).
+    absence_period: str = "full_year"
+
+    # Register #7. Pupil referral units and alternative provision are outside DfE's headline
+    # absence figures (state-funded primary, secondary and special schools).
+    absence_include_pru_ap: bool = False
+
+    # Register #8. NEET and not known: average the three monthly rates ("rates", the formula in
+    # DfE's methodology) or sum the three months' counts ("counts").
+    neet_average: str = "rates"
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -49,6 +79,14 @@ class Settings:
 
     def as_dict(self) -> dict:
         return dataclasses.asdict(self)
+
+
+#: Settings that take one of a few words.
+CHOICES = {
+    "ks4_combined_science_points": ("mean", "each_grade"),
+    "absence_period": ("full_year", "autumn_spring", "autumn"),
+    "neet_average": ("rates", "counts"),
+}
 
 
 def _build(cls, raw, where: str):
@@ -78,6 +116,9 @@ def _build(cls, raw, where: str):
                 f"In edstats.yml, '{(where + '.') if where else ''}{name}' must be "
                 f"{'true or false' if expected is bool else 'a ' + expected.__name__}, not {value!r}."
             )
+        if name in CHOICES and value not in CHOICES[name]:
+            raise SettingsError(f"In edstats.yml, '{where}.{name}' must be one of {', '.join(CHOICES[name])}, "
+                                f"not {value!r}.")
         values[name] = value
     return cls(**values)
 

@@ -16,6 +16,7 @@ import pandas as pd
 from .contract import DATASETS, Column, Dataset, RawDataset, read_dataset
 from .contract.identifiers import valid_upn_mask
 from .contract.reader import FILE_COL, LINE_COL, InputFile
+from .contract.sessions import check_sessions, read_sessions
 
 PROBLEM_COLUMNS = ["dataset", "file", "line", "column", "value", "rule", "fix", "severity"]
 SYNTHETIC_MARKER = "SYNTHETIC.md"
@@ -29,6 +30,7 @@ class ValidatedData:
     problems: pd.DataFrame
     files: dict[str, list[InputFile]] = field(default_factory=dict)
     synthetic: bool = False
+    sessions: object = None   # the daily feed as a pyarrow Table, when present
 
     @property
     def errors(self) -> pd.DataFrame:
@@ -189,21 +191,32 @@ def validate_data(data_dir: str | Path) -> ValidatedData:
     data_dir = Path(data_dir)
     raws: dict[str, RawDataset] = {}
     problems = []
+    sessions = None
+    session_files = []
     for name, spec in DATASETS.items():
         folder = data_dir / name
         if not folder.is_dir():
+            continue
+        if name == "attendance_sessions":
+            sessions, session_files, file_problems = read_sessions(folder)
+            problems.append(pd.DataFrame(file_problems, columns=PROBLEM_COLUMNS))
             continue
         raws[name] = read_dataset(folder, name)
         problems.append(check_dataset(spec, raws[name]))
     frames = {name: to_typed(DATASETS[name], rd.frame) for name, rd in raws.items() if not rd.frame.empty}
     problems.extend(_cross_file(frames, raws))
+    if sessions is not None:
+        urns = set(frames["schools"]["school_urn"].dropna()) if "schools" in frames else None
+        problems.append(pd.DataFrame(check_sessions(sessions, session_files, urns), columns=PROBLEM_COLUMNS))
     table = pd.concat([p for p in problems if not p.empty], ignore_index=True) if any(
         not p.empty for p in problems) else pd.DataFrame(columns=PROBLEM_COLUMNS)
     return ValidatedData(
         frames=frames,
         problems=table[PROBLEM_COLUMNS],
-        files={name: rd.files for name, rd in raws.items()},
+        files={name: rd.files for name, rd in raws.items()} | ({"attendance_sessions": session_files}
+                                                                 if session_files else {}),
         synthetic=(data_dir / SYNTHETIC_MARKER).exists(),
+        sessions=sessions,
     )
 
 

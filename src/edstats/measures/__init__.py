@@ -9,18 +9,64 @@ from __future__ import annotations
 import pandas as pd
 
 from ..settings import Settings
+from .attendance import academic_year_of, attendance_measures, ytd_attendance_measures
 from .dictionary import measure_dictionary, measure_info
+from .exclusions import exclusion_measures
 from .eyfs import eyfs_measures
+from .ks2 import ks2_measures
+from .ks4 import ks4_measures
+from .neet import neet_measures
 from .result import RESULT_COLUMNS, time_period
+from .schools import school_measures
 
 
-def compute_all(frames: dict[str, pd.DataFrame], settings: Settings) -> pd.DataFrame:
-    """Every measure the library builds, over the validated frames, in one result frame."""
+def add_school_district(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Give every frame with ``school_urn`` the district of that school (for 'School district')."""
+    schools = frames.get("schools")
+    if schools is None:
+        return frames
+    district = schools.set_index("school_urn")["district"]
+    return {name: (f.assign(school_district=f["school_urn"].map(district)) if "school_urn" in f and name != "schools"
+                   else f) for name, f in frames.items()}
+
+
+def data_as_at(frames: dict[str, pd.DataFrame], sessions=None) -> str | None:
+    """The last date the data describe (exclusions, provision, the daily feed), ISO."""
+    dates = []
+    for name, column in (("exclusions", "start_date"), ("provision", "start_date")):
+        if name in frames and not frames[name].empty:
+            dates.append(pd.to_datetime(frames[name][column]).max())
+    if sessions is not None and sessions.num_rows:
+        import pyarrow.compute as pc
+
+        column = sessions["date"]
+        values = pc.dictionary_decode(column) if hasattr(column.type, "value_type") else column
+        dates.append(pd.Timestamp(pc.max(pc.cast(values, "string")).as_py()))
+    return max(dates).strftime("%Y-%m-%d") if dates else None
+
+
+def compute_all(frames: dict[str, pd.DataFrame], settings: Settings, estimates=None, sessions=None,
+                as_at: str | None = None) -> pd.DataFrame:
+    """Every measure the library builds, over the validated frames, in one result frame.
+
+    ``estimates`` maps time periods to DfE P8 estimates; ``sessions`` is the daily feed (a
+    pyarrow Table); ``as_at`` is the date of the sixth-day snapshot (default: the data's last date).
+    """
+    frames = add_school_district(frames)
+    as_at = as_at or data_as_at(frames, sessions)
     results = [
         eyfs_measures(frames.get("eyfsp"), settings),
+        ks2_measures(frames.get("ks2"), settings),
+        ks4_measures(frames.get("ks4_pupils"), frames.get("ks4_results"), settings, estimates or {}),
+        attendance_measures(frames.get("attendance"), frames.get("schools"), settings),
+        ytd_attendance_measures(sessions, frames.get("attendance"), frames.get("schools"), settings),
+        neet_measures(frames.get("ccis"), settings),
+        exclusion_measures(frames.get("exclusions"), frames.get("provision"), frames.get("schools"),
+                           frames.get("calendar"), settings, as_at),
+        school_measures(frames.get("schools"), academic_year_of(pd.Series([as_at])).iloc[0] if as_at else None),
     ]
-    out = pd.concat([r for r in results if not r.empty], ignore_index=True) if any(
-        not r.empty for r in results) else pd.DataFrame(columns=RESULT_COLUMNS)
+    nonempty = [r for r in results if not r.empty]
+    out = pd.concat(nonempty, ignore_index=True) if nonempty else pd.DataFrame(columns=RESULT_COLUMNS)
     return out[RESULT_COLUMNS].sort_values(["measure_id", "time_period", "breakdown_topic", "breakdown"],
                                            ignore_index=True)
 

@@ -14,12 +14,25 @@ from ..stats import mean_t_interval, wilson_interval
 RESULT_COLUMNS = ["measure_id", "time_period", "breakdown_topic", "breakdown",
                   "numerator", "denominator", "value", "ci_lower", "ci_upper"]
 
-#: Breakdown topics available from pupil characteristics: topic -> (column, code labels).
-CHARACTERISTIC_BREAKDOWNS: dict[str, tuple[str, dict[str, str]]] = {
+#: Breakdown topics: topic -> (column, labels for codes or None to use the values as they are).
+#: ``school_urn`` rows are school-level (geographic_level School); ``school_district`` is the
+#: district of the pupil's school, added from the schools dataset.
+CHARACTERISTIC_BREAKDOWNS: dict[str, tuple[str, dict[str, str] | None]] = {
     "Sex": ("sex", {"F": "Female", "M": "Male"}),
     "Disadvantage": ("disadvantaged", {"Y": "Disadvantaged", "N": "Not disadvantaged"}),
+    "FSM": ("fsm", {"Y": "Eligible for free school meals", "N": "Not eligible for free school meals"}),
     "SEN provision": ("sen_provision", {"N": "No SEN", "K": "SEN support", "E": "EHC plan"}),
+    "EAL": ("eal", {"Y": "First language other than English", "N": "First language English"}),
+    "Ethnicity": ("ethnicity_major", {"WHIT": "White", "MIXD": "Mixed", "ASIA": "Asian", "BLAC": "Black",
+                                      "CHIN": "Chinese", "AOEG": "Any other ethnic group", "UNCL": "Unclassified"}),
+    "Looked after": ("looked_after", {"Y": "Looked after", "N": "Not looked after"}),
+    "District": ("home_district", None),
+    "Ward": ("home_ward", None),
+    "School district": ("school_district", None),
+    "School": ("school_urn", None),
 }
+#: Topics that need no pupil characteristics (for measures whose denominator is not pupils).
+SCHOOL_BREAKDOWNS = {k: CHARACTERISTIC_BREAKDOWNS[k] for k in ("School district", "School")}
 
 
 def time_period(academic_year: str) -> str:
@@ -36,7 +49,8 @@ def _groups(frame: pd.DataFrame, topics: dict[str, tuple[str, dict[str, str]]]):
     yield "Total", pd.Series("Total", index=frame.index)
     for topic, (column, labels) in topics.items():
         if column in frame:
-            yield topic, frame[column].map(labels).fillna("Unknown")
+            values = frame[column] if labels is None else frame[column].map(labels)
+            yield topic, values.astype("string").fillna("Unknown")
 
 
 def proportion_result(frame: pd.DataFrame, flag: pd.Series, measure_id: str,
@@ -87,3 +101,32 @@ def mean_result(frame: pd.DataFrame, values: pd.Series, measure_id: str,
             "ci_upper": upper,
         }))
     return pd.concat(parts, ignore_index=True)
+
+
+def count_result(frame: pd.DataFrame, measure_id: str, topics=CHARACTERISTIC_BREAKDOWNS) -> pd.DataFrame:
+    """A count of rows by academic year and breakdown (numerator = value = the count; no interval)."""
+    parts = []
+    for topic, labels in _groups(frame, topics):
+        g = pd.DataFrame({"academic_year": frame["academic_year"], "breakdown": labels})
+        agg = g.groupby(["academic_year", "breakdown"], observed=True).size().reset_index(name="n")
+        parts.append(pd.DataFrame({
+            "measure_id": measure_id, "time_period": agg["academic_year"].map(time_period),
+            "breakdown_topic": topic, "breakdown": agg["breakdown"], "numerator": agg["n"].astype(float),
+            "denominator": float("nan"), "value": agg["n"].astype(float), "ci_lower": float("nan"),
+            "ci_upper": float("nan")}))
+    return pd.concat(parts, ignore_index=True) if parts else empty_result()
+
+
+def rate_result(numerators: pd.DataFrame, denominators: pd.DataFrame, measure_id: str, scale: float = 100.0):
+    """Rates from pre-aggregated counts: both frames have academic_year, breakdown_topic, breakdown
+    and ``n``; value = scale * numerator / denominator with a Wilson interval (scale 100 = per 100)."""
+    merged = denominators.merge(numerators, on=["academic_year", "breakdown_topic", "breakdown"], how="left",
+                                suffixes=("_den", "_num"))
+    merged["n_num"] = merged["n_num"].fillna(0)
+    lower, upper = wilson_interval(merged["n_num"].to_numpy(), merged["n_den"].to_numpy())
+    return pd.DataFrame({
+        "measure_id": measure_id, "time_period": merged["academic_year"].map(time_period),
+        "breakdown_topic": merged["breakdown_topic"], "breakdown": merged["breakdown"],
+        "numerator": merged["n_num"].astype(float), "denominator": merged["n_den"].astype(float),
+        "value": scale * merged["n_num"] / merged["n_den"], "ci_lower": lower * scale / 100,
+        "ci_upper": upper * scale / 100})

@@ -23,7 +23,8 @@ from .ccis import make_ccis
 from .exclusions import make_exclusions
 from .eyfsp import make_eyfsp
 from .ks2 import make_ks2, subject_abilities
-from .ks4 import make_ks4
+from ..compare.p8_estimates import write_p8_estimates
+from .ks4 import make_ks4, make_national_estimates
 from .population import enrolled, make_population
 from .world import SCALES, make_schools
 
@@ -59,7 +60,7 @@ def write_synthetic(out_dir: str | Path, scale: str = "city", seed: int = 2026, 
         raise InputError(f"Unknown scale {scale!r}: choose one of {', '.join(SCALES)}.")
     out_dir = Path(out_dir)
     names = DATASETS_WRITTEN + (("attendance_sessions",) if with_sessions else ())
-    clashes = [name for name in names if (out_dir / name).exists()]
+    clashes = [name for name in names + ("p8_estimates",) if (out_dir / name).exists()]
     if clashes:
         raise InputError(
             f"{out_dir} already holds dataset folder(s) {', '.join(clashes)}. Synthetic data is only "
@@ -95,6 +96,8 @@ def write_synthetic(out_dir: str | Path, scale: str = "city", seed: int = 2026, 
         ks4_pupils, ks4_results = make_ks4(population, abilities, ks2_levels, rng)
         _write_csv(ks4_pupils, tmp / "ks4_pupils", "ks4_pupils")
         _write_csv(ks4_results, tmp / "ks4_results", "ks4_results")
+        for period, estimates in make_national_estimates(population, abilities, ks2_levels, rng).items():
+            write_p8_estimates(estimates, tmp / "p8_estimates" / period)
         step("results")
 
         attendance = make_attendance(population, calendar, rng)
@@ -118,7 +121,7 @@ def write_synthetic(out_dir: str | Path, scale: str = "city", seed: int = 2026, 
             encoding="utf-8")
         for item in sorted(tmp.iterdir()):
             shutil.move(str(item), out_dir / item.name)
-    written = [out_dir / SYNTHETIC_MARKER]
+    written = [out_dir / SYNTHETIC_MARKER, *sorted((out_dir / "p8_estimates").rglob("*.csv"))]
     for name in names:
         written.extend(sorted(p for p in (out_dir / name).iterdir() if p.is_file()))
     return written

@@ -15,7 +15,7 @@ from .ks2 import ks2_frame
 from .population import CHARACTERISTIC_COLUMNS, Population, academic_year_label
 
 #: Academic years with KS4 exams in the data (none in 2019/20 or 2020/21) and their grade level.
-GRADE_LEVEL = {2017: 4.55, 2018: 4.56, 2021: 4.85, 2022: 4.62, 2023: 4.62, 2024: 4.63}
+GRADE_LEVEL = {2017: 5.45, 2018: 5.46, 2021: 5.75, 2022: 5.52, 2023: 5.52, 2024: 5.53}
 KS2_CANCELLED = (2019, 2020)
 OTHER_GCSES = ("Art and Design", "Religious Studies", "Design and Technology", "Music", "Drama",
                "Physical Education", "Business", "Media Studies", "Food Preparation and Nutrition", "Sociology")
@@ -116,3 +116,32 @@ def _results(upn: np.ndarray, ability: np.ndarray, level: float, label: str, rng
         add(approved & (which == name), name, "OTHER_APPROVED", grade, "OTHER_APPROVED", points)
     return pd.concat(parts, ignore_index=True).sort_values(["upn", "a8_category", "subject"], kind="stable",
                                                            ignore_index=True)
+
+
+def prior_attainment_groups() -> pd.DataFrame:
+    """The synthetic world's 34 prior-attainment groups on the KS2 average (half-point steps),
+    shaped like DfE's: one wide group at the bottom, one-point groups from 99.5 upwards."""
+    edges = [59, 82.5, 84.5, 86.5, 88, 89.5, 91, 92.5, 94, 95.5, 96.5, 97.5, 98.5] + [99.5 + i for i in range(21)]
+    lows = edges
+    highs = [e - 0.5 for e in edges[1:]] + [120.0]
+    return pd.DataFrame({"pag": range(1, len(lows) + 1), "low": lows, "high": highs})
+
+
+def make_national_estimates(population: Population, abilities: pd.DataFrame, ks2_shifts: dict, rng,
+                            levels=GRADE_LEVEL, national_lift: float = 0.12) -> dict[str, "P8Estimates"]:
+    """Progress 8 estimates for each year with KS2 prior attainment, derived the way DfE derives
+    them: national average A8 (and elements) by prior-attainment group, from a synthetic national
+    cohort (the city's pupils with England's slightly higher attainment)."""
+    from ..measures.ks4 import estimates_from_pupils, pupil_scores
+    from ..settings import Settings
+
+    sample = population.pupils[rng.random(len(population.pupils)) < 0.4]    # a 40% sample is plenty
+    nation = Population(sample.assign(_latent=sample["_latent"] + national_lift), population.schools)
+    pupils, results = make_ks4(nation, abilities.loc[sample.index] + national_lift, ks2_shifts, rng, levels)
+    out = {}
+    for label in pupils:
+        scores = pupil_scores(pupils[label], results[label], Settings(), {})
+        if scores["prior"].notna().sum() == 0:
+            continue        # no KS2 tests for this cohort: DfE publishes no Progress 8
+        out[label[:4] + label[5:7]] = estimates_from_pupils(scores.dropna(subset=["prior"]), prior_attainment_groups())
+    return out

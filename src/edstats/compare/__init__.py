@@ -1,0 +1,1 @@
+"""Importers for DfE's published files and the comparison maths."""

@@ -1,0 +1,141 @@
+"""Absence: overall absence rate, persistent (10%+) and severe (50%+) absence (methodology section 4).
+
+The unit is the enrolment (pupil x school) over the period: its own absence over its own possible
+sessions. Scope, as DfE's headline figures: pupils aged 5 to 15 at the start of the year
+(``age_start_of_year``), in state-funded primary, secondary and special schools (pupil referral
+units and alternative provision only with ``absence_include_pru_ap``), enrolments with at least one
+possible session. A year is reported only when it has every term of ``absence_period``.
+
+The daily session feed gives the same measures year to date: possible sessions are the sessions
+with a counted mark; absences are authorised and unauthorised marks. Where both sources describe
+the same sessions they agree exactly (a test checks this).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..contract.attendance import AUTHORISED_MARKS, NOT_COUNTED_MARKS, UNAUTHORISED_MARKS
+from ..settings import Settings
+from ..stats import wilson_interval
+from .result import CHARACTERISTIC_BREAKDOWNS, _groups, empty_result, proportion_result, time_period
+
+MEASURE_IDS = ("abs_overall_pct", "abs_persistent_pct", "abs_severe_pct")
+YTD_MEASURE_IDS = ("abs_ytd_overall_pct", "abs_ytd_persistent_pct", "abs_ytd_severe_pct")
+PERIOD_TERMS = {"full_year": ("AUT", "SPR", "SUM"), "autumn_spring": ("AUT", "SPR"), "autumn": ("AUT",)}
+HEADLINE_PHASES = ("PRI", "SEC", "ALL", "SPE")
+CHARACTERISTICS = ["sex", "disadvantaged", "fsm", "sen_provision", "eal", "ethnicity_major", "looked_after",
+                   "home_district", "home_ward"]
+
+
+def _in_scope_schools(schools: pd.DataFrame | None, settings: Settings):
+    if schools is None:
+        return None
+    phases = HEADLINE_PHASES + (("PRU", "AP") if settings.methodology.absence_include_pru_ap else ())
+    return set(schools.loc[schools["phase"].isin(phases), "school_urn"])
+
+
+def enrolments(attendance: pd.DataFrame, schools: pd.DataFrame | None, settings: Settings) -> pd.DataFrame:
+    """In-scope enrolments for each year with every term of the period: sessions summed over terms."""
+    terms = PERIOD_TERMS[settings.methodology.absence_period]
+    a = attendance[attendance["term"].isin(terms)]
+    a = a[(a["age_start_of_year"] >= 5) & (a["age_start_of_year"] <= 15)]
+    scope = _in_scope_schools(schools, settings)
+    if scope is not None:
+        a = a[a["school_urn"].isin(scope)]
+    complete = a.groupby("academic_year")["term"].agg(lambda t: set(t) >= set(terms))
+    a = a[a["academic_year"].map(complete)]
+    keys = ["academic_year", "upn", "school_urn"]
+    sums = a.groupby(keys, observed=True)[["possible_sessions", "authorised_absence", "unauthorised_absence"]].sum()
+    extra = [c for c in CHARACTERISTICS + ["school_district", "ncyear"] if c in a]
+    firsts = a.groupby(keys, observed=True)[extra].first() if extra else None
+    out = sums.join(firsts) if firsts is not None else sums
+    out = out.reset_index()
+    out["absent"] = out["authorised_absence"] + out["unauthorised_absence"]
+    return out[out["possible_sessions"] > 0].rename(columns={"possible_sessions": "possible"})
+
+
+def absence_result(enrol: pd.DataFrame, ids: tuple[str, str, str], topics=CHARACTERISTIC_BREAKDOWNS) -> pd.DataFrame:
+    """Overall rate (sessions), persistent and severe absence (enrolments) by year and breakdown."""
+    if enrol.empty:
+        return empty_result()
+    possible = enrol["possible"].astype("int64")
+    absent = enrol["absent"].astype("int64")
+    # integer comparisons, so that exactly 10.0% and 50.0% count without floating-point doubt
+    persistent = 10 * absent >= possible
+    severe = 2 * absent >= possible
+    parts = [proportion_result(enrol, persistent, ids[1], topics), proportion_result(enrol, severe, ids[2], topics)]
+    for topic, labels in _groups(enrol, topics):
+        g = pd.DataFrame({"academic_year": enrol["academic_year"], "breakdown": labels, "a": absent, "p": possible})
+        agg = g.groupby(["academic_year", "breakdown"], observed=True)[["a", "p"]].sum().reset_index()
+        lower, upper = wilson_interval(agg["a"].to_numpy(), agg["p"].to_numpy())
+        parts.append(pd.DataFrame({
+            "measure_id": ids[0], "time_period": agg["academic_year"].map(time_period), "breakdown_topic": topic,
+            "breakdown": agg["breakdown"], "numerator": agg["a"].astype(float), "denominator": agg["p"].astype(float),
+            "value": 100 * agg["a"] / agg["p"], "ci_lower": lower, "ci_upper": upper}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def attendance_measures(attendance: pd.DataFrame | None, schools: pd.DataFrame | None, settings: Settings,
+                        topics=CHARACTERISTIC_BREAKDOWNS) -> pd.DataFrame:
+    """Census absence measures by academic year and breakdown."""
+    if attendance is None or attendance.empty:
+        return empty_result()
+    return absence_result(enrolments(attendance, schools, settings), MEASURE_IDS, topics)
+
+
+def academic_year_of(dates: pd.Series) -> pd.Series:
+    """ISO dates -> '2024/25'."""
+    d = pd.to_datetime(dates)
+    start = d.dt.year - (d.dt.month < 9).astype(int)
+    return start.astype(str) + "/" + ((start + 1) % 100).astype(str).str.zfill(2)
+
+
+def session_enrolments(sessions: pa.Table, attendance: pd.DataFrame | None, schools: pd.DataFrame | None,
+                       settings: Settings, until: str | None = None) -> pd.DataFrame:
+    """Year-to-date enrolments from the daily feed (sessions up to ``until``, ISO date, inclusive).
+
+    Ages and characteristics come from the census rows of the same year when present (the feed
+    carries none); without them every pupil in the feed is in scope.
+    """
+    table = sessions
+    dates = pc.cast(pc.dictionary_decode(table["date"]) if pa.types.is_dictionary(table["date"].type)
+                    else table["date"], pa.string())
+    if until:
+        keep = pc.less_equal(dates, pa.scalar(until))
+        table, dates = table.filter(keep), dates.filter(keep)
+    marks = table["mark"]
+    if pa.types.is_dictionary(marks.type):
+        marks = pc.dictionary_decode(marks)
+    counted = pc.invert(pc.is_in(marks, pa.array(NOT_COUNTED_MARKS)))
+    absent = pc.is_in(marks, pa.array(AUTHORISED_MARKS + UNAUTHORISED_MARKS))
+    years = pc.utf8_slice_codeunits(dates, 0, 7)       # YYYY-MM, mapped to academic years below
+    grouped = pa.table({
+        "upn": pc.dictionary_decode(table["upn"]) if pa.types.is_dictionary(table["upn"].type) else table["upn"],
+        "school_urn": pc.dictionary_decode(table["school_urn"]) if pa.types.is_dictionary(table["school_urn"].type)
+        else table["school_urn"],
+        "month": years, "possible": pc.cast(counted, pa.int64()), "absent": pc.cast(pc.and_(absent, counted), pa.int64()),
+    }).group_by(["upn", "school_urn", "month"]).aggregate([("possible", "sum"), ("absent", "sum")]).to_pandas()
+    grouped["academic_year"] = academic_year_of(grouped["month"] + "-01")
+    out = grouped.groupby(["academic_year", "upn", "school_urn"], observed=True)[["possible_sum", "absent_sum"]].sum()
+    out = out.rename(columns={"possible_sum": "possible", "absent_sum": "absent"}).reset_index()
+    if attendance is not None and not attendance.empty:
+        info = attendance.groupby(["academic_year", "upn", "school_urn"], observed=True)[
+            [c for c in CHARACTERISTICS + ["school_district", "age_start_of_year"] if c in attendance]].first()
+        out = out.join(info, on=["academic_year", "upn", "school_urn"])
+        out = out[(out["age_start_of_year"] >= 5) & (out["age_start_of_year"] <= 15)]
+    scope = _in_scope_schools(schools, settings)
+    if scope is not None:
+        out = out[out["school_urn"].isin(scope)]
+    return out[out["possible"] > 0]
+
+
+def ytd_attendance_measures(sessions: pa.Table | None, attendance: pd.DataFrame | None,
+                            schools: pd.DataFrame | None, settings: Settings, topics=CHARACTERISTIC_BREAKDOWNS):
+    """Year-to-date absence from the daily feed, by academic year and breakdown."""
+    if sessions is None or sessions.num_rows == 0:
+        return empty_result()
+    return absence_result(session_enrolments(sessions, attendance, schools, settings), YTD_MEASURE_IDS, topics)

@@ -1,0 +1,146 @@
+"""Exclusions: rates per 100 pupils, and the sixth-day duty (methodology section 6).
+
+Rates: permanent exclusions and suspensions in the academic year per 100 pupils on roll at the
+January census (``schools.headcount`` of state-funded primary, secondary, all-through and special
+schools; the contract holds one headcount per school, so every year uses the latest census).
+
+Sixth-day duty (a local measure; DfE publishes none): for a permanent exclusion, day 1 is the
+first school day of the exclusion (on the school calendar) and the LA must arrange full-time
+education from day 6. The day provision started is the number of school days from day 1 to the
+first full-time provision (``FULL_TIME_SCHOOL`` or ``FULL_TIME_AP``) inclusive.
+
+* ``sixth_day_within_pct``: exclusions with full-time provision by day 6, of those whose sixth
+  school day has passed by the as-at date, by academic year of exclusion.
+* ``days_to_provision_median``: median school days to full-time provision; exclusions still
+  waiting at the as-at date count the school days so far (censored), as the methodology proposes.
+* ``sixth_day_without_provision_count``: pupils permanently excluded this academic year whose
+  sixth school day has passed and who had no full-time provision at the as-at date.
+* ``part_time_placement_count``: of those, pupils in a part-time or tuition placement.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..settings import Settings
+from ..stats import wilson_interval
+from .attendance import academic_year_of
+from .result import SCHOOL_BREAKDOWNS, _groups, empty_result, rate_result, time_period
+
+MEASURE_IDS = ("excl_perm_rate", "excl_susp_rate", "sixth_day_without_provision_count", "sixth_day_within_pct",
+               "days_to_provision_median", "part_time_placement_count")
+RATE_PHASES = ("PRI", "SEC", "ALL", "SPE")
+FULL_TIME = ("FULL_TIME_SCHOOL", "FULL_TIME_AP")
+DEADLINE_DAY = 6
+
+
+def exclusion_rates(exclusions: pd.DataFrame, schools: pd.DataFrame, topics=SCHOOL_BREAKDOWNS) -> pd.DataFrame:
+    """Permanent exclusion and suspension rates per 100 pupils, Total and by school / school district."""
+    in_scope = schools[schools["phase"].isin(RATE_PHASES)].copy()
+    in_scope["school_district"] = in_scope["district"]
+    e = exclusions[exclusions["school_urn"].isin(set(in_scope["school_urn"]))].copy()
+    e["academic_year"] = academic_year_of(e["start_date"])
+    years = sorted(e["academic_year"].unique())
+    parts = []
+    for measure_id, category in (("excl_perm_rate", "PERM"), ("excl_susp_rate", "SUSP")):
+        num, den = [], []
+        for topic, labels in _groups(in_scope, topics):
+            hc = in_scope.assign(breakdown=labels).groupby("breakdown")["headcount"].sum()
+            for year in years:
+                den.append(pd.DataFrame({"academic_year": year, "breakdown_topic": topic, "breakdown": hc.index,
+                                         "n": hc.to_numpy(dtype=float)}))
+        sel = e[e["category"] == category]
+        for topic, labels in _groups(sel, topics):
+            n = sel.assign(breakdown=labels).groupby(["academic_year", "breakdown"]).size().reset_index(name="n")
+            num.append(n.assign(breakdown_topic=topic))
+        numerators = pd.concat(num, ignore_index=True) if num else pd.DataFrame(
+            columns=["academic_year", "breakdown_topic", "breakdown", "n"])
+        parts.append(rate_result(numerators, pd.concat(den, ignore_index=True), measure_id))
+    return pd.concat(parts, ignore_index=True)
+
+
+def school_day_numbers(calendar: pd.DataFrame) -> pd.Series:
+    """Each school day's position in the calendar (ISO date -> 0, 1, 2, ...)."""
+    days = calendar.loc[calendar["is_school_day"] == "Y", "date"]
+    days = pd.to_datetime(days).sort_values().dt.strftime("%Y-%m-%d")
+    return pd.Series(np.arange(len(days)), index=days.to_numpy())
+
+
+def sixth_day_cases(exclusions: pd.DataFrame, provision: pd.DataFrame | None, calendar: pd.DataFrame,
+                    as_at: str) -> pd.DataFrame:
+    """One row per permanent exclusion up to ``as_at``: day of full-time provision (or days waiting)."""
+    numbers = school_day_numbers(calendar)
+    school_dates = numbers.index.to_numpy()
+    perm = exclusions[(exclusions["category"] == "PERM")
+                      & (pd.to_datetime(exclusions["start_date"]).dt.strftime("%Y-%m-%d") <= as_at)].copy()
+    start = pd.to_datetime(perm["start_date"]).dt.strftime("%Y-%m-%d")
+    # day 1: the first school day on or after the exclusion's start date
+    first_pos = np.searchsorted(school_dates, start.to_numpy(), side="left")
+    as_at_pos = np.searchsorted(school_dates, as_at, side="right") - 1
+    perm["day1"] = first_pos
+    perm["sixth_day_passed"] = first_pos + DEADLINE_DAY - 1 <= as_at_pos
+    ft = pd.DataFrame(columns=["exclusion_id", "ft_start"])
+    part = pd.DataFrame(columns=["exclusion_id", "pt_start"])
+    if provision is not None and not provision.empty:
+        p = provision.copy()
+        p["start"] = pd.to_datetime(p["start_date"]).dt.strftime("%Y-%m-%d")
+        p = p[p["start"] <= as_at]
+        ft = p[p["provision_type"].isin(FULL_TIME)].groupby("exclusion_id")["start"].min().rename("ft_start").reset_index()
+        part = p[~p["provision_type"].isin(FULL_TIME)].groupby("exclusion_id")["start"].min().rename(
+            "pt_start").reset_index()
+    perm = perm.merge(ft, on="exclusion_id", how="left").merge(part, on="exclusion_id", how="left")
+    has_ft = perm["ft_start"].notna()
+    # the provision day counts school days from day 1 to the start inclusive (a start on a
+    # non-school day counts as the next school day)
+    ft_pos = np.searchsorted(school_dates, perm["ft_start"].fillna("9999-12-31").to_numpy(), side="left")
+    perm["provision_day"] = np.where(has_ft, ft_pos - perm["day1"] + 1, np.nan)
+    perm["days_waiting"] = np.where(has_ft, np.nan, as_at_pos - perm["day1"] + 1)
+    perm["within_sixth_day"] = has_ft & (perm["provision_day"] <= DEADLINE_DAY)
+    perm["in_part_time"] = ~has_ft & perm["pt_start"].notna()
+    perm["academic_year"] = academic_year_of(perm["start_date"])
+    return perm
+
+
+def sixth_day_measures(exclusions: pd.DataFrame, provision: pd.DataFrame | None, calendar: pd.DataFrame | None,
+                       as_at: str | None) -> pd.DataFrame:
+    """The four sixth-day measures (Total rows)."""
+    if calendar is None or calendar.empty:
+        return empty_result()
+    as_at = as_at or max(pd.to_datetime(exclusions["start_date"]).max(),
+                         pd.to_datetime(provision["start_date"]).max() if provision is not None and not provision.empty
+                         else pd.Timestamp.min).strftime("%Y-%m-%d")
+    cases = sixth_day_cases(exclusions, provision, calendar, as_at)
+    rows = []
+    decided = cases[cases["sixth_day_passed"]]
+    for year, g in decided.groupby("academic_year"):
+        k, n = int(g["within_sixth_day"].sum()), len(g)
+        lower, upper = wilson_interval(k, n)
+        rows.append(("sixth_day_within_pct", year, k, n, 100 * k / n, lower, upper))
+    for year, g in cases.groupby("academic_year"):
+        days = g["provision_day"].fillna(g["days_waiting"])
+        rows.append(("days_to_provision_median", year, np.nan, len(g), float(days.median()), np.nan, np.nan))
+    current = academic_year_of(pd.Series([as_at])).iloc[0]
+    now = decided[decided["academic_year"] == current]
+    waiting = now[now["provision_day"].isna()]
+    rows.append(("sixth_day_without_provision_count", current, len(waiting), np.nan, float(len(waiting)), np.nan, np.nan))
+    part_time = int(waiting["in_part_time"].sum())
+    rows.append(("part_time_placement_count", current, part_time, np.nan, float(part_time), np.nan, np.nan))
+    out = pd.DataFrame(rows, columns=["measure_id", "academic_year", "numerator", "denominator", "value",
+                                      "ci_lower", "ci_upper"])
+    out["time_period"] = out["academic_year"].map(time_period)
+    out["breakdown_topic"] = "Total"
+    out["breakdown"] = "Total"
+    return out.drop(columns="academic_year")
+
+
+def exclusion_measures(exclusions: pd.DataFrame | None, provision: pd.DataFrame | None, schools: pd.DataFrame | None,
+                       calendar: pd.DataFrame | None, settings: Settings, as_at: str | None = None) -> pd.DataFrame:
+    """Rates (needs schools) and sixth-day measures (needs the calendar)."""
+    if exclusions is None or exclusions.empty:
+        return empty_result()
+    parts = []
+    if schools is not None and not schools.empty:
+        parts.append(exclusion_rates(exclusions, schools))
+    parts.append(sixth_day_measures(exclusions, provision, calendar, as_at))
+    return pd.concat([p for p in parts if not p.empty], ignore_index=True) if parts else empty_result()

@@ -1,0 +1,218 @@
+"""Key stage 4: Attainment 8, Progress 8 and its elements, grade 5+/4+ in English and maths,
+EBacc average point score (methodology section 3).
+
+Attainment 8 fills eight slots from a pupil's results (one result per subject):
+
+* English (weight 2): the better of English language and literature; double weighted only when
+  both were taken (setting ``ks4_english_double_weight_requires_both``), and then the other one
+  may count in the open element;
+* maths (weight 2);
+* three EBacc slots: the best three of the sciences (a combined science double award fills two
+  slots), computer science, history, geography and languages;
+* three open slots: the best three of what is left — unused EBacc results, the spare English,
+  other GCSEs and approved non-GCSE qualifications (their ``points``).
+
+GCSE grades 9-1 score 9-1 points; U and X score 0. Progress 8 compares A8 (and each element)
+with the national average of pupils in the same KS2 prior-attainment group, from DfE's estimates
+for that year: (A8 - estimate) / 10, English and maths / 2, EBacc and open / 3. A pupil's P8 below
+their group's published floor counts at the floor in averages (the outlier adjustment; needs the
+floors file). The LA's average has a 95% interval of 1.96 x national SD / sqrt(pupils).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..compare.p8_estimates import ELEMENTS, P8Estimates
+from ..settings import Settings
+from .result import CHARACTERISTIC_BREAKDOWNS, _groups, empty_result, mean_result, proportion_result, time_period
+
+MEASURE_IDS = ("ks4_att8_avg", "ks4_p8_avg", "ks4_p8_eng_avg", "ks4_p8_mat_avg", "ks4_p8_ebacc_avg",
+               "ks4_p8_open_avg", "ks4_em95_pct", "ks4_em94_pct", "ks4_ebacc_aps", "cla_ks4_att8_avg",
+               "cla_ks4_p8_avg")
+EBACC_CATEGORIES = ("SCI_COMBINED", "SCI_BIO", "SCI_CHEM", "SCI_PHYS", "COMP_SCI", "HISTORY", "GEOGRAPHY",
+                    "LANGUAGE")
+SCIENCE_CATEGORIES = ("SCI_COMBINED", "SCI_BIO", "SCI_CHEM", "SCI_PHYS", "COMP_SCI")
+KEY = ["upn", "academic_year"]
+P8_DIVISOR = {"a8": 10, "eng": 2, "mat": 2, "ebacc": 3, "open": 3}
+P8_MEASURE = {"a8": "ks4_p8_avg", "eng": "ks4_p8_eng_avg", "mat": "ks4_p8_mat_avg", "ebacc": "ks4_p8_ebacc_avg",
+              "open": "ks4_p8_open_avg"}
+
+
+def gcse_points(grade: pd.Series) -> pd.Series:
+    """Points of a single GCSE grade: '9'..'1' -> 9..1, 'U' and 'X' -> 0, anything else NaN."""
+    g = grade.astype("string").str.strip()
+    points = pd.to_numeric(g.where(g.str.fullmatch(r"[1-9]").fillna(False)), errors="coerce")
+    return points.where(~g.isin(["U", "X"]).fillna(False), 0.0).astype(float)
+
+
+def _slot_rows(results: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """One row per slot-able result: key, a8_category, points (a double award becomes two rows)."""
+    r = results[KEY + ["qualification", "a8_category", "grade", "points"]].copy()
+    r["a8_category"] = r["a8_category"].astype(str)
+    combined = r["a8_category"] == "SCI_COMBINED"
+    single = r[~combined].copy()
+    single["slot_points"] = np.where(single["qualification"] == "OTHER_APPROVED",
+                                     single["points"].astype(float), gcse_points(single["grade"]))
+    double = r[combined].copy()
+    pair = double["grade"].astype(str).str.extract(r"^([1-9])-([1-9])$").astype(float)
+    absent = double["grade"].astype(str).isin(["U", "X"])
+    first, second = pair[0].where(~absent, 0.0), pair[1].where(~absent, 0.0)
+    if settings.methodology.ks4_combined_science_points == "mean":
+        first = second = (first + second) / 2
+    doubles = [double.assign(slot_points=first.to_numpy()), double.assign(slot_points=second.to_numpy())]
+    out = pd.concat([single, *doubles], ignore_index=True)
+    out["slot_points"] = out["slot_points"].fillna(0.0)
+    return out[KEY + ["a8_category", "slot_points"]]
+
+
+def attainment8(results: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """Per pupil (upn, academic_year): A8 elements, A8, best English and maths grades, EBacc APS."""
+    slots = _slot_rows(results, settings)
+    cat = slots["a8_category"]
+    english = slots[cat.isin(["ENG_LANG", "ENG_LIT"])].pivot_table(
+        index=KEY, columns="a8_category", values="slot_points", aggfunc="max")
+    english = english.reindex(columns=["ENG_LANG", "ENG_LIT"])
+    both = english.notna().all(axis=1)
+    best_english = english.max(axis=1)
+    weight = np.where(both | (not settings.methodology.ks4_english_double_weight_requires_both), 2, 1)
+    per_pupil = pd.DataFrame({"eng": best_english * weight, "best_english": best_english}, index=english.index)
+    spare = english.min(axis=1)[both].rename("slot_points").reset_index().assign(a8_category="ENG_SPARE")
+    maths = slots[cat == "MATHS"].groupby(KEY)["slot_points"].max()
+    # EBacc: the best three EBacc results; the rest go to the open pool.
+    ebacc_pool = slots[cat.isin(EBACC_CATEGORIES)].sort_values(KEY + ["slot_points"], ascending=[True, True, False])
+    ebacc_rank = ebacc_pool.groupby(KEY).cumcount()
+    ebacc = ebacc_pool[ebacc_rank < 3].groupby(KEY)["slot_points"].sum()
+    open_pool = pd.concat([ebacc_pool[ebacc_rank >= 3], spare[KEY + ["a8_category", "slot_points"]],
+                           slots[cat.isin(["OTHER_GCSE", "OTHER_APPROVED"])]], ignore_index=True)
+    open_pool = open_pool.sort_values(KEY + ["slot_points"], ascending=[True, True, False])
+    opened = open_pool[open_pool.groupby(KEY).cumcount() < 3].groupby(KEY)["slot_points"].sum()
+    # EBacc APS pillars: English, maths, two science grades, best humanity, best language.
+    science = slots[cat.isin(SCIENCE_CATEGORIES)].sort_values(KEY + ["slot_points"], ascending=[True, True, False])
+    science2 = science[science.groupby(KEY).cumcount() < 2].groupby(KEY)["slot_points"].sum()
+    humanity = slots[cat.isin(["HISTORY", "GEOGRAPHY"])].groupby(KEY)["slot_points"].max()
+    language = slots[cat == "LANGUAGE"].groupby(KEY)["slot_points"].max()
+    index = pd.MultiIndex.from_frame(results[KEY].drop_duplicates())
+    out = per_pupil.reindex(index)
+    out["mat"] = (2 * maths).reindex(index)
+    out["best_maths"] = maths.reindex(index)
+    out["ebacc"] = ebacc.reindex(index)
+    out["open"] = opened.reindex(index)
+    out[["eng", "mat", "ebacc", "open"]] = out[["eng", "mat", "ebacc", "open"]].fillna(0.0)
+    out["a8"] = out[["eng", "mat", "ebacc", "open"]].sum(axis=1)
+    pillars = (out["best_english"].fillna(0) + out["best_maths"].fillna(0) + science2.reindex(index).fillna(0)
+               + humanity.reindex(index).fillna(0) + language.reindex(index).fillna(0))
+    out["ebacc_aps"] = pillars / settings.methodology.ks4_ebacc_aps_divisor
+    return out
+
+
+def prior_attainment(pupils: pd.DataFrame, settings: Settings) -> pd.Series:
+    """KS2 prior attainment: the mean of reading and maths scaled scores (NaN when unusable)."""
+    read, mat = pupils["ks2_read_ss"].astype("Float64"), pupils["ks2_mat_ss"].astype("Float64")
+    mean = (read + mat) / 2
+    if settings.methodology.ks4_prior_from_one_subject:
+        mean = mean.fillna(read).fillna(mat)
+    return mean.astype(float)
+
+
+def pupil_scores(pupils: pd.DataFrame, results: pd.DataFrame, settings: Settings,
+                 estimates: dict[str, P8Estimates]) -> pd.DataFrame:
+    """``pupils`` with A8 elements, EBacc APS and, where estimates exist, P8 and its elements.
+
+    Pupils without any result score 0 in A8 (they stay in the denominator).
+    """
+    a8 = attainment8(results, settings) if not results.empty else pd.DataFrame()
+    out = pupils.join(a8, on=KEY) if not a8.empty else pupils.assign(**{c: np.nan for c in (
+        "eng", "mat", "ebacc", "open", "a8", "best_english", "best_maths", "ebacc_aps")})
+    out[["eng", "mat", "ebacc", "open", "a8", "ebacc_aps"]] = out[["eng", "mat", "ebacc", "open", "a8", "ebacc_aps"]
+                                                                 ].fillna(0.0)
+    out["prior"] = prior_attainment(out, settings)
+    for element in ELEMENTS:
+        out[f"p8_{element}"] = np.nan
+    out["pag"] = np.nan
+    out["p8_adjusted"] = np.nan
+    for year, idx in out.groupby("academic_year").groups.items():
+        est = estimates.get(time_period(str(year)))
+        if est is None:
+            continue
+        rows = out.loc[idx]
+        pag = est.group_of(rows["prior"])
+        table = est.groups.set_index("pag")
+        out.loc[idx, "pag"] = pag
+        for element in ELEMENTS:
+            expected = pag.map(table[element])
+            out.loc[idx, f"p8_{element}"] = (rows[element] - expected) / P8_DIVISOR[element]
+        score = out.loc[idx, "p8_a8"]
+        if est.floors:
+            floor = pag.map(est.floors)
+            score = np.where(floor.notna() & (score < floor), floor, score)
+        out.loc[idx, "p8_adjusted"] = score
+    return out
+
+
+def p8_result(frame: pd.DataFrame, values: pd.Series, measure_id: str, sd_by_year: dict, topics) -> pd.DataFrame:
+    """Mean P8 by year and breakdown with DfE's interval: mean +/- 1.96 x national SD / sqrt(n)."""
+    parts = []
+    for topic, labels in _groups(frame, topics):
+        g = pd.DataFrame({"academic_year": frame["academic_year"], "breakdown": labels, "v": values.astype(float)})
+        agg = g.groupby(["academic_year", "breakdown"], observed=True)["v"].agg(["sum", "count", "mean"]).reset_index()
+        sd = agg["academic_year"].map(lambda y: sd_by_year.get(time_period(str(y)), np.nan)).astype(float)
+        half = 1.96 * sd / np.sqrt(agg["count"])
+        parts.append(pd.DataFrame({
+            "measure_id": measure_id, "time_period": agg["academic_year"].map(time_period), "breakdown_topic": topic,
+            "breakdown": agg["breakdown"], "numerator": agg["sum"], "denominator": agg["count"].astype(float),
+            "value": agg["mean"], "ci_lower": agg["mean"] - half, "ci_upper": agg["mean"] + half}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def ks4_measures(pupils: pd.DataFrame | None, results: pd.DataFrame | None, settings: Settings,
+                 estimates: dict[str, P8Estimates], topics=CHARACTERISTIC_BREAKDOWNS) -> pd.DataFrame:
+    """Every KS4 measure, by academic year and breakdown."""
+    if pupils is None or pupils.empty:
+        return empty_result()
+    scores = pupil_scores(pupils, results if results is not None else pd.DataFrame(columns=KEY), settings, estimates)
+    maths = scores["best_maths"].fillna(0) if "best_maths" in scores else 0
+    english = scores["best_english"].fillna(0) if "best_english" in scores else 0
+    parts = [
+        mean_result(scores, scores["a8"], "ks4_att8_avg", topics),
+        proportion_result(scores, (maths >= 5) & (english >= 5), "ks4_em95_pct", topics),
+        proportion_result(scores, (maths >= 4) & (english >= 4), "ks4_em94_pct", topics),
+        mean_result(scores, scores["ebacc_aps"], "ks4_ebacc_aps", topics),
+    ]
+    in_p8 = scores[scores["p8_a8"].notna()]
+    if not in_p8.empty:
+        for element in ELEMENTS:
+            sd = {tp: est.sd[element] for tp, est in estimates.items()}
+            values = in_p8["p8_adjusted"] if element == "a8" else in_p8[f"p8_{element}"]
+            parts.append(p8_result(in_p8, values, P8_MEASURE[element], sd, topics))
+    cla = scores[scores.get("looked_after", pd.Series(index=scores.index, dtype="string")).astype("string") == "Y"]
+    if not cla.empty:
+        parts.append(mean_result(cla, cla["a8"], "cla_ks4_att8_avg", {}))
+        cla_p8 = cla[cla["p8_a8"].notna()]
+        if not cla_p8.empty:
+            parts.append(p8_result(cla_p8, cla_p8["p8_adjusted"], "cla_ks4_p8_avg",
+                                   {tp: est.sd["a8"] for tp, est in estimates.items()}, {}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def estimates_from_pupils(scores: pd.DataFrame, groups: pd.DataFrame, outlier_z: float = -2.89) -> P8Estimates:
+    """Derive estimates the way DfE does, from a national set of pupils with A8 elements and priors.
+
+    ``groups`` gives each group's ``pag, low, high``. Each element's estimate is the national mean
+    in the group; the SDs are of pupil P8 nationally; each group's floor is ``outlier_z`` x the SD
+    of pupil P8 in that group.
+    """
+    scaffold = P8Estimates(groups=groups.assign(**{e: np.nan for e in ELEMENTS}), sd={}, floors=None, source="")
+    pag = scaffold.group_of(scores["prior"])
+    means = scores.assign(pag=pag).dropna(subset=["pag"]).groupby("pag")[list(ELEMENTS)].mean()
+    table = groups.set_index("pag").join(means).reset_index()
+    expected = pag.map(table.set_index("pag")["a8"])
+    p8 = (scores["a8"] - expected) / 10
+    sd = {}
+    for element in ELEMENTS:
+        pupil = (scores[element] - pag.map(table.set_index("pag")[element])) / P8_DIVISOR[element]
+        sd[element] = float(pupil.std())
+    floors = (p8.groupby(pag).std() * outlier_z).to_dict()
+    return P8Estimates(groups=table[["pag", "low", "high", *ELEMENTS]], sd=sd,
+                       floors={int(k): float(v) for k, v in floors.items()}, source="synthetic national pupils")
