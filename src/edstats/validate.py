@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .contract import DATASETS, Column, Dataset, RawDataset, read_dataset
@@ -41,82 +42,125 @@ class ValidatedData:
         return self.errors.empty
 
 
-def _rows(frame: pd.DataFrame, mask: pd.Series, dataset: str, column: str, rule: str, fix: str) -> pd.DataFrame:
+def _rows(frame: pd.DataFrame, mask, dataset: str, column: str, rule: str, fix: str) -> pd.DataFrame:
+    mask = np.asarray(mask, dtype=bool)
+    if not mask.any():
+        return pd.DataFrame(columns=PROBLEM_COLUMNS)
     bad = frame.loc[mask]
     return pd.DataFrame({
-        "dataset": dataset, "file": bad[FILE_COL].astype(str), "line": bad[LINE_COL],
-        "column": column, "value": bad[column].astype(str) if column in bad else "",
+        "dataset": dataset, "file": bad[FILE_COL].astype(str).to_numpy(), "line": bad[LINE_COL].to_numpy(),
+        "column": column, "value": bad[column].astype(str).to_numpy() if column in bad else "",
         "rule": rule, "fix": fix, "severity": "error",
     })
 
 
-def _academic_year_mask(values: pd.Series) -> pd.Series:
+def _academic_year_ok(values: pd.Series) -> pd.Series:
     parts = values.str.extract(r"^(\d{4})/(\d{2})$")
-    ok = parts[0].notna()
     start = pd.to_numeric(parts[0], errors="coerce")
     end = pd.to_numeric(parts[1], errors="coerce")
-    return ok & (((start + 1) % 100) == end)
+    return (((start + 1) % 100) == end).fillna(False).astype(bool)
 
 
-def _check_column(frame: pd.DataFrame, col: Column, dataset: str) -> list[pd.DataFrame]:
-    values = frame[col.name].astype(str).str.strip()
-    blank = values == ""
+def _unique_checks(col: Column, uniques: pd.Series) -> list[tuple[np.ndarray, str, str]]:
+    """Rules of one column, evaluated on its distinct non-blank values.
+
+    Returns (bad mask over ``uniques``, rule, fix) for each rule. Checking distinct values rather
+    than rows keeps validation fast on millions of rows (a UPN repeats once per term, a code
+    thousands of times).
+    """
+    checks = []
+    numeric_typed = pd.api.types.is_numeric_dtype(uniques.dtype)
+    text = uniques.astype("string").str.strip() if not numeric_typed else None
+    if col.kind == "code":
+        checks.append((~text.isin(col.codes), f"{col.name} must be one of {', '.join(col.codes)}",
+                       "Recode the value to the contract's code list (docs/data.md)."))
+    elif col.kind == "upn":
+        checks.append((~valid_upn_mask(text), "UPN must be 13 characters with a valid DfE check letter",
+                       "Check the UPN against the school's record; a mistyped digit changes the check letter."))
+    elif col.kind == "urn":
+        checks.append((~text.str.fullmatch(r"\d{6}").fillna(False), f"{col.name} must be a 6-digit URN",
+                       "Use the school's 6-digit unique reference number."))
+    elif col.kind in ("integer", "number"):
+        if numeric_typed:
+            number = uniques.astype(float)
+            well_formed = pd.Series(True, index=uniques.index)
+            if col.kind == "integer":
+                well_formed = (number % 1 == 0)
+        else:
+            pattern = r"-?\d+" if col.kind == "integer" else r"-?\d+(\.\d+)?"
+            well_formed = text.str.fullmatch(pattern).fillna(False)
+            number = pd.to_numeric(text.where(well_formed), errors="coerce")
+        checks.append((~well_formed, f"{col.name} must be a {'whole ' if col.kind == 'integer' else ''}number",
+                       "Remove text, spaces or thousands separators from the number."))
+        if col.minimum is not None:
+            rule = f"{col.name} must not be negative" if col.minimum == 0 else f"{col.name} must be at least {col.minimum:g}"
+            checks.append(((number < col.minimum).fillna(False), rule, "Correct the value at source."))
+        if col.maximum is not None:
+            checks.append(((number > col.maximum).fillna(False), f"{col.name} must be at most {col.maximum:g}",
+                           "Correct the value at source."))
+    elif col.kind == "date":
+        parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+        checks.append((parsed.isna(), f"{col.name} must be a date written YYYY-MM-DD",
+                       "Write dates as ISO dates, e.g. 2025-01-31 (Excel often rewrites them as 31/01/2025)."))
+        if not col.future_allowed:
+            checks.append(((parsed > pd.Timestamp(date.today())).fillna(False), f"{col.name} is in the future",
+                           "Check the date; data cannot describe days that have not happened."))
+    elif col.kind == "month":
+        checks.append((~text.str.fullmatch(r"\d{4}-(0[1-9]|1[0-2])").fillna(False),
+                       f"{col.name} must be a month written YYYY-MM", "Write the month of the snapshot as YYYY-MM, e.g. 2025-01."))
+    elif col.kind == "academic_year":
+        checks.append((~_academic_year_ok(text), f"{col.name} must be written like 2024/25",
+                       "Write the academic year as the start year, a slash and the next year's last two digits."))
+    return [(np.asarray(mask, dtype=bool), rule, fix) for mask, rule, fix in checks]
+
+
+def _factorize(frame: pd.DataFrame, column: str, cache: dict):
+    """(codes, distinct values) of a column, computed once per validation run."""
+    if column not in cache:
+        values = frame[column]
+        if isinstance(values.dtype, pd.CategoricalDtype):      # Parquet text: codes come free
+            codes = values.cat.codes.to_numpy()
+            uniques = pd.Series(values.cat.categories)
+        else:
+            codes, uniques = pd.factorize(values, use_na_sentinel=True)
+            uniques = pd.Series(uniques)
+        cache[column] = (codes, uniques)
+    return cache[column]
+
+
+def _check_column(frame: pd.DataFrame, col: Column, dataset: str, cache: dict) -> list[pd.DataFrame]:
+    codes, uniques = _factorize(frame, col.name, cache)
+    if pd.api.types.is_numeric_dtype(uniques.dtype):
+        blank = codes < 0
+    else:
+        blank_unique = np.append((uniques.astype("string").str.strip() == "").to_numpy(dtype=bool), True)
+        blank = blank_unique[codes]    # code -1 (missing) picks the appended True
     out = []
     if not col.nullable:
         out.append(_rows(frame, blank, dataset, col.name, f"{col.name} must not be blank",
                          "Fill in the value; every row needs one."))
-    present = ~blank
-    if col.kind == "code":
-        bad = present & ~values.isin(col.codes)
-        out.append(_rows(frame, bad, dataset, col.name,
-                         f"{col.name} must be one of {', '.join(col.codes)}",
-                         "Recode the value to the contract's code list (docs/data.md)."))
-    elif col.kind == "upn":
-        bad = present & ~valid_upn_mask(values)
-        out.append(_rows(frame, bad, dataset, col.name,
-                         "UPN must be 13 characters with a valid DfE check letter",
-                         "Check the UPN against the school's record; a mistyped digit changes the check letter."))
-    elif col.kind == "urn":
-        bad = present & ~values.str.fullmatch(r"\d{6}")
-        out.append(_rows(frame, bad, dataset, col.name, f"{col.name} must be a 6-digit URN",
-                         "Use the school's 6-digit unique reference number."))
-    elif col.kind in ("integer", "number"):
-        pattern = r"-?\d+" if col.kind == "integer" else r"-?\d+(\.\d+)?"
-        well_formed = values.str.fullmatch(pattern)
-        out.append(_rows(frame, present & ~well_formed, dataset, col.name,
-                         f"{col.name} must be a {'whole ' if col.kind == 'integer' else ''}number",
-                         "Remove text, spaces or thousands separators from the number."))
-        number = pd.to_numeric(values.where(present & well_formed), errors="coerce")
-        if col.minimum is not None:
-            below = number < col.minimum
-            rule = (f"{col.name} must not be negative" if col.minimum == 0
-                    else f"{col.name} must be at least {col.minimum:g}")
-            out.append(_rows(frame, below, dataset, col.name, rule, "Correct the value at source."))
-        if col.maximum is not None:
-            out.append(_rows(frame, number > col.maximum, dataset, col.name,
-                             f"{col.name} must be at most {col.maximum:g}", "Correct the value at source."))
-    elif col.kind == "date":
-        parsed = pd.to_datetime(values.where(present), format="%Y-%m-%d", errors="coerce")
-        out.append(_rows(frame, present & parsed.isna(), dataset, col.name,
-                         f"{col.name} must be a date written YYYY-MM-DD",
-                         "Write dates as ISO dates, e.g. 2025-01-31 (Excel often rewrites them as 31/01/2025)."))
-        if not col.future_allowed:
-            future = parsed > pd.Timestamp(date.today())
-            out.append(_rows(frame, future, dataset, col.name, f"{col.name} is in the future",
-                             "Check the date; data cannot describe days that have not happened."))
-    elif col.kind == "month":
-        bad = present & ~values.str.fullmatch(r"\d{4}-(0[1-9]|1[0-2])")
-        out.append(_rows(frame, bad, dataset, col.name, f"{col.name} must be a month written YYYY-MM",
-                         "Write the month of the snapshot as YYYY-MM, e.g. 2025-01."))
-    elif col.kind == "academic_year":
-        out.append(_rows(frame, present & ~_academic_year_mask(values), dataset, col.name,
-                         f"{col.name} must be written like 2024/25",
-                         "Write the academic year as the start year, a slash and the next year's last two digits."))
+    for bad_unique, rule, fix in _unique_checks(col, uniques):
+        if not bad_unique.any():
+            continue
+        bad_rows = np.zeros(len(values), dtype=bool)
+        valid_code = codes >= 0
+        bad_rows[valid_code] = bad_unique[codes[valid_code]]
+        out.append(_rows(frame, bad_rows & ~blank, dataset, col.name, rule, fix))
     return out
 
 
-def check_dataset(spec: Dataset, raw: RawDataset) -> pd.DataFrame:
+def _duplicated(frame: pd.DataFrame, columns: list[str], cache: dict) -> np.ndarray:
+    """Rows whose key repeats an earlier row's, via integer codes (fast on millions of rows)."""
+    key = np.zeros(len(frame), dtype=np.int64)
+    for column in columns:
+        codes, uniques = _factorize(frame, column, cache)
+        key = key * (len(uniques) + 1) + (codes + 1)
+    return pd.Series(key).duplicated(keep="first").to_numpy()
+
+
+def check_dataset(spec: Dataset, raw: RawDataset, cache: dict | None = None) -> pd.DataFrame:
     """Every contract problem in one dataset, as a problem table (possibly empty)."""
+    cache = {} if cache is None else cache
     parts = [pd.DataFrame(raw.problems, columns=PROBLEM_COLUMNS)]
     frame = raw.frame
     if frame.empty:
@@ -134,7 +178,7 @@ def check_dataset(spec: Dataset, raw: RawDataset) -> pd.DataFrame:
                     "rule": f"required column {col.name} is missing", "severity": "error",
                     "fix": f"Add the column {col.name} to the header.{hint}"}]))
             continue
-        parts.extend(_check_column(frame, col, spec.name))
+        parts.extend(_check_column(frame, col, spec.name, cache))
     for extra in sorted(present - known):
         near = difflib.get_close_matches(extra, spec.column_names, n=1)
         parts.append(pd.DataFrame([{
@@ -143,7 +187,7 @@ def check_dataset(spec: Dataset, raw: RawDataset) -> pd.DataFrame:
             "fix": f"Did you mean {near[0]}? Rename it." if near else "Remove the column or ignore this warning.",
             "severity": "warning"}]))
     if spec.key and set(spec.key) <= present:
-        dup = frame.duplicated(list(spec.key), keep="first")
+        dup = _duplicated(frame, list(spec.key), cache)
         what = " and ".join(spec.key)
         parts.append(_rows(frame, dup, spec.name, spec.key[0],
                            f"duplicate row: the same {what} appears earlier in the dataset",
@@ -151,35 +195,81 @@ def check_dataset(spec: Dataset, raw: RawDataset) -> pd.DataFrame:
     return pd.concat([p for p in parts if not p.empty] or parts[:1], ignore_index=True)
 
 
-def to_typed(spec: Dataset, frame: pd.DataFrame) -> pd.DataFrame:
-    """Convert the checked text columns to their types (blank -> missing)."""
-    out = pd.DataFrame(index=frame.index)
+def _typed_uniques(col: Column, uniques: pd.Series) -> pd.Series:
+    text = uniques.astype("string").str.strip().replace("", pd.NA)
+    if col.kind == "integer":
+        return pd.to_numeric(text, errors="coerce").astype("Int64")
+    if col.kind == "number":
+        return pd.to_numeric(text, errors="coerce").astype("Float64")
+    if col.kind == "date":
+        return pd.Series(pd.to_datetime(text, format="%Y-%m-%d", errors="coerce"))
+    return text.astype("string")
+
+
+def to_typed(spec: Dataset, frame: pd.DataFrame, cache: dict | None = None) -> pd.DataFrame:
+    """Convert the checked columns to their types (blank -> missing), converting each distinct value once."""
+    cache = {} if cache is None else cache
+    out = {}
     for col in spec.columns:
         if col.name not in frame:
             continue
-        values = frame[col.name].astype(str).str.strip().replace("", pd.NA)
-        if col.kind == "integer":
-            out[col.name] = pd.to_numeric(values, errors="coerce").astype("Int64")
-        elif col.kind == "number":
-            out[col.name] = pd.to_numeric(values, errors="coerce").astype("Float64")
-        elif col.kind == "date":
-            out[col.name] = pd.to_datetime(values, format="%Y-%m-%d", errors="coerce")
-        else:
-            out[col.name] = values.astype("string")
-    return out
+        values = frame[col.name]
+        if pd.api.types.is_numeric_dtype(values.dtype):
+            out[col.name] = (values.astype("Int64" if col.kind == "integer" else "Float64")
+                             if col.kind in ("integer", "number") else values.astype("string"))
+            continue
+        codes, uniques = _factorize(frame, col.name, cache)
+        if col.kind not in ("integer", "number", "date"):
+            text = uniques.astype("string")
+            if not (text.str.strip() != text).any() and not (text == "").any():
+                # already clean: no per-row work (Parquet text stays categorical)
+                out[col.name] = values if isinstance(values.dtype, pd.CategoricalDtype) else values.astype("string")
+                continue
+        typed = _typed_uniques(col, uniques)
+        if len(typed) == 0:   # every value blank
+            typed = _typed_uniques(col, pd.Series([""]))
+        taken = typed.take(np.where(codes >= 0, codes, 0)).reset_index(drop=True)
+        taken[codes < 0] = pd.NA if col.kind != "date" else pd.NaT
+        out[col.name] = taken.set_axis(frame.index)
+    return pd.DataFrame(out, index=frame.index)
+
+
+def _not_in(frame: pd.DataFrame, column: str, allowed: set) -> np.ndarray:
+    values = frame[column].astype("string").str.strip().fillna("")
+    return ((values != "") & ~values.isin(allowed)).to_numpy(dtype=bool)
 
 
 def _cross_file(frames: dict[str, pd.DataFrame], raw: dict[str, RawDataset]) -> list[pd.DataFrame]:
+    """Checks between datasets: URNs in schools, provision for known exclusions, KS4 results for
+    known pupils, and a calendar that covers every date the exclusions and provision use."""
     parts = []
     if "schools" in frames:
         urns = set(frames["schools"]["school_urn"].dropna())
         for name, rd in raw.items():
             if name == "schools" or "school_urn" not in rd.frame:
                 continue
-            vals = rd.frame["school_urn"].astype(str).str.strip()
-            bad = (vals != "") & ~vals.isin(urns)
-            parts.append(_rows(rd.frame, bad, name, "school_urn", "school_urn is not in the schools dataset",
-                               "Add the school to schools/ or correct the URN."))
+            parts.append(_rows(rd.frame, _not_in(rd.frame, "school_urn", urns), name, "school_urn",
+                               "school_urn is not in the schools dataset", "Add the school to schools/ or correct the URN."))
+    if "provision" in raw and "exclusions" in frames and "exclusion_id" in raw["provision"].frame:
+        ids = set(frames["exclusions"]["exclusion_id"].dropna())
+        parts.append(_rows(raw["provision"].frame, _not_in(raw["provision"].frame, "exclusion_id", ids), "provision",
+                           "exclusion_id", "exclusion_id is not in the exclusions dataset",
+                           "Every placement must belong to a recorded exclusion; check the id."))
+    if "ks4_results" in raw and "ks4_pupils" in frames and {"upn", "academic_year"} <= set(raw["ks4_results"].frame):
+        pupils = frames["ks4_pupils"]
+        known = set(pupils["upn"].astype("string") + " " + pupils["academic_year"].astype("string"))
+        r = raw["ks4_results"].frame
+        key = r["upn"].astype("string").str.strip() + " " + r["academic_year"].astype("string").str.strip()
+        parts.append(_rows(r, ~key.isin(known).to_numpy(dtype=bool), "ks4_results", "upn",
+                           "result for a pupil who is not in ks4_pupils for that academic year",
+                           "Add the pupil to ks4_pupils or correct the UPN or year."))
+    if "calendar" in frames:
+        dates = set(pd.to_datetime(frames["calendar"]["date"]).dt.strftime("%Y-%m-%d").dropna())
+        for name in ("exclusions", "provision"):
+            if name in raw and "start_date" in raw[name].frame:
+                parts.append(_rows(raw[name].frame, _not_in(raw[name].frame, "start_date", dates), name, "start_date",
+                                   "start_date is not covered by the calendar dataset",
+                                   "Add that academic year to calendar/ so school days can be counted."))
     return parts
 
 
@@ -193,6 +283,7 @@ def validate_data(data_dir: str | Path) -> ValidatedData:
     problems = []
     sessions = None
     session_files = []
+    caches: dict[str, dict] = {}
     for name, spec in DATASETS.items():
         folder = data_dir / name
         if not folder.is_dir():
@@ -202,8 +293,10 @@ def validate_data(data_dir: str | Path) -> ValidatedData:
             problems.append(pd.DataFrame(file_problems, columns=PROBLEM_COLUMNS))
             continue
         raws[name] = read_dataset(folder, name)
-        problems.append(check_dataset(spec, raws[name]))
-    frames = {name: to_typed(DATASETS[name], rd.frame) for name, rd in raws.items() if not rd.frame.empty}
+        caches[name] = {}
+        problems.append(check_dataset(spec, raws[name], caches[name]))
+    frames = {name: to_typed(DATASETS[name], rd.frame, caches[name]) for name, rd in raws.items()
+              if not rd.frame.empty}
     problems.extend(_cross_file(frames, raws))
     if sessions is not None:
         urns = set(frames["schools"]["school_urn"].dropna()) if "schools" in frames else None

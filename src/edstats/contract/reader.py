@@ -11,6 +11,7 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..errors import InputError
@@ -63,27 +64,33 @@ def _read_csv(path: Path) -> pd.DataFrame:
         ) from None
     if not raw.strip():
         raise InputError(f"{path} is empty: it has no header line and no rows. Remove it or export it again.")
-    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    # pyarrow's CSV reader is ~3x faster than pandas' own; blanks arrive as missing values
+    return pd.read_csv(path, dtype=str, engine="pyarrow", encoding="utf-8-sig")
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:
-    frame = pd.read_parquet(path)
-    out = {}
+    """Parquet keeps its numeric columns typed (the checks accept them as they are); text and
+    dates become text so that they are checked like a CSV's."""
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(path)
+    text_columns = [f.name for f in schema if str(f.type) in ("string", "large_string")]
+    # Text read as dictionaries (pandas categoricals): a column of 4 million UPNs holds each UPN
+    # once, and every check works on the distinct values.
+    frame = pq.read_table(path, read_dictionary=text_columns).to_pandas()
     for name, col in frame.items():
         if pd.api.types.is_datetime64_any_dtype(col):
-            out[name] = col.dt.strftime("%Y-%m-%d").fillna("")
-        elif pd.api.types.is_float_dtype(col) and (col.dropna() % 1 == 0).all():
-            out[name] = col.astype("Int64").astype("string").fillna("")
-        else:
-            out[name] = col.astype("string").fillna("")
-    return pd.DataFrame(out, index=frame.index).astype(object)
+            frame[name] = col.dt.strftime("%Y-%m-%d").astype("string")
+        elif pd.api.types.is_object_dtype(col):
+            frame[name] = col.astype("string")
+    return frame
 
 
 def read_dataset(folder: Path, name: str) -> RawDataset:
     """Stack every file of ``folder`` for dataset ``name``; file problems are collected, not raised."""
     folder = Path(folder)
     result = RawDataset(name=name, frame=pd.DataFrame())
-    frames, columns_seen = [], None
+    frames, paths, columns_seen = [], [], None
     for path in sorted(p for p in folder.iterdir() if p.is_file()):
         suffix = path.suffix.lower()
         if path.name.lower() in _IGNORED_NAMES:
@@ -123,9 +130,12 @@ def read_dataset(folder: Path, name: str) -> RawDataset:
                 f"missing here: {sorted(set(columns_seen[1]) - set(frame.columns)) or 'none'})",
                 "Every file of one dataset must have the same columns.", line=1))
         columns_seen = columns_seen or (str(path), list(frame.columns))
-        frame[FILE_COL] = str(path)
-        frame[LINE_COL] = range(2, len(frame) + 2)
+        frame[FILE_COL] = np.int32(len(paths))
+        paths.append(str(path))
+        frame[LINE_COL] = np.arange(2, len(frame) + 2, dtype=np.int64)
         frames.append(frame)
     if frames:
-        result.frame = pd.concat(frames, ignore_index=True).fillna("")
+        stacked = pd.concat(frames, ignore_index=True)
+        stacked[FILE_COL] = pd.Categorical.from_codes(stacked[FILE_COL].to_numpy(), categories=paths)
+        result.frame = stacked
     return result

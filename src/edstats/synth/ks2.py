@@ -74,7 +74,7 @@ def ks2_frame(cohort: pd.DataFrame, ab: pd.DataFrame, shift: float, year: int, r
         frame.loc[code != "", f"{subject}_ss"] = pd.NA
         frame[f"{subject}_code"] = code
     w = ab["writ"].to_numpy() + shift
-    writ = np.select([w >= 1.4, w >= 0.0, w >= -1.6], ["GDS", "EXS", "WTS"], default="PK6")
+    writ = np.select([w >= 1.75, w >= 0.0, w >= -1.6], ["GDS", "EXS", "WTS"], default="PK6")
     pk_level = np.clip(np.rint(6 + (w + 1.6) * 2), 1, 6).astype(int)
     low = writ == "PK6"
     writ[low] = np.char.add("PK", pk_level[low].astype(str))

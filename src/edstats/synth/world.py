@@ -82,7 +82,7 @@ def make_schools(scale: Scale, rng: np.random.Generator) -> pd.DataFrame:
             effect = rng.normal(0, 0.22) - 0.12 * deprivation[ward["district"]]
             # Ofsted grade follows the school's effect loosely; a few schools never inspected.
             grade_score = effect + rng.normal(0, 0.25)
-            ofsted = "1" if grade_score > 0.3 else "2" if grade_score > -0.22 else "3" if grade_score > -0.45 else "4"
+            ofsted = "1" if grade_score > 0.3 else "2" if grade_score > -0.36 else "3" if grade_score > -0.6 else "4"
             inspected = rng.random() > 0.02
             stem = _NAME_STEMS[i % len(_NAME_STEMS)]
             rows.append({
