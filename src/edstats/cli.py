@@ -33,7 +33,7 @@ def _progress(total: int, desc: str):
 def cmd_synth(args) -> int:
     from .synth import write_synthetic
 
-    bar = _progress(4, f"synthetic {args.scale} data")
+    bar = _progress(5, f"synthetic {args.scale} data")
     files = write_synthetic(args.out, args.scale, args.seed, args.with_sessions,
                             progress=lambda name: (bar.set_postfix_str(name),
                                                                                     bar.update(1)))

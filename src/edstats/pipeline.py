@@ -89,7 +89,7 @@ def git_commit() -> str:
         return ""
 
 
-REFERENCE_FOLDERS = ("p8_estimates",)
+REFERENCE_FOLDERS = ("p8_estimates", "comparators")
 
 
 def list_inputs(data_dir: Path) -> list[dict]:

@@ -15,8 +15,8 @@ from .exclusions import exclusion_measures
 from .eyfs import eyfs_measures
 from .ks2 import ks2_measures
 from .ks4 import ks4_measures
-from .neet import neet_measures
-from .result import RESULT_COLUMNS, time_period
+from .neet import CCIS_BREAKDOWNS, neet_measures
+from .result import CHARACTERISTIC_BREAKDOWNS, RESULT_COLUMNS, time_period
 from .schools import school_measures
 
 
@@ -46,7 +46,7 @@ def data_as_at(frames: dict[str, pd.DataFrame], sessions=None) -> str | None:
 
 
 def compute_all(frames: dict[str, pd.DataFrame], settings: Settings, estimates=None, sessions=None,
-                as_at: str | None = None) -> pd.DataFrame:
+                as_at: str | None = None, topics=CHARACTERISTIC_BREAKDOWNS) -> pd.DataFrame:
     """Every measure the library builds, over the validated frames, in one result frame.
 
     ``estimates`` maps time periods to DfE P8 estimates; ``sessions`` is the daily feed (a
@@ -55,14 +55,14 @@ def compute_all(frames: dict[str, pd.DataFrame], settings: Settings, estimates=N
     frames = add_school_district(frames)
     as_at = as_at or data_as_at(frames, sessions)
     results = [
-        eyfs_measures(frames.get("eyfsp"), settings),
-        ks2_measures(frames.get("ks2"), settings),
-        ks4_measures(frames.get("ks4_pupils"), frames.get("ks4_results"), settings, estimates or {}),
-        attendance_measures(frames.get("attendance"), frames.get("schools"), settings),
-        ytd_attendance_measures(sessions, frames.get("attendance"), frames.get("schools"), settings),
-        neet_measures(frames.get("ccis"), settings),
+        eyfs_measures(frames.get("eyfsp"), settings, topics),
+        ks2_measures(frames.get("ks2"), settings, topics),
+        ks4_measures(frames.get("ks4_pupils"), frames.get("ks4_results"), settings, estimates or {}, topics),
+        attendance_measures(frames.get("attendance"), frames.get("schools"), settings, topics),
+        ytd_attendance_measures(sessions, frames.get("attendance"), frames.get("schools"), settings, topics),
+        neet_measures(frames.get("ccis"), settings, {k: v for k, v in topics.items() if k in CCIS_BREAKDOWNS}),
         exclusion_measures(frames.get("exclusions"), frames.get("provision"), frames.get("schools"),
-                           frames.get("calendar"), settings, as_at),
+                           frames.get("calendar"), settings, as_at, topics),
         school_measures(frames.get("schools"), academic_year_of(pd.Series([as_at])).iloc[0] if as_at else None),
     ]
     nonempty = [r for r in results if not r.empty]

@@ -135,12 +135,13 @@ def sixth_day_measures(exclusions: pd.DataFrame, provision: pd.DataFrame | None,
 
 
 def exclusion_measures(exclusions: pd.DataFrame | None, provision: pd.DataFrame | None, schools: pd.DataFrame | None,
-                       calendar: pd.DataFrame | None, settings: Settings, as_at: str | None = None) -> pd.DataFrame:
+                       calendar: pd.DataFrame | None, settings: Settings, as_at: str | None = None,
+                       topics=SCHOOL_BREAKDOWNS) -> pd.DataFrame:
     """Rates (needs schools) and sixth-day measures (needs the calendar)."""
     if exclusions is None or exclusions.empty:
         return empty_result()
     parts = []
     if schools is not None and not schools.empty:
-        parts.append(exclusion_rates(exclusions, schools))
+        parts.append(exclusion_rates(exclusions, schools, {k: v for k, v in topics.items() if k in SCHOOL_BREAKDOWNS}))
     parts.append(sixth_day_measures(exclusions, provision, calendar, as_at))
     return pd.concat([p for p in parts if not p.empty], ignore_index=True) if parts else empty_result()

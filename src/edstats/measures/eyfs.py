@@ -13,14 +13,14 @@ import pandas as pd
 
 from ..contract.eyfsp import ELG_COLUMNS, GLD_ELGS
 from ..settings import Settings
-from .result import empty_result, mean_result, proportion_result
+from .result import CHARACTERISTIC_BREAKDOWNS, empty_result, mean_result, proportion_result
 
 MEASURE_IDS = ("eyfs_gld_pct", "eyfs_avg_elg_expected", "eyfs_all_elg_expected_pct")
 EXPECTED = "2"
 NOT_ASSESSED = "A"
 
 
-def eyfs_measures(eyfsp: pd.DataFrame | None, settings: Settings) -> pd.DataFrame:
+def eyfs_measures(eyfsp: pd.DataFrame | None, settings: Settings, topics=CHARACTERISTIC_BREAKDOWNS) -> pd.DataFrame:
     """Every EYFSP measure, by academic year and breakdown, in the common result shape."""
     if eyfsp is None or eyfsp.empty:
         return empty_result()
@@ -29,7 +29,7 @@ def eyfs_measures(eyfsp: pd.DataFrame | None, settings: Settings) -> pd.DataFram
     cohort = eyfsp if settings.methodology.eyfsp_include_not_assessed_in_denominator else eyfsp[~not_assessed]
     expected = cohort[list(ELG_COLUMNS)].eq(EXPECTED)
     return pd.concat([
-        proportion_result(cohort, expected[list(GLD_ELGS)].all(axis=1), "eyfs_gld_pct"),
-        mean_result(cohort, expected.sum(axis=1), "eyfs_avg_elg_expected"),
-        proportion_result(cohort, expected.all(axis=1), "eyfs_all_elg_expected_pct"),
+        proportion_result(cohort, expected[list(GLD_ELGS)].all(axis=1), "eyfs_gld_pct", topics),
+        mean_result(cohort, expected.sum(axis=1), "eyfs_avg_elg_expected", topics),
+        proportion_result(cohort, expected.all(axis=1), "eyfs_all_elg_expected_pct", topics),
     ], ignore_index=True)

@@ -19,7 +19,10 @@ from ..errors import InputError
 from ..validate import SYNTHETIC_MARKER
 from .attendance import make_attendance, write_sessions
 from .calendar import make_calendar
+from ..measures import compute_all
+from ..settings import Settings
 from .ccis import make_ccis
+from .comparators import make_comparators, make_groups, make_las
 from .exclusions import make_exclusions
 from .eyfsp import make_eyfsp
 from .ks2 import make_ks2, subject_abilities
@@ -60,7 +63,7 @@ def write_synthetic(out_dir: str | Path, scale: str = "city", seed: int = 2026, 
         raise InputError(f"Unknown scale {scale!r}: choose one of {', '.join(SCALES)}.")
     out_dir = Path(out_dir)
     names = DATASETS_WRITTEN + (("attendance_sessions",) if with_sessions else ())
-    clashes = [name for name in names + ("p8_estimates",) if (out_dir / name).exists()]
+    clashes = [name for name in names + ("p8_estimates", "comparators") if (out_dir / name).exists()]
     if clashes:
         raise InputError(
             f"{out_dir} already holds dataset folder(s) {', '.join(clashes)}. Synthetic data is only "
@@ -89,15 +92,17 @@ def write_synthetic(out_dir: str | Path, scale: str = "city", seed: int = 2026, 
         calendar.to_csv(tmp / "calendar" / "calendar.csv", index=False, lineterminator="\n")
         step("schools and calendar")
 
-        _write_csv(make_eyfsp(population, rng), tmp / "eyfsp", "eyfsp")
+        eyfsp = make_eyfsp(population, rng)
+        _write_csv(eyfsp, tmp / "eyfsp", "eyfsp")
         abilities = subject_abilities(population.pupils, rng)
         ks2, ks2_levels = make_ks2(population, abilities, rng)
         _write_csv(ks2, tmp / "ks2", "ks2")
         ks4_pupils, ks4_results = make_ks4(population, abilities, ks2_levels, rng)
         _write_csv(ks4_pupils, tmp / "ks4_pupils", "ks4_pupils")
         _write_csv(ks4_results, tmp / "ks4_results", "ks4_results")
-        for period, estimates in make_national_estimates(population, abilities, ks2_levels, rng).items():
-            write_p8_estimates(estimates, tmp / "p8_estimates" / period)
+        estimates = make_national_estimates(population, abilities, ks2_levels, rng)
+        for period, one_year in estimates.items():
+            write_p8_estimates(one_year, tmp / "p8_estimates" / period)
         step("results")
 
         attendance = make_attendance(population, calendar, rng)
@@ -108,11 +113,27 @@ def write_synthetic(out_dir: str | Path, scale: str = "city", seed: int = 2026, 
                 write_sessions(attendance[label], calendar, int(label[:4]), tmp / "attendance_sessions", rng)
         step("attendance")
 
-        _write_parquet(make_ccis(population, FIRST_YEAR, LAST_CCIS_MONTH, rng), tmp / "ccis", "ccis")
+        ccis = make_ccis(population, FIRST_YEAR, LAST_CCIS_MONTH, rng)
+        _write_parquet(ccis, tmp / "ccis", "ccis")
         exclusions, provision = make_exclusions(population, calendar, data_end, rng)
         _write_csv(exclusions, tmp / "exclusions", "exclusions")
         _write_csv(provision, tmp / "provision", "provision")
         step("NEET and exclusions")
+
+        # The synthetic England: the city's own headline figures (computed by the library from
+        # the frames just made) among ~150 synthetic LAs, regions and England.
+        city_frames = {"schools": schools.drop(columns=[c for c in schools if c.startswith("_")]),
+                       "calendar": calendar, "eyfsp": pd.concat(eyfsp.values()), "ks2": pd.concat(ks2.values()),
+                       "ks4_pupils": pd.concat(ks4_pupils.values()), "ks4_results": pd.concat(ks4_results.values()),
+                       "attendance": pd.concat(attendance.values()), "ccis": pd.concat(ccis.values()),
+                       "exclusions": pd.concat(exclusions.values())}
+        headline = compute_all(city_frames, Settings(), estimates=estimates, topics={})
+        las = make_las(150, rng)
+        (tmp / "comparators").mkdir()
+        make_comparators(headline, las, rng).to_csv(tmp / "comparators" / "comparators.csv", index=False,
+                                                     lineterminator="\n")
+        make_groups(las).to_csv(tmp / "comparators" / "groups.csv", index=False, lineterminator="\n")
+        step("comparators")
 
         (tmp / SYNTHETIC_MARKER).write_text(
             "# Synthetic data\n\nMade by `edstats synth` "
@@ -121,7 +142,8 @@ def write_synthetic(out_dir: str | Path, scale: str = "city", seed: int = 2026, 
             encoding="utf-8")
         for item in sorted(tmp.iterdir()):
             shutil.move(str(item), out_dir / item.name)
-    written = [out_dir / SYNTHETIC_MARKER, *sorted((out_dir / "p8_estimates").rglob("*.csv"))]
+    written = [out_dir / SYNTHETIC_MARKER, *sorted((out_dir / "p8_estimates").rglob("*.csv")),
+               *sorted((out_dir / "comparators").glob("*.csv"))]
     for name in names:
         written.extend(sorted(p for p in (out_dir / name).iterdir() if p.is_file()))
     return written
