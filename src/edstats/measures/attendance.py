@@ -38,6 +38,15 @@ def _in_scope_schools(schools: pd.DataFrame | None, settings: Settings):
     return set(schools.loc[schools["phase"].isin(phases), "school_urn"])
 
 
+def _group_codes(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """One integer per distinct combination of ``columns`` (fast grouping on millions of rows)."""
+    key = np.zeros(len(frame), dtype=np.int64)
+    for column in columns:
+        codes, uniques = pd.factorize(frame[column])
+        key = key * (len(uniques) + 1) + (codes + 1)
+    return pd.factorize(key)[0]
+
+
 def enrolments(attendance: pd.DataFrame, schools: pd.DataFrame | None, settings: Settings) -> pd.DataFrame:
     """In-scope enrolments for each year with every term of the period: sessions summed over terms."""
     terms = PERIOD_TERMS[settings.methodology.absence_period]
@@ -46,16 +55,20 @@ def enrolments(attendance: pd.DataFrame, schools: pd.DataFrame | None, settings:
     scope = _in_scope_schools(schools, settings)
     if scope is not None:
         a = a[a["school_urn"].isin(scope)]
-    complete = a.groupby("academic_year")["term"].agg(lambda t: set(t) >= set(terms))
-    a = a[a["academic_year"].map(complete)]
-    keys = ["academic_year", "upn", "school_urn"]
-    sums = a.groupby(keys, observed=True)[["possible_sessions", "authorised_absence", "unauthorised_absence"]].sum()
-    extra = [c for c in CHARACTERISTICS + ["school_district", "ncyear"] if c in a]
-    firsts = a.groupby(keys, observed=True)[extra].first() if extra else None
-    out = sums.join(firsts) if firsts is not None else sums
-    out = out.reset_index()
+    present = a.groupby(["academic_year", "term"], observed=True).size().unstack(fill_value=0)
+    complete = [year for year, row in present.iterrows() if all(row.get(t, 0) > 0 for t in terms)]
+    a = a[a["academic_year"].isin(complete)].reset_index(drop=True)
+    group = _group_codes(a, ["academic_year", "upn", "school_urn"])
+    sums = pd.DataFrame({c: np.bincount(group, weights=a[c].to_numpy(dtype=float))
+                         for c in ("possible_sessions", "authorised_absence", "unauthorised_absence")})
+    first = pd.Series(np.arange(len(a))).groupby(group).first().to_numpy()
+    keep = [c for c in ["academic_year", "upn", "school_urn", *CHARACTERISTICS, "school_district", "ncyear"] if c in a]
+    out = a.loc[first, keep].reset_index(drop=True)
+    out["possible"] = sums["possible_sessions"].to_numpy().astype(np.int64)
+    out["authorised_absence"] = sums["authorised_absence"].to_numpy().astype(np.int64)
+    out["unauthorised_absence"] = sums["unauthorised_absence"].to_numpy().astype(np.int64)
     out["absent"] = out["authorised_absence"] + out["unauthorised_absence"]
-    return out[out["possible_sessions"] > 0].rename(columns={"possible_sessions": "possible"})
+    return out[out["possible"] > 0].reset_index(drop=True)
 
 
 def absence_result(enrol: pd.DataFrame, ids: tuple[str, str, str], topics=CHARACTERISTIC_BREAKDOWNS) -> pd.DataFrame:
