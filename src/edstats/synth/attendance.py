@@ -31,6 +31,10 @@ def school_days(calendar: pd.DataFrame, start_year: int, term: str) -> pd.Series
     return days.loc[in_year, "date"]
 
 
+def _constant(value: str, n: int) -> pd.Categorical:
+    return pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), [value])
+
+
 def make_attendance(population: Population, calendar: pd.DataFrame, rng) -> dict[str, pd.DataFrame]:
     """Termly census rows by academic year, in the contract's columns."""
     pupils = population.pupils
@@ -58,12 +62,15 @@ def make_attendance(population: Population, calendar: pd.DataFrame, rng) -> dict
             absent = rng.binomial(possible, np.clip(rate * TERM_FACTOR[term], 0, 0.97))
             unauthorised = rng.binomial(absent, unauth_share)
             frames.append(pd.DataFrame({
-                "upn": on_roll["upn"].to_numpy(), "academic_year": academic_year_label(year), "term": term,
-                "school_urn": on_roll["school_urn"].to_numpy(), "ncyear": on_roll["ncyear"].to_numpy(),
-                "age_start_of_year": on_roll["ncyear"].to_numpy() + 4, "possible_sessions": possible,
-                "authorised_absence": absent - unauthorised, "unauthorised_absence": unauthorised,
-                **{c: on_roll[c].to_numpy() for c in CHARACTERISTIC_COLUMNS}}))
-        out[academic_year_label(year)] = pd.concat(frames, ignore_index=True)
+                "upn": on_roll["upn"].array, "academic_year": _constant(academic_year_label(year), n),
+                "term": _constant(term, n), "school_urn": on_roll["school_urn"].array,
+                "ncyear": on_roll["ncyear"].to_numpy(), "age_start_of_year": on_roll["ncyear"].to_numpy() + 4,
+                "possible_sessions": possible, "authorised_absence": absent - unauthorised,
+                "unauthorised_absence": unauthorised, **{c: on_roll[c].array for c in CHARACTERISTIC_COLUMNS}}))
+        frame = pd.concat(frames, ignore_index=True)
+        for column in frame.select_dtypes("category"):
+            frame[column] = frame[column].cat.remove_unused_categories()
+        out[academic_year_label(year)] = frame
     return out
 
 

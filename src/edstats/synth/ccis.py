@@ -30,22 +30,26 @@ def make_ccis(population: Population, first_year: int, last_month: str, rng) -> 
     propensity = propensity / propensity.mean()
     out = {}
     months = pd.period_range(f"{first_year}-09", last_month, freq="M")
-    for month in months:
-        start_year = month.year if month.month >= 9 else month.year - 1
+    for start_year in sorted({m.year if m.month >= 9 else m.year - 1 for m in months}):
+        year_months = [m for m in months if (m.year if m.month >= 9 else m.year - 1) == start_year]
         cohort = pupils[(start_year - pupils["_entry"]).isin([12, 13])]
-        n = len(cohort)
+        n, k = len(cohort), len(year_months)
         age = np.where(start_year - cohort["_entry"].to_numpy() == 12, "16", "17")
-        draw = rng.random(n)
-        p_neet = np.clip(NEET_LEVEL * propensity.loc[cohort.index].to_numpy() * np.where(age == "17", 1.2, 0.8), 0, 0.6)
-        p_nk = NOT_KNOWN_BY_MONTH[month.month] * np.where(age == "17", 1.2, 0.8)
+        age_factor = np.where(age == "17", 1.2, 0.8)
+        p_neet = np.clip(NEET_LEVEL * propensity.loc[cohort.index].to_numpy() * age_factor, 0, 0.6)[:, None]
+        p_nk = np.array([NOT_KNOWN_BY_MONTH[m.month] for m in year_months])[None, :] * age_factor[:, None]
+        draw = rng.random((n, k))
         group = np.select([draw < 0.004, draw < 0.004 + p_neet, draw < 0.004 + p_neet + p_nk],
-                          ["EXCLUDED", "NEET", "NOT_KNOWN"], default="EET")
-        codes = np.empty(n, dtype=object)
+                          ["EXCLUDED", "NEET", "NOT_KNOWN"], default="EET").ravel(order="F")
+        codes = np.empty(n * k, dtype=object)
         for g, options in ACTIVITY_CODES.items():
             mask = group == g
             codes[mask] = np.array(options)[rng.integers(len(options), size=mask.sum())]
-        frame = pd.DataFrame({"person_id": person_id.loc[cohort.index].to_numpy(), "month": str(month),
-                              "academic_age": age, "residence_la": LA_OLD_CODE, "activity_group": group,
-                              "activity_code": codes, **{c: cohort[c].to_numpy() for c in CHARACTERISTIC_COLUMNS}})
-        out.setdefault(f"{start_year}-{(start_year + 1) % 100:02d}", []).append(frame)
-    return {k: pd.concat(v, ignore_index=True) for k, v in out.items()}
+        frame = pd.DataFrame({"person_id": np.tile(person_id.loc[cohort.index].to_numpy(), k),
+                              "month": np.repeat([str(m) for m in year_months], n),
+                              "academic_age": np.tile(age, k), "residence_la": LA_OLD_CODE, "activity_group": group,
+                              "activity_code": codes,
+                              **{c: pd.Categorical.from_codes(np.tile(cohort[c].cat.codes.to_numpy(), k),
+                                                              cohort[c].cat.categories) for c in CHARACTERISTIC_COLUMNS}})
+        out[f"{start_year}-{(start_year + 1) % 100:02d}"] = frame
+    return out

@@ -15,6 +15,10 @@ import pandas as pd
 
 from .pupils import make_cohort
 
+#: The characteristic columns every pupil-level dataset carries.
+CHARACTERISTIC_COLUMNS = ["sex", "disadvantaged", "fsm", "sen_provision", "eal", "ethnicity_major",
+                          "looked_after", "home_district", "home_ward"]
+
 
 @dataclass
 class Population:
@@ -61,7 +65,15 @@ def make_population(schools: pd.DataFrame, children_per_year: int, entry_years, 
             cohort.loc[to_special, "_primary"] = urns
             cohort.loc[to_special, "_secondary"] = urns
         frames.append(cohort.drop(columns=["school_urn"]))
-    return Population(pd.concat(frames, ignore_index=True), schools)
+    pupils = pd.concat(frames, ignore_index=True)
+    # Categoricals: a pupil's UPN and characteristics repeat in every term and month of the data,
+    # so the large datasets are built (and written to Parquet) from codes, not strings.
+    urns = pd.CategoricalDtype(sorted(schools["school_urn"]))
+    pupils["_primary"] = pupils["_primary"].astype(urns)
+    pupils["_secondary"] = pupils["_secondary"].astype(urns)
+    for column in ["upn", *CHARACTERISTIC_COLUMNS]:
+        pupils[column] = pupils[column].astype("category")
+    return Population(pupils, schools)
 
 
 def enrolled(population: Population, academic_year: int, ncyears=range(0, 12)) -> pd.DataFrame:
@@ -70,7 +82,7 @@ def enrolled(population: Population, academic_year: int, ncyears=range(0, 12)) -
     ncyear = academic_year - p["_entry"]
     out = p[ncyear.isin(list(ncyears))].copy()
     out["ncyear"] = academic_year - out["_entry"]
-    out["school_urn"] = np.where(out["ncyear"] <= 6, out["_primary"], out["_secondary"])
+    out["school_urn"] = out["_primary"].where(out["ncyear"] <= 6, out["_secondary"])
     return out
 
 
@@ -78,7 +90,3 @@ def academic_year_label(start: int) -> str:
     """2024 -> '2024/25'."""
     return f"{start}/{(start + 1) % 100:02d}"
 
-
-#: The characteristic columns every pupil-level dataset carries.
-CHARACTERISTIC_COLUMNS = ["sex", "disadvantaged", "fsm", "sen_provision", "eal", "ethnicity_major",
-                          "looked_after", "home_district", "home_ward"]

@@ -59,14 +59,18 @@ def make_cohort(entry_year: int, schools: pd.DataFrame, n: int, rng: np.random.G
     all_districts = schools["district"].unique()
     home_district[movers] = rng.choice(all_districts, size=movers.sum())
     wards_by_district = schools.groupby("district")["ward"].unique()
-    home_ward = np.array([wards_by_district[d][rng.integers(len(wards_by_district[d]))] for d in home_district])
+    home_ward = np.empty(n, dtype=object)
+    for district, idx in pd.Series(home_district).groupby(home_district).indices.items():
+        options = wards_by_district[district]
+        home_ward[idx] = options[rng.integers(len(options), size=len(idx))]
 
     # UPN: LA number, the school's establishment number, year of entry, serial within school.
     estab = school["laestab"].str[-4:].astype(int).to_numpy()
     serial = pd.Series(estab).groupby(estab).cumcount().to_numpy() + 1
-    body = [f"{LA_OLD_CODE}{e:04d}{entry_year % 100:02d}{s:03d}" for e, s in zip(estab, serial)]
-    digits = np.array([[int(c) for c in b] for b in body])
-    upn = [f"{letter}{b}" for letter, b in zip(_check_letters(digits), body)]
+    number = (int(LA_OLD_CODE) * 10**9 + estab.astype(np.int64) * 10**5 + (entry_year % 100) * 10**3 + serial)
+    digits = (number[:, None] // 10 ** np.arange(11, -1, -1)) % 10
+    body = pd.Series(number).astype(str).str.zfill(12)
+    upn = (pd.Series(_check_letters(digits)) + body).tolist()
 
     latent = (
         rng.normal(0, 1, n)
