@@ -88,7 +88,9 @@ def gap_chart(groups: pd.DataFrame, title: str, unit: str, reference_label: str)
     y = np.arange(len(g))[::-1]
     value = g["value"].astype(float)
     ax.barh(y, value, color="#0072B2", height=0.6, edgecolor="#000000", linewidth=0.5)
-    ax.errorbar(value, y, xerr=[value - g["ci_lower"].astype(float), g["ci_upper"].astype(float) - value],
+    below = np.clip(value - g["ci_lower"].astype(float), 0, None)   # rounding can make these a hair negative
+    above = np.clip(g["ci_upper"].astype(float) - value, 0, None)
+    ax.errorbar(value, y, xerr=[below, above],
                 fmt="none", ecolor="#000000", capsize=3, linewidth=1)
     ref = float(g["reference"].iloc[0])
     ax.axvline(ref, color="#D55E00", linestyle="--", linewidth=1.5, label=reference_label)

@@ -142,7 +142,7 @@ def _check_column(frame: pd.DataFrame, col: Column, dataset: str, cache: dict) -
     for bad_unique, rule, fix in _unique_checks(col, uniques):
         if not bad_unique.any():
             continue
-        bad_rows = np.zeros(len(values), dtype=bool)
+        bad_rows = np.zeros(len(codes), dtype=bool)
         valid_code = codes >= 0
         bad_rows[valid_code] = bad_unique[codes[valid_code]]
         out.append(_rows(frame, bad_rows & ~blank, dataset, col.name, rule, fix))
