@@ -21,5 +21,5 @@ def repo_root() -> Path:
 def small_data(tmp_path_factory) -> Path:
     """A small synthetic LA (seed 7). Tests must not modify it: copy it first."""
     folder = tmp_path_factory.mktemp("small") / "raw"
-    write_synthetic(folder, scale="small", seed=7)
+    write_synthetic(folder, scale="small", seed=7, with_sessions=True)
     return folder

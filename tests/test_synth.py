@@ -17,7 +17,7 @@ def _files(folder):
 
 def test_same_seed_gives_identical_files(tmp_path, small_data):
     again = tmp_path / "again"
-    write_synthetic(again, scale="small", seed=7)
+    write_synthetic(again, scale="small", seed=7, with_sessions=True)
     assert _files(again) == _files(small_data)
     for rel in _files(small_data):
         assert filecmp.cmp(small_data / rel, again / rel, shallow=False), rel

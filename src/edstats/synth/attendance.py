@@ -74,8 +74,10 @@ def make_attendance(population: Population, calendar: pd.DataFrame, rng) -> dict
     return out
 
 
-_AUTHORISED = np.array(["I", "I", "I", "M", "C", "R", "E"])
-_UNAUTHORISED = np.array(["O", "O", "G", "N", "U"])
+_AUTHORISED = np.array(["I", "M", "C", "R", "E"])       # illness most often
+_AUTHORISED_P = np.array([0.6, 0.15, 0.15, 0.05, 0.05])
+_UNAUTHORISED = np.array(["O", "G", "N", "U"])
+_UNAUTHORISED_P = np.array([0.5, 0.2, 0.2, 0.1])
 
 
 def write_sessions(termly: pd.DataFrame, calendar: pd.DataFrame, start_year: int, folder, rng) -> list:
@@ -102,12 +104,14 @@ def write_sessions(termly: pd.DataFrame, calendar: pd.DataFrame, start_year: int
         is_auth = rank < auth[:, None]
         is_unauth = (rank >= auth[:, None]) & (rank < (auth + unauth)[:, None])
         marks = np.where(half[None, :] == 0, 0, 1).astype(np.int8)              # 0 '/', 1 '\'
-        marks = np.where(is_auth, 2 + rng.integers(0, len(_AUTHORISED), (n, p)), marks)
-        marks = np.where(is_unauth, 2 + len(_AUTHORISED) + rng.integers(0, len(_UNAUTHORISED), (n, p)), marks)
+        marks = np.where(is_auth, 2 + rng.choice(len(_AUTHORISED), (n, p), p=_AUTHORISED_P), marks)
+        marks = np.where(is_unauth, 2 + len(_AUTHORISED) + rng.choice(len(_UNAUTHORISED), (n, p), p=_UNAUTHORISED_P),
+                         marks)
         dictionary = np.concatenate([["/", "\\"], _AUTHORISED, _UNAUTHORISED])
         keep = on_roll.ravel()
-        upn_codes, upn_values = pd.factorize(rows["upn"])
-        urn_codes, urn_values = pd.factorize(rows["school_urn"])
+        upn_codes, upn_values = pd.factorize(rows["upn"].astype(str))
+        urn_codes, urn_values = pd.factorize(rows["school_urn"].astype(str))
+        upn_values, urn_values = np.asarray(upn_values, dtype=str), np.asarray(urn_values, dtype=str)
         date_codes = np.tile(np.repeat(np.arange(len(days), dtype=np.int32), 2), n)[keep]
         table = pa.table({
             "upn": pa.DictionaryArray.from_arrays(np.repeat(upn_codes.astype(np.int32), p)[keep], pa.array(upn_values)),
@@ -118,6 +122,7 @@ def write_sessions(termly: pd.DataFrame, calendar: pd.DataFrame, start_year: int
             "mark": pa.DictionaryArray.from_arrays(marks.ravel()[keep].astype(np.int32), pa.array(dictionary)),
         })
         path = folder / f"sessions_{start_year}-{(start_year + 1) % 100:02d}_{term}.parquet"
-        pq.write_table(table, path, compression="zstd")
+        # no Arrow schema blob: it carries dictionary ids that differ between runs (byte-identical files)
+        pq.write_table(table, path, compression="zstd", store_schema=False)
         written.append(path)
     return written

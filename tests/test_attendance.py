@@ -1,0 +1,106 @@
+"""Absence: methodology section 4.5's worked example, the 10% and 50% boundaries, scope rules, and
+the daily feed agreeing exactly with the termly census."""
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from edstats.measures.attendance import absence_result, attendance_measures, enrolments, session_enrolments
+from edstats.settings import Methodology, Settings
+from edstats.validate import validate_data
+
+
+def census(rows, terms=("AUT", "SPR", "SUM")):
+    """rows: (upn, school, possible, authorised, unauthorised, age) for the whole year, put in AUT;
+    the other terms get zero sessions so that every term is present."""
+    out = []
+    for upn, school, possible, auth, unauth, age in rows:
+        for term in terms:
+            first = term == "AUT"
+            out.append({"upn": upn, "academic_year": "2024/25", "term": term, "school_urn": school,
+                        "ncyear": age - 4, "age_start_of_year": age, "possible_sessions": possible if first else 0,
+                        "authorised_absence": auth if first else 0, "unauthorised_absence": unauth if first else 0,
+                        "sex": "F"})
+    return pd.DataFrame(out)
+
+
+SCHOOLS = pd.DataFrame({"school_urn": ["100001", "100002", "100003"], "phase": ["PRI", "SEC", "PRU"],
+                        "district": ["A", "A", "B"]})
+
+
+def values(results):
+    total = results[results["breakdown_topic"] == "Total"]
+    return total.set_index("measure_id")["value"]
+
+
+def test_worked_example_three_enrolments():
+    frame = census([("A", "100001", 300, 20, 10, 9), ("B", "100001", 300, 29, 0, 9), ("C", "100002", 120, 40, 21, 12)])
+    v = values(attendance_measures(frame, SCHOOLS, Settings()))
+    assert v["abs_overall_pct"] == pytest.approx(100 * 120 / 720)
+    assert v["abs_persistent_pct"] == pytest.approx(200 / 3)
+    assert v["abs_severe_pct"] == pytest.approx(100 / 3)
+
+
+@pytest.mark.parametrize("absent, possible, persistent, severe", [
+    (30, 300, True, False),     # exactly 10.0%: persistent (inclusive)
+    (29, 300, False, False),    # 9.67%
+    (150, 300, True, True),     # exactly 50.0%: severe
+    (149, 300, True, False),
+    (1, 10, True, False),       # a short enrolment can be persistent (DfE warns about this)
+])
+def test_thresholds(absent, possible, persistent, severe):
+    v = values(attendance_measures(census([("A", "100001", possible, absent, 0, 9)]), SCHOOLS, Settings()))
+    assert v["abs_persistent_pct"] == (100.0 if persistent else 0.0)
+    assert v["abs_severe_pct"] == (100.0 if severe else 0.0)
+
+
+def test_zero_possible_sessions_and_out_of_scope_enrolments_are_left_out():
+    frame = census([("A", "100001", 300, 30, 0, 9),
+                    ("B", "100001", 0, 0, 0, 9),        # never on roll for a session
+                    ("C", "100001", 300, 200, 0, 4),    # aged 4: below compulsory school age
+                    ("D", "100001", 300, 200, 0, 16),   # aged 16
+                    ("E", "100003", 300, 200, 0, 12)])  # pupil referral unit
+    enrol = enrolments(frame, SCHOOLS, Settings())
+    assert list(enrol["upn"]) == ["A"]
+    with_pru = enrolments(frame, SCHOOLS, Settings(methodology=Methodology(absence_include_pru_ap=True)))
+    assert sorted(with_pru["upn"]) == ["A", "E"]
+
+
+def test_unit_is_the_enrolment_not_the_pupil():
+    frame = census([("A", "100001", 150, 15, 0, 11), ("A", "100002", 150, 0, 0, 11)])
+    v = values(attendance_measures(frame, SCHOOLS, Settings()))
+    assert v["abs_persistent_pct"] == 50.0     # persistent at one school, not at the other
+
+
+def test_a_year_without_every_term_is_not_reported():
+    frame = census([("A", "100001", 300, 30, 0, 9)], terms=("AUT", "SPR"))
+    assert attendance_measures(frame, SCHOOLS, Settings()).empty
+    autumn_spring = Settings(methodology=Methodology(absence_period="autumn_spring"))
+    assert not attendance_measures(frame, SCHOOLS, autumn_spring).empty
+
+
+def test_session_feed_agrees_exactly_with_the_census(small_data):
+    data = validate_data(small_data)
+    assert data.sessions is not None
+    settings = Settings()
+    termly = enrolments(data.frames["attendance"], data.frames["schools"], settings)
+    termly = termly[termly["academic_year"] == "2024/25"]
+    feed = session_enrolments(data.sessions, data.frames["attendance"], data.frames["schools"], settings)
+    feed = feed[feed["academic_year"] == "2024/25"]
+    keys = ["upn", "school_urn"]
+    merged = termly.merge(feed, on=keys, suffixes=("_census", "_feed"), how="outer", indicator=True)
+    assert (merged["_merge"] == "both").all()
+    assert (merged["possible_census"] == merged["possible_feed"]).all()
+    assert (merged["absent_census"] == merged["absent_feed"]).all()
+    census_results = absence_result(termly, ("a", "b", "c"))
+    feed_results = absence_result(feed, ("a", "b", "c"))
+    pd.testing.assert_frame_equal(census_results.reset_index(drop=True), feed_results.reset_index(drop=True),
+                                  check_dtype=False)
+
+
+def test_feed_not_counted_marks_are_not_possible_sessions():
+    table = pa.table({"upn": ["A"] * 4, "school_urn": ["100001"] * 4,
+                      "date": ["2024-09-02", "2024-09-02", "2024-09-03", "2024-09-03"],
+                      "session": ["AM", "PM", "AM", "PM"], "mark": ["/", "I", "#", "O"]})
+    enrol = session_enrolments(table, None, None, Settings())
+    assert (enrol["possible"].iloc[0], enrol["absent"].iloc[0]) == (3, 2)

@@ -1,0 +1,90 @@
+"""Exclusions: rates per 100 pupils and the sixth-day duty counted on the school calendar."""
+
+from datetime import date, timedelta
+
+import pandas as pd
+import pytest
+
+from edstats.measures.exclusions import exclusion_rates, sixth_day_cases, sixth_day_measures
+from edstats.synth.calendar import academic_year_calendar
+
+
+def calendar_with(holidays=(), start="2025-01-06", days=60):
+    """Weekdays from ``start`` are school days, except ``holidays``."""
+    rows = []
+    d = date.fromisoformat(start) - timedelta(days=3)
+    for _ in range(days):
+        school = d.weekday() < 5 and d.isoformat() not in holidays and d.isoformat() >= start
+        rows.append({"date": d.isoformat(), "is_school_day": "Y" if school else "N", "term": "SPR", "note": ""})
+        d += timedelta(days=1)
+    return pd.DataFrame(rows)
+
+
+def perm(start, exclusion_id="EX1"):
+    return pd.DataFrame([{"exclusion_id": exclusion_id, "upn": "Q999216000001", "school_urn": "100001",
+                          "category": "PERM", "start_date": start}])
+
+
+def ft(start, exclusion_id="EX1", kind="FULL_TIME_AP"):
+    return pd.DataFrame([{"exclusion_id": exclusion_id, "upn": "Q999216000001", "start_date": start,
+                          "provision_type": kind, "hours_per_week": 25.0}])
+
+
+@pytest.mark.parametrize("provision_start, day", [
+    ("2025-01-13", 6),   # Mon 6 Jan is day 1, so Mon 13 Jan is day 6 (the weekend does not count)
+    ("2025-01-14", 7),
+])
+def test_sixth_versus_seventh_school_day_across_a_weekend(provision_start, day):
+    cases = sixth_day_cases(perm("2025-01-06"), ft(provision_start), calendar_with(), "2025-02-28")
+    assert cases.iloc[0]["provision_day"] == day
+    assert cases.iloc[0]["within_sixth_day"] == (day <= 6)
+
+
+def test_sixth_day_across_a_bank_holiday_and_a_half_term():
+    holidays = {"2025-01-08"} | {(date(2025, 1, 13) + timedelta(days=i)).isoformat() for i in range(5)}
+    calendar = calendar_with(holidays)
+    # day 1 Mon 6, day 2 Tue 7, (Wed 8 closed), day 3 Thu 9, day 4 Fri 10, half-term week, day 5 Mon 20, day 6 Tue 21
+    assert sixth_day_cases(perm("2025-01-06"), ft("2025-01-21"), calendar, "2025-02-28").iloc[0]["provision_day"] == 6
+    assert sixth_day_cases(perm("2025-01-06"), ft("2025-01-22"), calendar, "2025-02-28").iloc[0]["provision_day"] == 7
+
+
+def test_real_calendar_counts_easter_holiday_and_bank_holidays():
+    calendar = academic_year_calendar(2024)
+    school = calendar[calendar["is_school_day"] == "Y"]["date"].tolist()
+    assert "2025-04-18" not in school and "2025-04-21" not in school       # Good Friday, Easter Monday
+    assert "2025-05-05" not in school                                     # early May bank holiday
+    assert 180 <= len(school) <= 195
+
+
+def test_part_time_does_not_discharge_the_duty_and_waiting_counts_to_the_as_at_date():
+    exclusions = pd.concat([perm("2025-01-06", "EX1"), perm("2025-01-06", "EX2")], ignore_index=True)
+    provision = pd.concat([ft("2025-01-08", "EX1", "PART_TIME"), ft("2025-01-09", "EX2", "TUITION")],
+                          ignore_index=True)
+    cases = sixth_day_cases(exclusions, provision, calendar_with(), "2025-01-31")
+    assert not cases["within_sixth_day"].any()
+    assert cases["days_waiting"].tolist() == [20, 20]
+    assert cases["in_part_time"].all()
+
+
+def test_worked_example_twelve_exclusions():
+    """Methodology 6.4: provision on days 4, 5, 6, 6, 6, 7, 8, 8, 10, 12, 15 and one still waiting on day 18."""
+    calendar = calendar_with(days=80)
+    days = calendar.loc[calendar["is_school_day"] == "Y", "date"].tolist()
+    exclusions = pd.concat([perm(days[0], f"EX{i}") for i in range(12)], ignore_index=True)
+    provision = pd.concat([ft(days[d - 1], f"EX{i}") for i, d in enumerate([4, 5, 6, 6, 6, 7, 8, 8, 10, 12, 15])],
+                          ignore_index=True)
+    out = sixth_day_measures(exclusions, provision, calendar, days[17]).set_index("measure_id")
+    assert out.loc["sixth_day_within_pct", "value"] == pytest.approx(100 * 5 / 12)
+    assert out.loc["days_to_provision_median", "value"] == 7.5
+    assert out.loc["sixth_day_without_provision_count", "value"] == 1
+
+
+def test_rates_per_100_pupils_on_the_january_headcount():
+    schools = pd.DataFrame({"school_urn": ["100001", "100002", "100003"], "phase": ["PRI", "SEC", "PRU"],
+                            "district": ["A", "B", "B"], "headcount": [60_000, 100_000, 500]})
+    exclusions = pd.DataFrame({"exclusion_id": [f"E{i}" for i in range(236)], "school_urn": ["100002"] * 235 + ["100003"],
+                               "category": "PERM", "start_date": "2024-10-01"})
+    rates = exclusion_rates(exclusions, schools, {})
+    perm_rate = rates[rates["measure_id"] == "excl_perm_rate"].iloc[0]
+    assert perm_rate["value"] == pytest.approx(235 / 160_000 * 100)   # 0.147: the PRU is outside the rate
+    assert round(perm_rate["value"], 2) == 0.15
