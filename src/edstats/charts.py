@@ -70,7 +70,8 @@ def trend_chart(series: pd.DataFrame, title: str, unit: str, la_name: str, break
     ax.legend(loc="lower right", fontsize=8)
     values = pd.concat([s["ci_lower"], s["ci_upper"], s["value"]]).astype(float).dropna()
     if not values.empty:
-        pad = max(2.0, (values.max() - values.min()) * 0.4)
+        span = values.max() - values.min()
+        pad = max(span * 0.4, 0.02 * abs(values.mean()), 0.05)
         ax.set_ylim(values.min() - pad, values.max() + pad)
     fig.tight_layout()
     return fig
@@ -99,6 +100,6 @@ def gap_chart(groups: pd.DataFrame, title: str, unit: str, reference_label: str)
     ax.set_title(title, loc="left")
     ax.grid(axis="x", color="#d9d9d9")
     ax.grid(axis="y", visible=False)
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="upper left", bbox_to_anchor=(0, -0.25 if len(g) < 4 else -0.12), fontsize=8)
     fig.tight_layout()
     return fig

@@ -25,6 +25,21 @@ from .settings import load_settings
 from .stats import format_number, round_half_up
 
 
+#: The measures of the key messages, and of the key performance measures table.
+HEADLINE_MEASURES = ("eyfs_gld_pct", "ks2_rwm_exp_pct", "ks4_att8_avg", "ks4_p8_avg", "abs_persistent_pct",
+                     "neet_nk_pct", "excl_perm_rate", "sixth_day_within_pct")
+KPM_MEASURES = ("eyfs_gld_pct", "ks2_rwm_exp_pct", "ks4_att8_avg", "ks4_p8_avg", "ks4_em95_pct", "abs_overall_pct",
+                "abs_persistent_pct", "abs_severe_pct", "neet_nk_pct", "excl_perm_rate", "excl_susp_rate",
+                "sixth_day_within_pct", "sixth_day_without_provision_count", "pupils_good_outstanding_pct")
+GROUP_TOPICS = ("Sex", "Disadvantage", "SEN provision", "EAL", "Ethnicity", "Looked after")
+
+
+def signed(difference: float, dp: int) -> str:
+    """A difference rounded half-up with its sign ('+1.0', '-0.3'); a zero shows no sign ('0.0')."""
+    rounded = round_half_up(difference, dp)
+    return format_number(0.0, dp) if rounded == 0 else f"{rounded:+,.{dp}f}"
+
+
 class Table:
     """A table for a paper: accessible HTML (header cells, scoped) that the PDF path turns into a
     real typst table. Numeric columns are right-aligned."""
@@ -183,8 +198,9 @@ class Paper:
             return f"{info['label']}: not available (no data supplied)."
         if h.suppressed:
             return f"{info['label']}, {h.year}: suppressed (c) because the numbers are small."
-        return (f"**{info['label']}**: {self.fmt(measure_id, h.value)} in {h.year} ({h.edition}; 95% confidence "
-                f"interval {self.fmt(measure_id, h.ci_lower)} to {self.fmt(measure_id, h.ci_upper)}). "
+        interval = ("" if np.isnan(h.ci_lower) else
+                    f"; 95% confidence interval {self.fmt(measure_id, h.ci_lower)} to {self.fmt(measure_id, h.ci_upper)}")
+        return (f"**{info['label']}**: {self.fmt(measure_id, h.value)} in {h.year} ({h.edition}{interval}). "
                 f"{self.change_sentence(h)}")
 
     def title_block(self) -> str:
@@ -208,7 +224,8 @@ class Paper:
                              "Previous": "x", "Change": "x"})
                 continue
             value = "c" if h.suppressed else self.fmt(mid, h.value)
-            ci = "c" if h.suppressed else f"{self.fmt(mid, h.ci_lower)} to {self.fmt(mid, h.ci_upper)}"
+            ci = "c" if h.suppressed else "z" if np.isnan(h.ci_lower) else \
+                f"{self.fmt(mid, h.ci_lower)} to {self.fmt(mid, h.ci_upper)}"
             if not h.comparable or h.previous_value is None or h.suppressed:
                 change = "not comparable" if h.previous_period and not h.comparable else "x"
             else:
@@ -216,19 +233,20 @@ class Paper:
                 better = (diff > 0) == (info["polarity"] == "higher")
                 arrow = "▲" if diff > 0 else "▼" if diff < 0 else "►"
                 word = "no change" if diff == 0 else ("better" if better else "worse")
-                dp = int(info["dp"])
-                shown = format_number(diff, dp) if diff == 0 else f"{diff:+.{dp}f}"
-                change = f"{arrow} {shown} ({word})"
+                change = f"{arrow} {signed(h.value - h.previous_value, int(info['dp']))} ({word})"
             rows.append({"Measure": info["label"], "Year": f"{h.year} ({h.edition})", "Value": value, "95% CI": ci,
                          "Previous": self.fmt(mid, h.previous_value) if h.previous_period else "x", "Change": change})
         return Table(pd.DataFrame(rows), numeric=("Value", "Previous"))
 
-    def breakdown_table(self, measure_id: str, topics=("Sex", "Disadvantage", "SEN provision")) -> Table:
+    def breakdown_table(self, measure_id: str, topics=GROUP_TOPICS) -> Table:
         """The measure for pupil groups in the reporting year, with the gap to all pupils."""
         tp = self.reporting_period(measure_id)
         r = self.results
         sel = r[(r["measure_id"] == measure_id) & (r["time_period"] == tp)]
+        if sel.empty:
+            return Table(pd.DataFrame({"Group": ["Not available (no data supplied)"]}))
         total = sel[sel["breakdown_topic"] == "Total"].iloc[0]
+        dp = int(measure_info(measure_id)["dp"])
         rows = []
         for topic in topics:
             for _, row in sel[sel["breakdown_topic"] == topic].sort_values("breakdown").iterrows():
@@ -239,8 +257,7 @@ class Paper:
                     "Value": self.fmt(measure_id, row["value"]) if shown else "c",
                     "95% CI": f"{self.fmt(measure_id, row['ci_lower'])} to {self.fmt(measure_id, row['ci_upper'])}"
                     if shown else "c",
-                    "Gap to all pupils": f"{round_half_up(row['value'] - total['value'], int(measure_info(measure_id)['dp'])):+.{int(measure_info(measure_id)['dp'])}f}"
-                    if shown else "c",
+                    "Gap to all pupils": signed(row["value"] - total["value"], dp) if shown else "c",
                 })
         return Table(pd.DataFrame(rows), numeric=("Pupils", "Value", "Gap to all pupils"))
 
@@ -264,6 +281,16 @@ class Paper:
                 f"({self.fmt(measure_id, first['value'])}) to {year_label(last['time_period'])} "
                 f"({self.fmt(measure_id, last['value'])}), with no data for the COVID-19 years.")
 
+    def gap_alt_text(self, measure_id: str, topic: str) -> str:
+        """Alt text for a gap chart: each group's value and the reference."""
+        table = self.breakdown_table(measure_id, (topic,)).frame
+        if "Value" not in table:
+            return "No data."
+        parts = "; ".join(f"{g.split(': ', 1)[-1]} {v}" for g, v in zip(table["Group"], table["Value"]))
+        h = self.headline(measure_id)
+        return (f"Bar chart of {measure_info(measure_id)['label'].lower()} by {topic}: {parts}; all pupils "
+                f"{self.fmt(measure_id, h.value) if h else 'x'}.")
+
     def gap_chart(self, measure_id: str, topic: str):
         info = measure_info(measure_id)
         tp = self.reporting_period(measure_id)
@@ -271,7 +298,8 @@ class Paper:
         sel = r[(r["measure_id"] == measure_id) & (r["time_period"] == tp) & ~r["suppressed"]]
         total = sel[sel["breakdown_topic"] == "Total"]["value"].iloc[0]
         groups = sel[sel["breakdown_topic"] == topic].assign(reference=total)
-        return gap_chart(groups, f"{info['label']} by {topic}, {year_label(tp)}", info["unit"],
+        return gap_chart(groups, f"By {topic.lower() if topic not in ('SEN provision', 'EAL') else topic}, {year_label(tp)}",
+                         info["unit"],
                          f"All pupils in {self.la_name}")
 
 

@@ -15,10 +15,25 @@ from .errors import SettingsError
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December")
 
-#: dataset -> (month of first publication after the academic year ends in August, months until
-#: the final edition, counted from the same August). EYFSP results come out once, in November.
+#: dataset -> (month a year's figures are first published, month of the final edition), as month
+#: numbers counted from January of the calendar year in which the academic year ends (13 = the
+#: next January). EYFSP: November, once. KS2: September provisional, December revised. KS4:
+#: October provisional, February revised. Census absence: full year in March. NEET: the
+#: December-February window is complete in March; final in July. Exclusion rates are the LA's
+#: own data, reported once the year is complete and provisional until DfE's release (July after
+#: the year). Provision (the sixth-day duty), the daily feed and schools are live (``LIVE``):
+#: reported to their last date.
+LIVE = -3
 PUBLICATION = {
     "eyfsp": (11, 11),
+    "ks2": (9, 12),
+    "ks4_pupils": (10, 14),
+    "attendance": (15, 15),
+    "attendance_sessions": (LIVE, 9),
+    "ccis": (3, 7),
+    "exclusions": (9, 19),          # rates are annual: a year is reported once it is complete
+    "provision": (LIVE, 19),
+    "schools": (LIVE, LIVE),
 }
 
 
@@ -75,10 +90,12 @@ def latest_supported_period(available: dict[str, list[str]]) -> Period:
     """The first month in which the latest year of every dataset present has been published."""
     months = []
     for dataset, time_periods in available.items():
-        if dataset in PUBLICATION and time_periods:
+        if dataset in PUBLICATION and time_periods and PUBLICATION[dataset][0] != LIVE:
             end = _year_end(max(time_periods))
             first, _ = PUBLICATION[dataset]
             months.append(Period(end + (first - 1) // 12, (first - 1) % 12 + 1))
+    if not months:   # only live data: the month after the latest year began
+        months = [Period(int(max(tp for tps in available.values() for tp in tps)[:4]), 10)]
     if not months:
         raise SettingsError("The data hold no results that a paper could report, so no period can be chosen.")
     return max(months)
