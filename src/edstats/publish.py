@@ -35,13 +35,17 @@ def public_results(results: pd.DataFrame, settings: Settings) -> pd.DataFrame:
 
 
 def to_open_data(results: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    """The EES open-data layout for the LA's own results (suppression applied)."""
+    """The EES open-data layout for the LA's own results (suppression applied).
+
+    School rows (breakdown topic ``School``, breakdown = the school's URN) have geographic level
+    ``School``; every other row is the local authority's.
+    """
     la = settings.la
     pub = public_results(results, settings)
     frame = pd.DataFrame({
         "time_period": pub["time_period"],
         "time_identifier": "Academic year",
-        "geographic_level": "Local authority",
+        "geographic_level": pub["breakdown_topic"].map(lambda t: "School" if t == "School" else "Local authority"),
         "country_code": "E92000001",
         "country_name": "England",
         "region_code": la.region_code,
