@@ -45,6 +45,8 @@ def trend_chart(series: pd.DataFrame, title: str, unit: str, la_name: str, break
     labelled; a series break is a dashed vertical rule. Returns the matplotlib Figure.
     """
     apply_house_style()
+    if series.empty or series["value"].isna().all():
+        return no_data_chart(title)
     years = year_axis(series["time_period"].min(), series["time_period"].max())
     s = series.set_index("time_period").reindex(years)
     x = np.arange(len(years))
@@ -77,6 +79,17 @@ def trend_chart(series: pd.DataFrame, title: str, unit: str, la_name: str, break
     return fig
 
 
+def no_data_chart(title: str):
+    """A small placeholder saying the measure has no data, so a paper never fails for a missing dataset."""
+    apply_house_style()
+    fig, ax = plt.subplots(figsize=(7.0, 1.2))
+    ax.axis("off")
+    ax.set_title(title, loc="left")
+    ax.text(0.0, 0.3, "Not available: the data for this measure were not supplied (shown as x).",
+            transform=ax.transAxes, fontsize=9)
+    return fig
+
+
 def gap_chart(groups: pd.DataFrame, title: str, unit: str, reference_label: str):
     """Horizontal bars of a measure for pupil groups, with 95% intervals and a reference line.
 
@@ -85,6 +98,8 @@ def gap_chart(groups: pd.DataFrame, title: str, unit: str, reference_label: str)
     """
     apply_house_style()
     g = groups.reset_index(drop=True)
+    if g.empty:
+        return no_data_chart(title)
     fig, ax = plt.subplots(figsize=(7.0, 0.45 * len(g) + 1.2))
     y = np.arange(len(g))[::-1]
     value = g["value"].astype(float)

@@ -60,11 +60,11 @@ def cmd_measures(args) -> int:
     from .settings import load_settings
 
     settings = load_settings(args.settings)
-    run = prepare_run(args.data, settings, args.cache)
+    run = prepare_run(args.data, settings, args.cache, args.on_invalid_rows)
     period = resolve_period(run, args.period)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    data_path, _ = write_open_data(run.results, settings, out.parent)
+    data_path, _ = write_open_data(run.results, settings, out.parent, run.school_districts)
     if data_path != out:
         data_path.replace(out)
         (out.parent / "measures.meta.csv").replace(out.with_name(out.stem + ".meta.csv"))
@@ -91,7 +91,8 @@ def cmd_report(args) -> int:
 
     folder = build_report(args.data, args.out, settings, period=args.period, papers=papers, formats=formats,
                           notebooks_dir=args.notebooks, build_dir=args.build, cache_dir=args.cache,
-                          settings_file=args.settings if Path(args.settings).exists() else None, step=step)
+                          settings_file=args.settings if Path(args.settings).exists() else None,
+                          on_invalid_rows=args.on_invalid_rows, step=step)
     bar.update(bar.total - bar.n)
     bar.close()
     files = sorted(p.name for p in folder.iterdir())
@@ -123,6 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--period", default=None, help="meeting month YYYY-MM (default: latest the data support)")
         p.add_argument("--settings", default="edstats.yml", help="settings file (default: edstats.yml)")
         p.add_argument("--cache", default="data/processed/cache", help="measures cache folder")
+        p.add_argument("--on-invalid-rows", default="stop", choices=["stop", "quarantine"],
+                       help="stop (default) on any invalid row, or set invalid rows aside in "
+                            "data/processed/rejects/<dataset>.csv and go on; the papers then say how many")
 
     p = sub.add_parser("validate", help="check the data against the data contract",
                        description="Check every file against the data contract; exit 0 when valid, 2 when not.")

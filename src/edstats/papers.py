@@ -113,7 +113,7 @@ class Paper:
     def results(self) -> pd.DataFrame:
         """Every result with a ``suppressed`` flag (numbers kept for ordering, never shown when set)."""
         units = measure_dictionary()["unit"]
-        return suppress(self.run.results, self.settings.suppression_threshold, units)
+        return suppress(self.run.results, self.settings.suppression_threshold, units, self.run.school_districts)
 
     # -- selecting ---------------------------------------------------------------------------
     def reporting_period(self, measure_id: str) -> str | None:
@@ -261,6 +261,19 @@ class Paper:
                 })
         return Table(pd.DataFrame(rows), numeric=("Pupils", "Value", "Gap to all pupils"))
 
+    def data_quality_note(self) -> str:
+        """How many rows were read, accepted and set aside, by dataset."""
+        counts = self.run.row_counts or {}
+        rejected = {k: v for k, v in counts.items() if v.get("rejected")}
+        read = sum(v["read"] for v in counts.values())
+        if not rejected:
+            return f"**Data quality.** All {format_number(read)} rows read passed validation."
+        detail = "; ".join(f"{name}: {format_number(v['rejected'])} of {format_number(v['read'])} rows"
+                           for name, v in rejected.items())
+        return (f"**Data quality.** {format_number(sum(v['rejected'] for v in rejected.values()))} of "
+                f"{format_number(read)} rows failed validation and were left out of every figure ({detail}). "
+                "The figures that use those datasets may be lower or less complete than they should be.")
+
     def symbols_legend(self) -> str:
         return "Symbols: " + "; ".join(f"**{k}** {v}" for k, v in SYMBOLS.items()) + "."
 
@@ -296,7 +309,8 @@ class Paper:
         tp = self.reporting_period(measure_id)
         r = self.results
         sel = r[(r["measure_id"] == measure_id) & (r["time_period"] == tp) & ~r["suppressed"]]
-        total = sel[sel["breakdown_topic"] == "Total"]["value"].iloc[0]
+        totals = sel[sel["breakdown_topic"] == "Total"]["value"]
+        total = totals.iloc[0] if len(totals) else float("nan")
         groups = sel[sel["breakdown_topic"] == topic].assign(reference=total)
         return gap_chart(groups, f"By {topic.lower() if topic not in ('SEN provision', 'EAL') else topic}, {year_label(tp)}",
                          info["unit"],
@@ -317,8 +331,8 @@ def show_chart(fig, alt: str) -> None:
 
 
 def load_paper(data_dir: str | Path = "../data/raw", period: str = "", settings_file: str | Path = "",
-               cache_dir: str | Path = "", audience: str = "council") -> Paper:
+               cache_dir: str | Path = "", audience: str = "council", on_invalid_rows: str = "stop") -> Paper:
     """Validate and compute (or load from the cache), then choose the meeting month."""
     settings = load_settings(settings_file or None)
-    run = prepare_run(data_dir, settings, cache_dir or None)
+    run = prepare_run(data_dir, settings, cache_dir or None, on_invalid_rows)
     return Paper(run, resolve_period(run, period or None), audience)

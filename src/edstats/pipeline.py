@@ -50,6 +50,8 @@ class PreparedRun:
     cache_key: str
     from_cache: bool = False
     timings: dict = field(default_factory=dict)
+    row_counts: dict = field(default_factory=dict)
+    school_districts: dict = field(default_factory=dict)   # URN -> district, for disclosure control
 
     @property
     def available(self) -> dict[str, list[str]]:
@@ -104,16 +106,18 @@ def list_inputs(data_dir: Path) -> list[dict]:
     return inputs
 
 
-def _cache_key(inputs: list[dict], settings: Settings, synthetic: bool) -> str:
+def _cache_key(inputs: list[dict], settings: Settings, synthetic: bool, on_invalid_rows: str) -> str:
     payload = json.dumps({"inputs": inputs, "settings": settings.as_dict(), "synthetic": synthetic,
-                          "code": code_fingerprint()}, sort_keys=True)
+                          "on_invalid_rows": on_invalid_rows, "code": code_fingerprint()}, sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()[:24]
 
 
-def prepare_run(data_dir: str | Path, settings: Settings, cache_dir: str | Path | None = None) -> PreparedRun:
+def prepare_run(data_dir: str | Path, settings: Settings, cache_dir: str | Path | None = None,
+                on_invalid_rows: str = "stop", rejects_dir: str | Path | None = None) -> PreparedRun:
     """Validate ``data_dir`` and compute every measure, or load them from the cache.
 
-    Raises :class:`ValidationFailed` (with every problem) when the data break the contract.
+    Raises :class:`ValidationFailed` (with every problem) when the data break the contract; with
+    ``on_invalid_rows="quarantine"`` invalid rows are set aside instead (see ``validate_data``).
     """
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
@@ -125,15 +129,16 @@ def prepare_run(data_dir: str | Path, settings: Settings, cache_dir: str | Path 
         raise EdstatsError(f"The data folder {data_dir} holds no dataset folder (schools/, eyfsp/, ...). "
                            "See docs/data.md for the layout, or run 'make report' to use the synthetic data.")
     synthetic = (data_dir / SYNTHETIC_MARKER).exists()
-    key = _cache_key(inputs, settings, synthetic)
+    key = _cache_key(inputs, settings, synthetic, on_invalid_rows)
     cache = Path(cache_dir) / key if cache_dir else None
     if cache and (cache / "results.parquet").exists():
         meta = json.loads((cache / "run.json").read_text())
         return PreparedRun(results=pd.read_parquet(cache / "results.parquet"), settings=settings,
                            synthetic=synthetic, inputs=meta["inputs"],
                            warnings=pd.DataFrame(meta["warnings"]), cache_key=key, from_cache=True,
+                           row_counts=meta["row_counts"], school_districts=meta["school_districts"],
                            timings={"load_cache": time.perf_counter() - t0})
-    validated = validate_data(data_dir)
+    validated = validate_data(data_dir, on_invalid_rows, rejects_dir)
     t1 = time.perf_counter()
     if not validated.is_valid:
         raise ValidationFailed(
@@ -147,13 +152,19 @@ def prepare_run(data_dir: str | Path, settings: Settings, cache_dir: str | Path 
     results = compute_all(validated.frames, settings, estimates=estimates, sessions=validated.sessions)
     t2 = time.perf_counter()
     warnings = validated.problems[validated.problems["severity"] == "warning"]
+    schools = validated.frames.get("schools")
+    school_districts = {} if schools is None else dict(zip(schools["school_urn"].astype(str),
+                                                           schools["district"].astype(str)))
     run = PreparedRun(results=results, settings=settings, synthetic=synthetic, inputs=inputs,
-                      warnings=warnings, cache_key=key,
+                      warnings=warnings, cache_key=key, row_counts=validated.row_counts,
+                      school_districts=school_districts,
                       timings={"validate": t1 - t0, "measures": t2 - t1})
     if cache:
         tmp = Path(tempfile.mkdtemp(dir=cache.parent if cache.parent.exists() else _mkdir(cache.parent)))
         results.to_parquet(tmp / "results.parquet", index=False)
-        (tmp / "run.json").write_text(json.dumps({"inputs": inputs, "warnings": warnings.to_dict("records")}))
+        (tmp / "run.json").write_text(json.dumps({"inputs": inputs, "warnings": warnings.to_dict("records"),
+                                                  "row_counts": validated.row_counts,
+                                                  "school_districts": school_districts}))
         try:
             tmp.rename(cache)
         except OSError:  # another process wrote the same entry first
@@ -211,7 +222,8 @@ def _replace_folder(staging: Path, final: Path) -> None:
 def build_report(data_dir: str | Path, out_dir: str | Path, settings: Settings, *, period: str | None = None,
                  papers=PAPERS, formats=FORMATS, notebooks_dir: str | Path = "notebooks",
                  build_dir: str | Path = "build", cache_dir: str | Path | None = "data/processed/cache",
-                 settings_file: str | Path | None = None, step=lambda name: None) -> Path:
+                 settings_file: str | Path | None = None, on_invalid_rows: str = "stop",
+                 step=lambda name: None) -> Path:
     """Validate, compute, execute each paper's notebook and render it; returns the report folder.
 
     ``step(name)`` is called as each step starts (the command line shows it as progress).
@@ -226,19 +238,20 @@ def build_report(data_dir: str | Path, out_dir: str | Path, settings: Settings, 
     started = time.perf_counter()
     timings = {}
     step("validate and compute measures")
-    run = prepare_run(data_dir, settings, cache_dir)
+    run = prepare_run(data_dir, settings, cache_dir, on_invalid_rows)
     timings.update(run.timings)
     meeting = resolve_period(run, period)
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{meeting}-staging-", dir=out_dir))
     try:
-        write_open_data(run.results, settings, staging)
+        write_open_data(run.results, settings, staging, run.school_districts)
         executed_dir = Path(build_dir).resolve() / str(meeting)
         parameters = {
             "data_dir": str(data_dir),
             "period": str(meeting),
             "settings_file": str(Path(settings_file).resolve()) if settings_file else "",
             "cache_dir": str(Path(cache_dir).resolve()) if cache_dir else "",
+            "on_invalid_rows": on_invalid_rows,
         }
         for paper in papers:
             step(f"execute {paper} notebook")
@@ -265,6 +278,7 @@ def build_report(data_dir: str | Path, out_dir: str | Path, settings: Settings, 
             "parameters": parameters | {"papers": list(papers)},
             "settings": settings.as_dict(),
             "inputs": run.inputs,
+            "rows": run.row_counts,
             "measures_from_cache": run.from_cache,
             "timings_seconds": {k: round(v, 3) for k, v in timings.items()},
         }

@@ -20,6 +20,15 @@ from .contract.reader import FILE_COL, LINE_COL, InputFile
 from .contract.sessions import check_sessions, read_sessions
 
 PROBLEM_COLUMNS = ["dataset", "file", "line", "column", "value", "rule", "fix", "severity"]
+#: Columns whose values identify a person: problem reports show them masked (the file and line
+#: say where to look), so a validation report or log never carries a whole UPN or date of birth.
+PERSONAL_COLUMNS = ("upn", "date_of_birth", "person_id")
+
+
+def mask_personal(value: str) -> str:
+    """'Q999216000001' -> 'Q99*********1'; short values are masked entirely."""
+    value = str(value)
+    return value[:3] + "*" * (len(value) - 4) + value[-1] if len(value) > 6 else "*" * len(value)
 SYNTHETIC_MARKER = "SYNTHETIC.md"
 
 
@@ -32,6 +41,7 @@ class ValidatedData:
     files: dict[str, list[InputFile]] = field(default_factory=dict)
     synthetic: bool = False
     sessions: object = None   # the daily feed as a pyarrow Table, when present
+    row_counts: dict = field(default_factory=dict)   # dataset -> read, accepted, rejected
 
     @property
     def errors(self) -> pd.DataFrame:
@@ -49,7 +59,9 @@ def _rows(frame: pd.DataFrame, mask, dataset: str, column: str, rule: str, fix: 
     bad = frame.loc[mask]
     return pd.DataFrame({
         "dataset": dataset, "file": bad[FILE_COL].astype(str).to_numpy(), "line": bad[LINE_COL].to_numpy(),
-        "column": column, "value": bad[column].astype(str).to_numpy() if column in bad else "",
+        "column": column,
+        "value": (bad[column].astype(str).map(mask_personal) if column in PERSONAL_COLUMNS else
+                  bad[column].astype(str)).to_numpy() if column in bad else "",
         "rule": rule, "fix": fix, "severity": "error",
     })
 
@@ -186,6 +198,12 @@ def check_dataset(spec: Dataset, raw: RawDataset, cache: dict | None = None) -> 
             "rule": f"column {extra} is not in the data contract and is ignored",
             "fix": f"Did you mean {near[0]}? Rename it." if near else "Remove the column or ignore this warning.",
             "severity": "warning"}]))
+    for check in spec.row_checks:
+        try:
+            bad = np.asarray(check.bad(frame), dtype=bool)
+        except KeyError:      # a column it needs is missing: reported above already
+            continue
+        parts.append(_rows(frame, bad, spec.name, check.column, check.rule, check.fix))
     if spec.key and set(spec.key) <= present:
         dup = _duplicated(frame, list(spec.key), cache)
         what = " and ".join(spec.key)
@@ -255,6 +273,14 @@ def _cross_file(frames: dict[str, pd.DataFrame], raw: dict[str, RawDataset]) -> 
         parts.append(_rows(raw["provision"].frame, _not_in(raw["provision"].frame, "exclusion_id", ids), "provision",
                            "exclusion_id", "exclusion_id is not in the exclusions dataset",
                            "Every placement must belong to a recorded exclusion; check the id."))
+    if "provision" in raw and "exclusions" in frames and {"exclusion_id", "start_date"} <= set(raw["provision"].frame):
+        start = frames["exclusions"].set_index("exclusion_id")["start_date"]
+        p = raw["provision"].frame
+        excluded_from = pd.to_datetime(p["exclusion_id"].astype("string").map(start), errors="coerce")
+        begins = pd.to_datetime(p["start_date"].astype("string"), format="%Y-%m-%d", errors="coerce")
+        parts.append(_rows(p, (begins < excluded_from).to_numpy(dtype=bool), "provision", "start_date",
+                           "provision starts before the exclusion it follows",
+                           "Check the provision's start date against the exclusion's start date."))
     if "ks4_results" in raw and "ks4_pupils" in frames and {"upn", "academic_year"} <= set(raw["ks4_results"].frame):
         pupils = frames["ks4_pupils"]
         known = set(pupils["upn"].astype("string") + " " + pupils["academic_year"].astype("string"))
@@ -273,11 +299,21 @@ def _cross_file(frames: dict[str, pd.DataFrame], raw: dict[str, RawDataset]) -> 
     return parts
 
 
-def validate_data(data_dir: str | Path) -> ValidatedData:
+ON_INVALID_ROWS = ("stop", "quarantine")
+
+
+def validate_data(data_dir: str | Path, on_invalid_rows: str = "stop", rejects_dir: str | Path | None = None
+                  ) -> ValidatedData:
     """Read and check every dataset folder of ``data_dir``; never raises on bad rows.
 
-    A missing dataset folder is not an error (its measures become 'x', not available).
+    A missing dataset folder is not an error (its measures become 'x', not available). With
+    ``on_invalid_rows="quarantine"``, rows that break a rule are set aside: written with their
+    reasons to ``rejects_dir/<dataset>.csv`` and left out of the frames, and their problems are
+    marked ``quarantined`` instead of ``error``. Problems with a whole file (unreadable, a missing
+    column) cannot be quarantined and stay errors.
     """
+    if on_invalid_rows not in ON_INVALID_ROWS:
+        raise ValueError(f"on_invalid_rows must be one of {ON_INVALID_ROWS}")
     data_dir = Path(data_dir)
     raws: dict[str, RawDataset] = {}
     problems = []
@@ -303,14 +339,48 @@ def validate_data(data_dir: str | Path) -> ValidatedData:
         problems.append(pd.DataFrame(check_sessions(sessions, session_files, urns), columns=PROBLEM_COLUMNS))
     table = pd.concat([p for p in problems if not p.empty], ignore_index=True) if any(
         not p.empty for p in problems) else pd.DataFrame(columns=PROBLEM_COLUMNS)
+    counts = {name: {"read": len(rd.frame), "accepted": len(rd.frame), "rejected": 0} for name, rd in raws.items()}
+    if session_files:
+        n = sum(f.rows for f in session_files)
+        counts["attendance_sessions"] = {"read": n, "accepted": n, "rejected": 0}
+    if on_invalid_rows == "quarantine":
+        table = _quarantine(table, raws, frames, counts, Path(rejects_dir or data_dir.parent / "processed" / "rejects"))
     return ValidatedData(
         frames=frames,
         problems=table[PROBLEM_COLUMNS],
+        row_counts=counts,
         files={name: rd.files for name, rd in raws.items()} | ({"attendance_sessions": session_files}
                                                                  if session_files else {}),
         synthetic=(data_dir / SYNTHETIC_MARKER).exists(),
         sessions=sessions,
     )
+
+
+def _quarantine(table: pd.DataFrame, raws: dict, frames: dict, counts: dict, rejects_dir: Path) -> pd.DataFrame:
+    """Set aside every row with a row-level error; returns the problem table with those marked."""
+    line = pd.to_numeric(table["line"], errors="coerce")
+    row_level = (table["severity"] == "error") & (line > 1) & table["dataset"].isin(list(raws))
+    table = table.copy()
+    table.loc[row_level, "severity"] = "quarantined"
+    for name, rd in raws.items():
+        mine = table[row_level & (table["dataset"] == name)]
+        if mine.empty or rd.frame.empty:
+            continue
+        reasons = (mine.assign(line=line[mine.index].astype(int))
+                   .groupby(["file", "line"])["rule"].agg(lambda r: "; ".join(dict.fromkeys(r))))
+        keys = pd.MultiIndex.from_arrays([rd.frame[FILE_COL].astype(str), rd.frame[LINE_COL].astype(int)])
+        rejected = keys.isin(reasons.index)
+        out = rd.frame.loc[rejected].drop(columns=[FILE_COL, LINE_COL])
+        out.insert(0, "reason", reasons.reindex(keys[rejected]).to_numpy())
+        out.insert(0, "line", rd.frame.loc[rejected, LINE_COL].to_numpy())
+        out.insert(0, "file", rd.frame.loc[rejected, FILE_COL].astype(str).to_numpy())
+        rejects_dir.mkdir(parents=True, exist_ok=True)
+        out.to_csv(rejects_dir / f"{name}.csv", index=False)
+        if name in frames:
+            frames[name] = frames[name].loc[~rejected]
+        counts[name]["rejected"] = int(rejected.sum())
+        counts[name]["accepted"] = counts[name]["read"] - counts[name]["rejected"]
+    return table
 
 
 def summarise_problems(problems: pd.DataFrame, limit: int = 20) -> str:
@@ -320,7 +390,9 @@ def summarise_problems(problems: pd.DataFrame, limit: int = 20) -> str:
     lines = []
     errors = problems[problems["severity"] == "error"]
     warnings = problems[problems["severity"] == "warning"]
-    lines.append(f"{len(errors)} error(s) and {len(warnings)} warning(s).")
+    quarantined = problems[problems["severity"] == "quarantined"]
+    lines.append(f"{len(errors)} error(s) and {len(warnings)} warning(s)"
+                 + (f"; {len(quarantined)} problem(s) in rows set aside (quarantined)." if len(quarantined) else "."))
     grouped = problems.groupby(["severity", "dataset", "column", "rule"], sort=False).size()
     for (severity, dataset, column, rule), n in grouped.items():
         lines.append(f"  [{severity}] {dataset}: {rule} — {n} row(s)")

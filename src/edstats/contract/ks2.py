@@ -1,6 +1,6 @@
 """``ks2``: end of key stage 2 results, one row per pupil."""
 
-from .spec import CHARACTERISTICS, Column, Dataset
+from .spec import CHARACTERISTICS, Column, Dataset, RowCheck, text
 
 #: Codes for a test with no scaled score (data contract; methodology section 2.2).
 TEST_CODES = ("A", "B", "N", "U", "J", "H", "Q", "L", "M", "F", "P", "D")
@@ -10,6 +10,16 @@ WRITING_TA = ("GDS", "EXS", "WTS", "PK1", "PK2", "PK3", "PK4", "PK5", "PK6", "EM
 def _test(subject: str):
     return (Column(f"{subject}_ss", "integer", nullable=True, minimum=80, maximum=120),
             Column(f"{subject}_code", "code", TEST_CODES, nullable=True))
+
+
+def _score_and_code(subject):
+    def bad(frame):
+        has_score = text(frame, f"{subject}_ss") != ""
+        has_code = text(frame, f"{subject}_code") != ""
+        return has_score == has_code
+    return RowCheck(f"{subject}_code", f"{subject}: give either a scaled score or a code, not both and not neither",
+                    "A pupil with a scaled score has a blank code; a pupil without one has a code such as A or B.",
+                    bad)
 
 
 KS2 = Dataset(
@@ -24,4 +34,5 @@ KS2 = Dataset(
         Column("writ_ta", "code", WRITING_TA),
         *CHARACTERISTICS,
     ),
+    row_checks=tuple(_score_and_code(s) for s in ("read", "mat", "gps")),
 )

@@ -1,7 +1,7 @@
 """``ks4_pupils`` (one row per pupil, with KS2 prior attainment) and ``ks4_results`` (one row per result)."""
 
 from .ks2 import TEST_CODES
-from .spec import CHARACTERISTICS, Column, Dataset
+from .spec import CHARACTERISTICS, Column, Dataset, RowCheck, text
 
 A8_CATEGORIES = ("ENG_LANG", "ENG_LIT", "MATHS", "SCI_COMBINED", "SCI_BIO", "SCI_CHEM", "SCI_PHYS", "COMP_SCI",
                  "HISTORY", "GEOGRAPHY", "LANGUAGE", "OTHER_GCSE", "OTHER_APPROVED")
@@ -22,6 +22,21 @@ KS4_PUPILS = Dataset(
     ),
 )
 
+GCSE_GRADES = ("9", "8", "7", "6", "5", "4", "3", "2", "1", "U", "X")
+
+
+def _bad_grade(frame):
+    grade, category = text(frame, "grade"), text(frame, "a8_category")
+    gcse = text(frame, "qualification") == "GCSE"
+    double = category == "SCI_COMBINED"
+    ok_double = grade.str.fullmatch(r"[1-9]-[1-9]").fillna(False) | grade.isin(["U", "X"])
+    return gcse & ((double & ~ok_double) | (~double & ~grade.isin(GCSE_GRADES)))
+
+
+def _approved_without_points(frame):
+    return (text(frame, "qualification") == "OTHER_APPROVED") & (text(frame, "points") == "")
+
+
 KS4_RESULTS = Dataset(
     name="ks4_results",
     title="Key stage 4 results",
@@ -34,5 +49,11 @@ KS4_RESULTS = Dataset(
         Column("a8_category", "code", A8_CATEGORIES),
         Column("grade", "text"),
         Column("points", "number", nullable=True, minimum=0, maximum=9),
+    ),
+    row_checks=(
+        RowCheck("grade", "GCSE grade must be 9 to 1, U or X (combined science: two grades like 6-5)",
+                 "Correct the grade; legacy letter grades are not part of the contract.", _bad_grade),
+        RowCheck("points", "points are required for an approved non-GCSE qualification",
+                 "Add the qualification's points from DfE's KS4 qualifications list.", _approved_without_points),
     ),
 )

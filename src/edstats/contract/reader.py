@@ -120,8 +120,8 @@ def read_dataset(folder: Path, name: str) -> RawDataset:
             continue
         if frame.empty:
             result.problems.append(_problem(
-                name, path, f"{path.name} has a header but no data rows", "Remove the file or export it again with its rows.",
-                line=1) | {"severity": "warning"})
+                name, path, f"{path.name} has a header but no data rows",
+                "The export stopped after the header: export it again with its rows, or remove the file.", line=1))
         if columns_seen is not None and set(frame.columns) != set(columns_seen[1]):
             result.problems.append(_problem(
                 name, path,

@@ -33,6 +33,32 @@ class Column:
 
 
 @dataclass(frozen=True)
+class RowCheck:
+    """A rule across columns of a row: ``bad(frame)`` returns True for rows that break it.
+
+    ``frame`` holds the dataset as read (text, or numbers from Parquet); ``column`` is the column
+    the problem is reported against.
+    """
+
+    column: str
+    rule: str
+    fix: str
+    bad: object
+
+
+def number(frame, column):
+    """A column as numbers (blank or malformed -> NaN), for row checks."""
+    import pandas as pd
+
+    return pd.to_numeric(frame[column], errors="coerce") if column in frame else None
+
+
+def text(frame, column):
+    """A column as stripped text ('' for blank), for row checks."""
+    return frame[column].astype("string").fillna("").str.strip()
+
+
+@dataclass(frozen=True)
 class Dataset:
     """A dataset folder of ``data/raw``: its columns and the key that must be unique."""
 
@@ -41,6 +67,7 @@ class Dataset:
     columns: tuple[Column, ...]
     key: tuple[str, ...] = ()
     pupil_level: bool = True
+    row_checks: tuple[RowCheck, ...] = ()
 
     @property
     def column_names(self) -> list[str]:

@@ -1,0 +1,261 @@
+"""Bad input: a catalogue of broken fixtures, one per problem, each named after what it breaks.
+
+Each fixture is the small synthetic LA with one thing broken. ``edstats report`` must exit 2 with
+a message naming the file, line and column, and write no report. Also: quarantine reconciliation
+(read = accepted + rejected) and personal values masked in every problem report.
+"""
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from edstats.pipeline import prepare_run
+from edstats.settings import Settings
+from edstats.validate import validate_data
+
+KEEP = ("schools", "calendar", "eyfsp", "ks2", "ks4_pupils", "ks4_results", "attendance", "exclusions", "provision")
+
+
+@pytest.fixture
+def data(small_data, tmp_path):
+    """A copy of the small synthetic LA (without the large daily feed and CCIS, to keep it quick)."""
+    target = tmp_path / "raw"
+    target.mkdir()
+    for name in KEEP:
+        shutil.copytree(small_data / name, target / name)
+    return target
+
+
+def eyfsp_file(data):
+    return sorted((data / "eyfsp").glob("*.csv"))[-1]
+
+
+def rewrite(path, change):
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    change(frame)
+    frame.to_csv(path, index=False)
+
+
+def set_cell(path, column, value, row=0):
+    def change(frame):
+        frame.loc[row, column] = value
+    rewrite(path, change)
+
+
+# -- the breakers: each returns (file, line, column) the message must name ----------------------------------
+
+def break_empty_file(data):
+    path = data / "eyfsp" / "eyfsp_extra.csv"
+    path.write_bytes(b"")
+    return path, None, None
+
+
+def break_header_only_file(data):
+    path = data / "eyfsp" / "eyfsp_extra.csv"
+    path.write_text(eyfsp_file(data).read_text().splitlines()[0] + "\n")
+    return path, 1, None
+
+
+def break_wrong_delimiter(data):
+    path = eyfsp_file(data)
+    path.write_text(path.read_text().replace(",", ";"))
+    return path, 1, None
+
+
+def break_windows_1252(data):
+    path = data / "schools" / "schools.csv"
+    text = path.read_text().splitlines()
+    text[3] = text[3].replace("School", "École", 1)
+    path.write_bytes(("\n".join(text) + "\n").encode("cp1252"))
+    return path, 4, None
+
+
+def break_excel_file_in_dataset_folder(data):
+    path = data / "eyfsp" / "GLD working.xlsx"
+    path.write_bytes(b"PK\x03\x04 not really a workbook")
+    return path, None, None
+
+
+def break_missing_column(data):
+    path = eyfsp_file(data)
+    rewrite(path, lambda f: f.__delitem__("elg05"))
+    return path, 1, "elg05"
+
+
+def break_misspelt_column(data):
+    path = eyfsp_file(data)
+    rewrite(path, lambda f: setattr(f, "columns", [c if c != "school_urn" else "school_urm" for c in f.columns]))
+    return path, 1, "school_urn"
+
+
+def break_unknown_code(data):
+    path = eyfsp_file(data)
+    set_cell(path, "sex", "X", row=4)
+    return path, 6, "sex"
+
+
+def break_scaled_score_121(data):
+    path = sorted((data / "ks2").glob("*.csv"))[-1]
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    row = int(frame.index[frame["read_ss"] != ""][0])
+    set_cell(path, "read_ss", "121", row=row)
+    return path, row + 2, "read_ss"
+
+
+def break_scaled_score_79(data):
+    path = sorted((data / "ks2").glob("*.csv"))[-1]
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    row = int(frame.index[frame["mat_ss"] != ""][1])
+    set_cell(path, "mat_ss", "79", row=row)
+    return path, row + 2, "mat_ss"
+
+
+def break_grade_10(data):
+    path = sorted((data / "ks4_results").glob("*.csv"))[-1]
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    row = int(frame.index[frame["a8_category"] == "MATHS"][0])
+    set_cell(path, "grade", "10", row=row)
+    return path, row + 2, "grade"
+
+
+def _attendance(data, column, value):
+    path = sorted((data / "attendance").glob("*.parquet"))[-1]
+    frame = pd.read_parquet(path)
+    frame.loc[7, column] = value
+    frame.to_parquet(path, index=False)
+    return path, 9, column
+
+
+def break_absence_over_possible_sessions(data):
+    path = sorted((data / "attendance").glob("*.parquet"))[-1]
+    frame = pd.read_parquet(path)
+    frame.loc[7, "authorised_absence"] = frame.loc[7, "possible_sessions"] + 1
+    frame.to_parquet(path, index=False)
+    return path, 9, "authorised_absence"
+
+
+def break_negative_count(data):
+    return _attendance(data, "unauthorised_absence", -1)
+
+
+def break_date_outside_academic_year(data):
+    path = eyfsp_file(data)
+    set_cell(path, "date_of_birth", "2012-03-01", row=2)
+    return path, 4, "date_of_birth"
+
+
+def break_future_date(data):
+    path = sorted((data / "exclusions").glob("*.csv"))[-1]
+    set_cell(path, "start_date", "2099-01-15", row=0)
+    return path, 2, "start_date"
+
+
+def break_duplicate_pupils(data):
+    path = eyfsp_file(data)
+    rewrite(path, lambda f: f.loc.__setitem__(len(f), f.iloc[3]))
+    rows = len(pd.read_csv(path))
+    return path, rows + 1, "upn"
+
+
+def break_upn_check_letter(data):
+    path = eyfsp_file(data)
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    upn = frame.loc[5, "upn"]
+    set_cell(path, "upn", ("B" if upn[0] != "B" else "C") + upn[1:], row=5)
+    return path, 7, "upn"
+
+
+def break_two_files_with_different_columns(data):
+    path = data / "eyfsp" / "eyfsp_zextra.csv"
+    frame = pd.read_csv(eyfsp_file(data), dtype=str, keep_default_na=False).head(3).drop(columns=["fsm"])
+    frame.to_csv(path, index=False)
+    return path, 1, None
+
+
+BREAKERS = {name[len("break_"):]: fn for name, fn in list(globals().items()) if name.startswith("break_")}
+
+
+def edstats(*args):
+    return subprocess.run([sys.executable, "-m", "edstats", *args], capture_output=True, text=True)
+
+
+@pytest.mark.parametrize("name", sorted(BREAKERS))
+def test_broken_input_stops_with_a_clear_message_and_no_report(name, data, tmp_path):
+    path, line, column = BREAKERS[name](data)
+    out = tmp_path / "reports"
+    result = edstats("report", "--data", str(data), "--out", str(out), "--period", "2026-01",
+                     "--cache", str(tmp_path / "cache"), "--build", str(tmp_path / "build"))
+    message = result.stderr
+    assert result.returncode == 2, message[-2000:]
+    assert "Traceback" not in message
+    assert path.name in message
+    if line is not None:
+        assert f"line {line}" in message
+    if column is not None:
+        assert f"column {column}" in message or f"column {column}" in message.replace("required column", "column")
+    assert not out.exists() or not any(out.iterdir()), "no report may be written"
+
+
+def test_a_bom_is_tolerated(data):
+    path = eyfsp_file(data)
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    result = validate_data(data)
+    assert result.is_valid, result.errors.head().to_string()
+    assert "upn" in result.frames["eyfsp"].columns
+
+
+def test_every_problem_is_reported_at_once(data):
+    break_unknown_code(data)
+    break_grade_10(data)
+    break_negative_count(data)
+    problems = validate_data(data).errors
+    assert {"sex", "grade", "unauthorised_absence"} <= set(problems["column"])
+
+
+def test_personal_values_are_masked_in_problem_reports(data, tmp_path):
+    path, _, _ = break_upn_check_letter(data)
+    bad = pd.read_csv(path, dtype=str).loc[5, "upn"]
+    result = edstats("validate", "--data", str(data), "--report", str(tmp_path / "problems.csv"))
+    assert result.returncode == 2
+    assert bad not in result.stdout and bad not in (tmp_path / "problems.csv").read_text()
+    assert bad[:3] in (tmp_path / "problems.csv").read_text()
+
+
+def test_quarantine_sets_rows_aside_and_reconciles(data, tmp_path):
+    break_unknown_code(data)
+    break_upn_check_letter(data)
+    break_grade_10(data)
+    rejects = tmp_path / "rejects"
+    with pytest.raises(Exception):
+        prepare_run(data, Settings())          # the default still stops
+    run = prepare_run(data, Settings(), on_invalid_rows="quarantine", rejects_dir=rejects)
+    counts = run.row_counts
+    for name, c in counts.items():
+        assert c["read"] == c["accepted"] + c["rejected"], name
+    assert counts["eyfsp"]["rejected"] == 2
+    assert counts["ks4_results"]["rejected"] == 1
+    eyfsp_rejects = pd.read_csv(rejects / "eyfsp.csv", dtype=str)
+    assert len(eyfsp_rejects) == 2 and set(eyfsp_rejects["line"]) == {"6", "7"}
+    assert eyfsp_rejects["reason"].str.contains("sex must be one of").any()
+    read = sum(len(pd.read_csv(p)) for p in (data / "eyfsp").glob("*.csv"))
+    gld_total = run.results[(run.results["measure_id"] == "eyfs_gld_pct") & (run.results["breakdown_topic"] == "Total")]
+    assert gld_total["denominator"].sum() <= read - 2
+
+
+def test_quarantined_report_says_how_many_rows_were_left_out(data, tmp_path, repo_root):
+    break_unknown_code(data)
+    out = tmp_path / "reports"
+    result = edstats("report", "--data", str(data), "--out", str(out), "--period", "2026-01", "--audience", "council",
+                     "--format", "html", "--on-invalid-rows", "quarantine", "--cache", str(tmp_path / "cache"),
+                     "--build", str(tmp_path / "build"), "--notebooks", str(repo_root / "notebooks"))
+    assert result.returncode == 0, result.stderr[-2000:]
+    manifest = json.loads((out / "2026-01" / "manifest.json").read_text())
+    assert manifest["rows"]["eyfsp"]["rejected"] == 1
+    assert manifest["parameters"]["on_invalid_rows"] == "quarantine"
+    html = (out / "2026-01" / "council.html").read_text()
+    assert "failed validation and were left out" in html
+    assert "eyfsp: 1 of" in html
