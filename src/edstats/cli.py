@@ -14,7 +14,7 @@ import traceback
 from pathlib import Path
 
 from . import __version__
-from .errors import EdstatsError, ValidationFailed
+from .errors import EdstatsError, SettingsError, ValidationFailed
 
 EXIT_INVALID = 2
 
@@ -77,6 +77,9 @@ def cmd_report(args) -> int:
     from .settings import load_settings
 
     settings = load_settings(args.settings)
+    if args.published_only and not (args.la and args.comparators):
+        raise SettingsError("--published-only needs --la (the LA's old code, e.g. 330) and --comparators (DfE files "
+                            "such as LAIT's bds_long, or a folder made by 'edstats comparators import').")
     papers = [p.strip() for p in args.audience.split(",") if p.strip()]
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
     bar = _progress(1 + 2 * len(papers), "report")
@@ -92,11 +95,21 @@ def cmd_report(args) -> int:
     folder = build_report(args.data, args.out, settings, period=args.period, papers=papers, formats=formats,
                           notebooks_dir=args.notebooks, build_dir=args.build, cache_dir=args.cache,
                           settings_file=args.settings if Path(args.settings).exists() else None,
-                          on_invalid_rows=args.on_invalid_rows, step=step)
+                          on_invalid_rows=args.on_invalid_rows,
+                          published_only_la=args.la if args.published_only else None,
+                          comparator_sources=args.comparators or [], step=step)
     bar.update(bar.total - bar.n)
     bar.close()
     files = sorted(p.name for p in folder.iterdir())
     print(f"The papers are in {folder}/: {', '.join(files)}")
+    return 0
+
+
+def cmd_comparators_import(args) -> int:
+    from .compare.importers import import_into
+
+    kinds = import_into(args.files, args.out)
+    print("Imported: " + "; ".join(kinds) + f". The comparator tables are in {args.out}/.")
     return 0
 
 
@@ -150,7 +163,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", default="html,pdf", help="formats (default: html,pdf)")
     p.add_argument("--notebooks", default="notebooks", help="folder of paper notebooks (default: notebooks)")
     p.add_argument("--build", default="build", help="folder for executed notebooks (default: build)")
+    p.add_argument("--published-only", action="store_true",
+                   help="make the papers from DfE's published figures alone (no pupil-level data)")
+    p.add_argument("--la", default=None, help="with --published-only: the LA's old three-digit code, e.g. 330")
+    p.add_argument("--comparators", nargs="+", default=None, metavar="PATH",
+                   help="with --published-only: DfE files (LAIT bds_long, statistical neighbours, EES CSVs) or "
+                        "folders made by 'edstats comparators import'")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("comparators", help="import DfE's published files into the comparator tables")
+    csub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    q = csub.add_parser("import", help="import LAIT bds_long, EES CSVs, statistical-neighbour files, the LA lookup",
+                        description="Recognise each DfE file and merge it into comparators.csv and groups.csv. "
+                        "Give DfE's LA lookup (las.csv) too to make LAIT's LA codes current.")
+    q.add_argument("files", nargs="+", metavar="FILE")
+    q.add_argument("--out", default="data/processed/comparators", help="folder (default: data/processed/comparators)")
+    q.set_defaults(func=cmd_comparators_import)
     return parser
 
 

@@ -20,7 +20,7 @@ from .charts import gap_chart, trend_chart, year_label
 from .disclosure import SYMBOLS, suppress
 from .measures import measure_dictionary, measure_info
 from .periods import Period, edition, reporting_year
-from .pipeline import PreparedRun, prepare_run, resolve_period
+from .pipeline import PreparedRun, kpm_for, prepare_published, prepare_run, read_kpm, resolve_period
 from .settings import load_settings
 from .stats import format_number, round_half_up
 
@@ -95,11 +95,21 @@ class Headline:
 class Paper:
     """A paper's view of one run: the LA, the meeting month and the public results."""
 
-    def __init__(self, run: PreparedRun, period: Period, audience: str):
+    def __init__(self, run: PreparedRun, period: Period, audience: str, previous_kpm: pd.DataFrame | None = None):
         self.run = run
         self.settings = run.settings
         self.period = period
         self.audience = audience
+        self.previous_kpm = previous_kpm
+
+    @cached_property
+    def kpm(self) -> pd.DataFrame:
+        """The comparison rows (kpm.csv) for every measure and year."""
+        return kpm_for(self.run, self.previous_kpm)
+
+    def comparison(self, measure_id: str, time_period: str) -> pd.Series | None:
+        rows = self.kpm[(self.kpm["measure_id"] == measure_id) & (self.kpm["time_period"] == time_period)]
+        return rows.iloc[0] if len(rows) else None
 
     @property
     def la_name(self) -> str:
@@ -207,6 +217,10 @@ class Paper:
         audience = {"council": "Full Council", "scrutiny": "Overview and Scrutiny Committee"}.get(self.audience,
                                                                                                   self.audience)
         text = f"**{self.settings.la.council_name}** — {audience}, {self.period.label}."
+        if self.run.published_only:
+            text += ("\n\n> **Published figures only.** This paper uses the Department for Education's published "
+                     "figures for the local authority; sections that need pupil-level data (pupil groups, schools, "
+                     "districts) are left out.")
         if self.synthetic:
             text += ("\n\n> **Synthetic data — not real figures.** Every number in this paper was computed from "
                      "invented pupil records for a fictional local authority.")
@@ -214,35 +228,55 @@ class Paper:
 
     # -- tables ------------------------------------------------------------------------------
     def kpm_table(self, measure_ids) -> Table:
-        """Key performance measures: latest value, year, edition, CI, previous and change."""
+        """Key performance measures: latest value and year, previous, direction of travel (arrow and
+        word, * when significant), England, statistical neighbours, core cities, rank and band,
+        target and status (a word; the colour is only a second cue)."""
         rows = []
         for mid in measure_ids:
             info = measure_info(mid)
             h = self.headline(mid)
-            if h is None:
-                rows.append({"Measure": info["label"], "Year": "x", "Value": "x", "95% CI": "x",
-                             "Previous": "x", "Change": "x"})
+            c = self.comparison(mid, h.time_period) if h is not None else None
+            if h is None or c is None:
+                rows.append({"Measure": info["label"], "Latest": "x", "Previous": "x", "Change": "x", "England": "x",
+                             "Stat. neighbours": "x", "Core cities": "x", "Rank (band)": "x", "Target": "x",
+                             "Status": ""})
                 continue
             value = "c" if h.suppressed else self.fmt(mid, h.value)
-            ci = "c" if h.suppressed else "z" if np.isnan(h.ci_lower) else \
-                f"{self.fmt(mid, h.ci_lower)} to {self.fmt(mid, h.ci_upper)}"
-            if not h.comparable or h.previous_value is None or h.suppressed:
-                change = "not comparable" if h.previous_period and not h.comparable else "x"
+            if c["series_break"] and h.previous_period:
+                change = "not comparable (series break)"
+            elif c["direction"]:
+                sig = "*" if c["change_significant"] is True else ""
+                change = f"{c['direction']} {signed(c['change'], int(info['dp']))} ({c['direction_word']}){sig}"
             else:
-                diff = round_half_up(h.value - h.previous_value, int(info["dp"]))
-                better = (diff > 0) == (info["polarity"] == "higher")
-                arrow = "▲" if diff > 0 else "▼" if diff < 0 else "►"
-                word = "no change" if diff == 0 else ("better" if better else "worse")
-                change = f"{arrow} {signed(h.value - h.previous_value, int(info['dp']))} ({word})"
-            rows.append({"Measure": info["label"], "Year": f"{h.year} ({h.edition})", "Value": value, "95% CI": ci,
-                         "Previous": self.fmt(mid, h.previous_value) if h.previous_period else "x", "Change": change})
-        return Table(pd.DataFrame(rows), numeric=("Value", "Previous"))
+                change = "x"
+            rank = "x" if pd.isna(c["rank"]) else f"{int(c['rank'])} of {int(c['las_ranked'])} ({c['band']})"
+            rows.append({
+                "Measure": info["label"], "Latest": f"{value} ({h.year}, {h.edition})",
+                "Previous": self.fmt(mid, h.previous_value) if h.previous_period else "x", "Change": change,
+                "England": self.fmt(mid, c["england"]), "Stat. neighbours": self.fmt(mid, c["sn_average"]),
+                "Core cities": self.fmt(mid, c["core_cities_average"]), "Rank (band)": rank,
+                "Target": self.fmt(mid, c["target"]) if not pd.isna(c["target"]) else "z",
+                "Status": c["status"] or "z"})
+        return Table(pd.DataFrame(rows), numeric=("Previous", "England", "Stat. neighbours", "Core cities", "Target"))
+
+    def kpm_notes(self) -> str:
+        """How to read the KPM table, with the comparator vintage."""
+        vintage = sorted(set(self.kpm["sn_vintage"].dropna()) - {""})
+        return ("Change is against the previous year when the two years are comparable: ▲ up, ▼ down, ► no "
+                "change, with *better* or *worse* by whether a higher or lower value is good; * marks a change that "
+                "is statistically significant at the 95% level. Statistical neighbours: the simple average of the "
+                f"ten most similar LAs with a value (DfE model {', '.join(vintage) or 'not available'}); core cities: "
+                "the simple average of the core cities with a value. Rank 1 is best among all LAs with a value; band "
+                "A is the best quarter of LAs, D the worst. Status against the council's target: Met, Close "
+                "(within a small margin) or Not met.")
 
     def breakdown_table(self, measure_id: str, topics=GROUP_TOPICS) -> Table:
         """The measure for pupil groups in the reporting year, with the gap to all pupils."""
         tp = self.reporting_period(measure_id)
         r = self.results
         sel = r[(r["measure_id"] == measure_id) & (r["time_period"] == tp)]
+        if self.run.published_only:
+            return Table(pd.DataFrame({"Group": ["Not available: this paper uses published figures only"]}))
         if sel.empty:
             return Table(pd.DataFrame({"Group": ["Not available (no data supplied)"]}))
         total = sel[sel["breakdown_topic"] == "Total"].iloc[0]
@@ -331,8 +365,14 @@ def show_chart(fig, alt: str) -> None:
 
 
 def load_paper(data_dir: str | Path = "../data/raw", period: str = "", settings_file: str | Path = "",
-               cache_dir: str | Path = "", audience: str = "council", on_invalid_rows: str = "stop") -> Paper:
-    """Validate and compute (or load from the cache), then choose the meeting month."""
+               cache_dir: str | Path = "", audience: str = "council", on_invalid_rows: str = "stop",
+               published_only_la: str = "", comparator_sources: str = "", previous_paper: str = "") -> Paper:
+    """Validate and compute (or load from the cache; or, with ``published_only_la``, take the LA's
+    published figures from ``comparator_sources``, ';'-separated), then choose the meeting month."""
     settings = load_settings(settings_file or None)
-    run = prepare_run(data_dir, settings, cache_dir or None, on_invalid_rows)
-    return Paper(run, resolve_period(run, period or None), audience)
+    if published_only_la:
+        run = prepare_published(published_only_la, [s for s in comparator_sources.split(";") if s], settings)
+    else:
+        run = prepare_run(data_dir, settings, cache_dir or None, on_invalid_rows)
+    previous = read_kpm(previous_paper) if previous_paper else None
+    return Paper(run, resolve_period(run, period or None), audience, previous)

@@ -26,7 +26,9 @@ from . import __version__
 from .contract import DATASETS
 from .contract.reader import file_sha256
 from .errors import EdstatsError, NotebookFailed, ValidationFailed
+from .compare.importers import import_files
 from .compare.p8_estimates import load_estimates_by_year
+from .compare.table import read_comparators
 from .measures import compute_all
 from .periods import Period, latest_supported_period
 from .publish import write_open_data
@@ -52,6 +54,9 @@ class PreparedRun:
     timings: dict = field(default_factory=dict)
     row_counts: dict = field(default_factory=dict)
     school_districts: dict = field(default_factory=dict)   # URN -> district, for disclosure control
+    comparators: pd.DataFrame = field(default_factory=pd.DataFrame)
+    groups: pd.DataFrame = field(default_factory=pd.DataFrame)
+    published_only: bool = False
 
     @property
     def available(self) -> dict[str, list[str]]:
@@ -106,6 +111,14 @@ def list_inputs(data_dir: Path) -> list[dict]:
     return inputs
 
 
+def comparator_folder(data_dir: Path, settings: Settings) -> Path | None:
+    """The comparator tables to use: ``<data>/comparators`` when present, else the imported folder."""
+    for folder in (data_dir / "comparators", Path(settings.comparators.folder)):
+        if (folder / "comparators.csv").exists() or (folder / "groups.csv").exists():
+            return folder
+    return None
+
+
 def _cache_key(inputs: list[dict], settings: Settings, synthetic: bool, on_invalid_rows: str) -> str:
     payload = json.dumps({"inputs": inputs, "settings": settings.as_dict(), "synthetic": synthetic,
                           "on_invalid_rows": on_invalid_rows, "code": code_fingerprint()}, sort_keys=True)
@@ -129,11 +142,17 @@ def prepare_run(data_dir: str | Path, settings: Settings, cache_dir: str | Path 
         raise EdstatsError(f"The data folder {data_dir} holds no dataset folder (schools/, eyfsp/, ...). "
                            "See docs/data.md for the layout, or run 'make report' to use the synthetic data.")
     synthetic = (data_dir / SYNTHETIC_MARKER).exists()
+    folder = comparator_folder(data_dir, settings)
+    if folder is not None and folder != data_dir / "comparators":
+        inputs += [{"dataset": "comparators", "file": str(path), "sha256": file_sha256(path)}
+                   for path in sorted(folder.glob("*.csv"))]
     key = _cache_key(inputs, settings, synthetic, on_invalid_rows)
     cache = Path(cache_dir) / key if cache_dir else None
+    comparators, groups = read_comparators(folder) if folder is not None else (pd.DataFrame(), pd.DataFrame())
     if cache and (cache / "results.parquet").exists():
         meta = json.loads((cache / "run.json").read_text())
         return PreparedRun(results=pd.read_parquet(cache / "results.parquet"), settings=settings,
+                           comparators=comparators, groups=groups,
                            synthetic=synthetic, inputs=meta["inputs"],
                            warnings=pd.DataFrame(meta["warnings"]), cache_key=key, from_cache=True,
                            row_counts=meta["row_counts"], school_districts=meta["school_districts"],
@@ -156,6 +175,7 @@ def prepare_run(data_dir: str | Path, settings: Settings, cache_dir: str | Path 
     school_districts = {} if schools is None else dict(zip(schools["school_urn"].astype(str),
                                                            schools["district"].astype(str)))
     run = PreparedRun(results=results, settings=settings, synthetic=synthetic, inputs=inputs,
+                      comparators=comparators, groups=groups,
                       warnings=warnings, cache_key=key, row_counts=validated.row_counts,
                       school_districts=school_districts,
                       timings={"validate": t1 - t0, "measures": t2 - t1})
@@ -172,6 +192,53 @@ def prepare_run(data_dir: str | Path, settings: Settings, cache_dir: str | Path 
     return run
 
 
+def prepare_published(la_code: str, sources, settings: Settings) -> PreparedRun:
+    """A run from DfE's published figures alone: the LA's values come from the comparator table.
+
+    ``sources`` are comparator folders (made by ``edstats comparators import``) or DfE files,
+    imported on the fly. Pupil-level sections of the papers are left out and say so.
+    """
+    import dataclasses
+
+    tables, groups = [], []
+    files = []
+    for source in sources:
+        source = Path(source)
+        if source.is_dir():
+            t, g = read_comparators(source)
+            files += sorted(source.glob("*.csv"))
+        else:
+            t, g, _ = import_files([source])
+            files.append(source)
+        tables.append(t)
+        groups.append(g)
+    table = pd.concat([t for t in tables if not t.empty], ignore_index=True) if any(not t.empty for t in tables) \
+        else pd.DataFrame()
+    group = pd.concat([g for g in groups if not g.empty], ignore_index=True) if any(not g.empty for g in groups) \
+        else pd.DataFrame(columns=["group_type", "vintage", "la_code", "member_code", "rank", "closeness"])
+    if table.empty:
+        raise EdstatsError("No comparator figures were found in " + ", ".join(map(str, sources)) + ".")
+    own = table[(table["geographic_level"] == "Local authority") & (table["old_la_code"] == str(la_code))
+                & (table["breakdown_topic"] == "Total")]
+    if own.empty:
+        raise EdstatsError(f"The comparator figures hold no local authority with the old code {la_code}.")
+    name = own["area_name"].mode().iloc[0]
+    region = group[(group["group_type"] == "region") & (group["la_code"] == str(la_code))]["member_code"]
+    la = dataclasses.replace(settings.la, name=name, old_la_code=str(la_code),
+                             new_la_code=own["area_code"].dropna().iloc[-1] if own["area_code"].notna().any() else "",
+                             region_code="", region_name=region.iloc[0] if len(region) else "",
+                             council_name=f"{name} (from published figures)")
+    settings = dataclasses.replace(settings, la=la)
+    results = pd.DataFrame({"measure_id": own["measure_id"], "time_period": own["time_period"],
+                            "breakdown_topic": "Total", "breakdown": "Total", "numerator": own["numerator"],
+                            "denominator": own["denominator"], "value": own["value"], "ci_lower": float("nan"),
+                            "ci_upper": float("nan")}).dropna(subset=["value"])
+    results = results.drop_duplicates(subset=["measure_id", "time_period"], keep="last").reset_index(drop=True)
+    inputs = [{"dataset": "comparators", "file": str(p), "sha256": file_sha256(p)} for p in files]
+    return PreparedRun(results=results, settings=settings, synthetic=False, inputs=inputs, warnings=pd.DataFrame(),
+                       cache_key="published", comparators=table, groups=group, published_only=True)
+
+
 def _mkdir(path: Path) -> Path:
     path.mkdir(parents=True, exist_ok=True)
     return path
@@ -180,6 +247,39 @@ def _mkdir(path: Path) -> Path:
 def resolve_period(run: PreparedRun, period: str | None) -> Period:
     """The meeting month: as given, or the latest month the data support."""
     return Period.parse(period) if period else latest_supported_period(run.available)
+
+
+def kpm_for(run: PreparedRun, previous: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The comparison table of a run (suppression applied to the LA's own values)."""
+    from .compare.kpm import build_kpm
+    from .disclosure import suppress
+    from .measures import measure_dictionary
+
+    marked = suppress(run.results, run.settings.suppression_threshold, measure_dictionary()["unit"],
+                      run.school_districts)
+    table = run.comparators if not run.comparators.empty else pd.DataFrame(
+        columns=["measure_id", "time_period", "geographic_level", "area_code", "old_la_code", "area_name",
+                 "breakdown_topic", "breakdown", "value", "numerator", "denominator", "source", "release"])
+    groups = run.groups if not run.groups.empty else pd.DataFrame(
+        columns=["group_type", "vintage", "la_code", "member_code", "rank", "closeness"])
+    return build_kpm(marked, table, groups, run.settings, previous)
+
+
+def _previous_folder(out_dir: Path, meeting: Period) -> Path | None:
+    earlier = sorted(p for p in Path(out_dir).glob("[0-9][0-9][0-9][0-9]-[0-9][0-9]")
+                     if p.name < str(meeting) and (p / "kpm.csv").exists())
+    return earlier[-1] if earlier else None
+
+
+def previous_kpm(out_dir: Path, meeting: Period) -> pd.DataFrame | None:
+    """kpm.csv of the latest report folder before ``meeting`` in ``out_dir`` (the previous paper)."""
+    folder = _previous_folder(out_dir, meeting)
+    return read_kpm(folder) if folder else None
+
+
+def read_kpm(folder: str | Path) -> pd.DataFrame | None:
+    path = Path(folder) / "kpm.csv"
+    return pd.read_csv(path, dtype={"time_period": str, "previous_period": str}) if path.exists() else None
 
 
 def execute_notebook(source: Path, target: Path, parameters: dict) -> None:
@@ -223,7 +323,7 @@ def build_report(data_dir: str | Path, out_dir: str | Path, settings: Settings, 
                  papers=PAPERS, formats=FORMATS, notebooks_dir: str | Path = "notebooks",
                  build_dir: str | Path = "build", cache_dir: str | Path | None = "data/processed/cache",
                  settings_file: str | Path | None = None, on_invalid_rows: str = "stop",
-                 step=lambda name: None) -> Path:
+                 published_only_la: str | None = None, comparator_sources=(), step=lambda name: None) -> Path:
     """Validate, compute, execute each paper's notebook and render it; returns the report folder.
 
     ``step(name)`` is called as each step starts (the command line shows it as progress).
@@ -238,20 +338,29 @@ def build_report(data_dir: str | Path, out_dir: str | Path, settings: Settings, 
     started = time.perf_counter()
     timings = {}
     step("validate and compute measures")
-    run = prepare_run(data_dir, settings, cache_dir, on_invalid_rows)
+    if published_only_la:
+        run = prepare_published(published_only_la, comparator_sources, settings)
+        settings = run.settings
+    else:
+        run = prepare_run(data_dir, settings, cache_dir, on_invalid_rows)
     timings.update(run.timings)
     meeting = resolve_period(run, period)
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{meeting}-staging-", dir=out_dir))
     try:
         write_open_data(run.results, settings, staging, run.school_districts)
+        kpm = kpm_for(run, previous_kpm(out_dir, meeting))
+        kpm.to_csv(staging / "kpm.csv", index=False)
         executed_dir = Path(build_dir).resolve() / str(meeting)
         parameters = {
             "data_dir": str(data_dir),
             "period": str(meeting),
             "settings_file": str(Path(settings_file).resolve()) if settings_file else "",
             "cache_dir": str(Path(cache_dir).resolve()) if cache_dir else "",
+            "previous_paper": str(folder.resolve()) if (folder := _previous_folder(out_dir, meeting)) else "",
             "on_invalid_rows": on_invalid_rows,
+            "published_only_la": str(published_only_la or ""),
+            "comparator_sources": ";".join(str(Path(c).resolve()) for c in comparator_sources),
         }
         for paper in papers:
             step(f"execute {paper} notebook")
@@ -275,6 +384,10 @@ def build_report(data_dir: str | Path, out_dir: str | Path, settings: Settings, 
             "formats": list(formats),
             "renderer": renderer_name(),
             "synthetic_data": run.synthetic,
+            "published_only": run.published_only,
+            "comparators": {"releases": sorted(run.comparators["release"].dropna().unique().tolist())
+                            if "release" in run.comparators else [],
+                            "sn_vintage": sorted(set(kpm["sn_vintage"].dropna()) - {""})},
             "parameters": parameters | {"papers": list(papers)},
             "settings": settings.as_dict(),
             "inputs": run.inputs,

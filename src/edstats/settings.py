@@ -67,12 +67,33 @@ class Methodology:
     neet_average: str = "rates"
 
 
+CORE_CITIES = ("Birmingham", "Bristol", "Leeds", "Liverpool", "Manchester", "Newcastle", "Nottingham", "Sheffield")
+
+
+@dataclass(frozen=True)
+class Comparators:
+    """Which comparator groups the papers use."""
+
+    # Statistical-neighbour model by vintage as named in the groups table (DfE's "2021" or "2025",
+    # "synthetic 2025" for the synthetic data); empty means the newest vintage available.
+    sn_vintage: str = ""
+    # Core cities by name (a name matches an LA whose DfE name starts with it, e.g. "Newcastle"
+    # matches "Newcastle upon Tyne") or old LA code. Empty: the comparator folder's core_cities group.
+    core_cities: tuple = CORE_CITIES
+    # Where imported comparator tables are (``edstats comparators import`` writes there); a
+    # ``comparators/`` folder inside the data folder is used first when present.
+    folder: str = "data/processed/comparators"
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything a run depends on besides the data. Recorded in every manifest."""
 
     la: LocalAuthority = field(default_factory=LocalAuthority)
     methodology: Methodology = field(default_factory=Methodology)
+    comparators: Comparators = field(default_factory=Comparators)
+    # Targets: measure id -> academic year ("2025/26") -> value; the papers show a status against them.
+    targets: dict = field(default_factory=dict)
     # Counts below this (1..threshold-1) are suppressed in public outputs, as are rates
     # whose numerator or denominator is below it. 0 is a true zero and is shown.
     suppression_threshold: int = 5
@@ -109,6 +130,14 @@ def _build(cls, raw, where: str):
             values[name] = _build(type(default), value, f"{where}.{name}" if where else name)
             continue
         expected = type(default)
+        if expected is tuple:
+            if not isinstance(value, list) or not all(isinstance(v, (str, int)) for v in value):
+                raise SettingsError(f"In edstats.yml, '{where}.{name}' must be a list of names or codes.")
+            values[name] = tuple(str(v) for v in value)
+            continue
+        if expected is dict:
+            values[name] = _targets(value) if name == "targets" else value
+            continue
         if expected is str and isinstance(value, int) and not isinstance(value, bool):
             value = str(value)
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
@@ -121,6 +150,31 @@ def _build(cls, raw, where: str):
                                 f"not {value!r}.")
         values[name] = value
     return cls(**values)
+
+
+def _targets(raw) -> dict:
+    from .measures.dictionary import measure_dictionary
+
+    if not isinstance(raw, dict):
+        raise SettingsError("In edstats.yml, 'targets' must map measure ids to years and values, e.g. "
+                            "eyfs_gld_pct: {2025/26: 68.0}.")
+    known = set(measure_dictionary().index)
+    out = {}
+    for measure_id, years in raw.items():
+        if measure_id not in known:
+            raise SettingsError(f"In edstats.yml, 'targets' names an unknown measure {measure_id!r}; "
+                                "the ids are listed in docs/methodology.md and measures.meta.csv.")
+        if not isinstance(years, dict):
+            raise SettingsError(f"In edstats.yml, targets for {measure_id} must map years (2025/26) to values.")
+        out[measure_id] = {}
+        for year, value in years.items():
+            year = str(year)
+            if not (len(year) == 7 and year[4] == "/" and year[:4].isdigit()) or isinstance(value, bool) or \
+                    not isinstance(value, (int, float)):
+                raise SettingsError(f"In edstats.yml, the target {measure_id}: {year}: {value!r} must be a year "
+                                    "written 2025/26 and a number.")
+            out[measure_id][year] = float(value)
+    return out
 
 
 def load_settings(path: str | Path | None = None) -> Settings:

@@ -1,0 +1,86 @@
+"""The comparison maths: England, region, statistical-neighbour and core-cities averages, rank,
+quartile band, direction of travel, significance, targets and status — LAIT's conventions.
+
+* Averages of a group are the simple (unweighted) mean of the members' values; a member with no
+  value is left out of the mean, and the number used is kept beside it.
+* Rank among all LAs with a value: 1 is best by the measure's polarity; ties take the lowest rank.
+* Quartile band: cut-points are R's default (type 7) quantiles of all LAs' values; A is the best
+  quarter, D the worst; a value exactly on a cut-point falls in the lower-valued band.
+* Direction of travel: against the previous year only when the two years are consecutive and no
+  series break lies between; the word follows polarity ("better"/"worse"/"no change").
+* Significance: a change, or a difference from England, is significant at 95% when a two-proportion
+  z-test on the counts says so (percentages with counts), otherwise when the LA's 95% interval
+  excludes the comparison value; without counts or an interval it is not assessed.
+* Status against a target: "Met" (green) when at or better than target, "Close" (amber) within
+  the measure's amber margin, "Not met" (red) otherwise — always a word, never colour alone.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from statsmodels.stats.proportion import proportions_ztest
+
+BANDS = ("A", "B", "C", "D")
+
+
+def group_average(values: pd.Series) -> tuple[float, int]:
+    """(mean of the values present, how many were present)."""
+    present = values.dropna()
+    return (float(present.mean()) if len(present) else float("nan")), int(len(present))
+
+
+def rank_of(values: pd.Series, polarity: str) -> pd.Series:
+    """Rank of every value, 1 best; ties take the lowest rank; missing values get no rank."""
+    return values.rank(method="min", ascending=(polarity == "lower"), na_option="keep")
+
+
+def quartile_cuts(values: pd.Series) -> tuple[float, float, float]:
+    """Type-7 quartiles (R's default, numpy's 'linear')."""
+    v = values.dropna().to_numpy(dtype=float)
+    return tuple(float(np.quantile(v, q, method="linear")) for q in (0.25, 0.5, 0.75))
+
+
+def quartile_band(value: float, cuts: tuple[float, float, float], polarity: str) -> str:
+    """A (best quarter) to D (worst); on a cut-point the lower-valued band."""
+    if value is None or np.isnan(value):
+        return ""
+    q1, q2, q3 = cuts
+    position = 0 if value <= q1 else 1 if value <= q2 else 2 if value <= q3 else 3   # 0 = lowest values
+    return BANDS[3 - position] if polarity == "higher" else BANDS[position]
+
+
+def direction(change: float, polarity: str, dp: int) -> tuple[str, str]:
+    """(arrow, word) for a change, judged after rounding to the measure's decimal places."""
+    if change is None or np.isnan(change):
+        return "", ""
+    rounded = round(change, dp)
+    if rounded == 0:
+        return "►", "no change"
+    better = (rounded > 0) == (polarity == "higher")
+    return ("▲" if rounded > 0 else "▼"), ("better" if better else "worse")
+
+
+def significant_difference(value, lower, upper, other, num=None, den=None, other_num=None, other_den=None,
+                           unit="%") -> bool | None:
+    """Is ``value`` significantly different (95%) from ``other``? None when it cannot be assessed."""
+    if other is None or np.isnan(other) or value is None or np.isnan(value):
+        return None
+    counts = [num, den, other_num, other_den]
+    if unit == "%" and all(c is not None and not np.isnan(c) for c in counts) and den > 0 and other_den > 0:
+        _, p = proportions_ztest([num, other_num], [den, other_den])
+        return bool(p < 0.05)
+    if lower is not None and upper is not None and not (np.isnan(lower) or np.isnan(upper)):
+        return bool(other < lower or other > upper)
+    return None
+
+
+def target_status(value: float, target: float | None, polarity: str, amber: float) -> str:
+    """'Met', 'Close' or 'Not met' against ``target`` (within ``amber`` of it is Close); '' without one."""
+    if target is None or value is None or np.isnan(value) or np.isnan(target):
+        return ""
+    gap = (value - target) if polarity == "higher" else (target - value)
+    return "Met" if gap >= 0 else "Close" if gap >= -amber else "Not met"
+
+
+STATUS_COLOURS = {"Met": "#1b7837", "Close": "#b35806", "Not met": "#b2182b"}

@@ -1,0 +1,142 @@
+"""The comparison as data: ``kpm.csv``, one row per measure, breakdown and year.
+
+The papers' key performance measures table, the workbook and anyone else read these same rows:
+the LA's value and interval, England, region, statistical-neighbour and core-cities averages,
+rank among LAs and quartile band, direction of travel (against the previous year and the previous
+paper), significance, target and status.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..measures.dictionary import measure_dictionary
+from ..settings import CORE_CITIES, Settings
+from . import benchmark
+
+KPM_COLUMNS = [
+    "measure_id", "label", "breakdown_topic", "breakdown", "time_period", "value", "ci_lower", "ci_upper",
+    "suppressed", "england", "region", "sn_average", "sn_count", "sn_vintage", "core_cities_average",
+    "core_cities_count", "rank", "las_ranked", "band", "previous_period", "previous_value", "change", "direction",
+    "direction_word", "change_significant", "previous_paper_value", "change_since_previous_paper",
+    "vs_england_significant", "target", "status", "series_break",
+]
+_AMBER = {"%": 1.0, "per 100": 0.02, "ELGs": 0.2, "days": 1.0, "pupils": 1.0}
+
+
+def amber_margin(info) -> float:
+    if info["unit"] in _AMBER:
+        return _AMBER[info["unit"]]
+    return 0.05 if int(info["dp"]) >= 2 else 0.5
+
+
+def sn_members(groups: pd.DataFrame, la_code: str, vintage: str) -> tuple[list[str], str]:
+    """The LA's statistical neighbours (old codes) in ``vintage`` (newest when empty)."""
+    sn = groups[(groups["group_type"] == "statistical_neighbours") & (groups["la_code"] == la_code)]
+    if sn.empty:
+        return [], ""
+    if vintage not in set(sn["vintage"]):
+        vintage = sorted(sn["vintage"].unique())[-1]
+    return sn.loc[sn["vintage"] == vintage, "member_code"].tolist(), vintage
+
+
+def core_city_members(table: pd.DataFrame, groups: pd.DataFrame, la_code: str, names) -> list[str]:
+    """Old codes of the core cities: configured names/codes, or the groups table's core_cities group."""
+    if not names:
+        core = groups[(groups["group_type"] == "core_cities") & (groups["la_code"] == la_code)]
+        if len(core):
+            return core["member_code"].tolist()
+        names = CORE_CITIES
+    las = table[table["geographic_level"] == "Local authority"][["old_la_code", "area_name"]].drop_duplicates()
+    codes = []
+    for name in names:
+        if name.isdigit():
+            codes.append(name)
+            continue
+        match = las[las["area_name"].str.lower().str.startswith(name.lower())]
+        codes.extend(match["old_la_code"].unique().tolist()[:1])
+    return codes
+
+
+def build_kpm(results: pd.DataFrame, table: pd.DataFrame, groups: pd.DataFrame, settings: Settings,
+              previous_kpm: pd.DataFrame | None = None) -> pd.DataFrame:
+    """kpm rows for the LA's Total results (``results`` carries ``suppressed``)."""
+    dictionary = measure_dictionary()
+    la = settings.la
+    members, vintage = sn_members(groups, la.old_la_code, settings.comparators.sn_vintage)
+    core = core_city_members(table, groups, la.old_la_code, settings.comparators.core_cities)
+    # Two sources may give the same figure (LAIT and an EES file): keep one row per area, measure and
+    # year, preferring the one with counts (it allows significance tests).
+    table = (table[table["breakdown_topic"] == "Total"].sort_values("numerator", na_position="first")
+             .drop_duplicates(["measure_id", "time_period", "geographic_level", "old_la_code", "area_name"], keep="last"))
+    las = table[table["geographic_level"] == "Local authority"].drop_duplicates(
+        ["measure_id", "time_period", "old_la_code"], keep="last")
+    own = results[results["breakdown_topic"] == "Total"].sort_values(["measure_id", "time_period"])
+    rows = []
+    for measure_id, series in own.groupby("measure_id"):
+        info = dictionary.loc[measure_id]
+        polarity, dp = info["polarity"], int(info["dp"])
+        breaks = [b for b in str(info["series_breaks"]).split(";") if b]
+        series = series.set_index("time_period")
+        for tp, r in series.iterrows():
+            value = np.nan if r["suppressed"] else float(r["value"])
+            here = las[(las["measure_id"] == measure_id) & (las["time_period"] == tp)]
+            others = here[here["old_la_code"] != la.old_la_code]
+            all_values = pd.concat([others["value"], pd.Series([value])], ignore_index=True)
+            england = table[(table["measure_id"] == measure_id) & (table["time_period"] == tp)
+                            & (table["geographic_level"] == "National")]
+            region = table[(table["measure_id"] == measure_id) & (table["time_period"] == tp)
+                           & (table["geographic_level"] == "Regional")
+                           & ((table["area_code"] == la.region_code) | (table["area_name"] == la.region_name))]
+            eng_value = float(england["value"].iloc[0]) if len(england) else np.nan
+            sn_avg, sn_n = benchmark.group_average(here.set_index("old_la_code")["value"].reindex(members))
+            core_avg, core_n = benchmark.group_average(
+                pd.concat([others, pd.DataFrame([{"old_la_code": la.old_la_code, "value": value}])])
+                .set_index("old_la_code")["value"].reindex(core))
+            ranked = all_values.notna().sum()
+            rank = benchmark.rank_of(all_values, polarity).iloc[-1] if not np.isnan(value) and len(others) else np.nan
+            band = benchmark.quartile_band(value, benchmark.quartile_cuts(all_values), polarity) \
+                if len(others) >= 4 and not np.isnan(value) else ""
+            previous = series.loc[series.index < tp]
+            prev_tp = previous.index[-1] if len(previous) else ""
+            comparable = bool(prev_tp) and int(tp[:4]) - int(prev_tp[:4]) == 1 and tp not in breaks
+            change = arrow = word = ""
+            change_sig = None
+            prev_value = np.nan
+            if comparable:
+                p = previous.iloc[-1]
+                prev_value = np.nan if p["suppressed"] else float(p["value"])
+                change = value - prev_value
+                arrow, word = benchmark.direction(change, polarity, dp)
+                change_sig = benchmark.significant_difference(
+                    value, None, None, prev_value, r["numerator"], r["denominator"], p["numerator"], p["denominator"],
+                    info["unit"])
+            paper_value = np.nan
+            if previous_kpm is not None and not previous_kpm.empty:
+                hit = previous_kpm[(previous_kpm["measure_id"] == measure_id) & (previous_kpm["breakdown"] == "Total")]
+                if len(hit):
+                    paper_value = float(hit.sort_values("time_period")["value"].iloc[-1])
+            eng_num = float(england["numerator"].iloc[0]) if len(england) else np.nan
+            eng_den = float(england["denominator"].iloc[0]) if len(england) else np.nan
+            vs_england = benchmark.significant_difference(value, r["ci_lower"], r["ci_upper"], eng_value,
+                                                          r["numerator"], r["denominator"], eng_num, eng_den,
+                                                          info["unit"])
+            year = f"{tp[:4]}/{tp[4:]}"
+            target = settings.targets.get(measure_id, {}).get(year)
+            rows.append({
+                "measure_id": measure_id, "label": info["label"], "breakdown_topic": "Total", "breakdown": "Total",
+                "time_period": tp, "value": value, "ci_lower": np.nan if r["suppressed"] else r["ci_lower"],
+                "ci_upper": np.nan if r["suppressed"] else r["ci_upper"], "suppressed": bool(r["suppressed"]),
+                "england": eng_value, "region": float(region["value"].iloc[0]) if len(region) else np.nan,
+                "sn_average": sn_avg, "sn_count": sn_n, "sn_vintage": vintage, "core_cities_average": core_avg,
+                "core_cities_count": core_n, "rank": rank, "las_ranked": int(ranked) if len(others) else 0,
+                "band": band, "previous_period": prev_tp, "previous_value": prev_value,
+                "change": change if change != "" else np.nan, "direction": arrow, "direction_word": word,
+                "change_significant": change_sig, "previous_paper_value": paper_value,
+                "change_since_previous_paper": value - paper_value, "vs_england_significant": vs_england,
+                "target": target if target is not None else np.nan,
+                "status": benchmark.target_status(value, target, polarity, amber_margin(info)),
+                "series_break": tp in breaks,
+            })
+    return pd.DataFrame(rows, columns=KPM_COLUMNS)
