@@ -61,16 +61,27 @@ def direction(change: float, polarity: str, dp: int) -> tuple[str, str]:
     return ("▲" if rounded > 0 else "▼"), ("better" if better else "worse")
 
 
+def _known(*values) -> bool:
+    return all(v is not None and not (isinstance(v, float) and np.isnan(v)) for v in values)
+
+
 def significant_difference(value, lower, upper, other, num=None, den=None, other_num=None, other_den=None,
-                           unit="%") -> bool | None:
-    """Is ``value`` significantly different (95%) from ``other``? None when it cannot be assessed."""
-    if other is None or np.isnan(other) or value is None or np.isnan(value):
+                           unit="%", other_lower=None, other_upper=None) -> bool | None:
+    """Is ``value`` significantly different (95%) from ``other``? None when it cannot be assessed.
+
+    Proportions with counts on both sides: a two-proportion z-test. Two values with intervals: a
+    z-test on the difference, each standard error taken from its 95% interval. One interval: does
+    it exclude the other value (treated as fixed, as England's is)?
+    """
+    if not _known(other, value):
         return None
-    counts = [num, den, other_num, other_den]
-    if unit == "%" and all(c is not None and not np.isnan(c) for c in counts) and den > 0 and other_den > 0:
+    if unit in ("%", "per 100") and _known(num, den, other_num, other_den) and den > 0 and other_den > 0:
         _, p = proportions_ztest([num, other_num], [den, other_den])
         return bool(p < 0.05)
-    if lower is not None and upper is not None and not (np.isnan(lower) or np.isnan(upper)):
+    if _known(lower, upper, other_lower, other_upper):
+        se = np.hypot((upper - lower) / (2 * 1.959964), (other_upper - other_lower) / (2 * 1.959964))
+        return bool(se > 0 and abs(value - other) / se > 1.959964)
+    if _known(lower, upper):
         return bool(other < lower or other > upper)
     return None
 

@@ -93,7 +93,7 @@ def build_kpm(results: pd.DataFrame, table: pd.DataFrame, groups: pd.DataFrame, 
             sn_avg, sn_n = benchmark.group_average(here.set_index("old_la_code")["value"].reindex(members))
             core_avg, core_n = benchmark.group_average(
                 pd.concat([others, pd.DataFrame([{"old_la_code": la.old_la_code, "value": value}])])
-                .set_index("old_la_code")["value"].reindex(core))
+                .set_index("old_la_code")["value"].reindex(core)) if len(others) else (np.nan, 0)
             ranked = all_values.notna().sum()
             rank = benchmark.rank_of(all_values, polarity).iloc[-1] if not np.isnan(value) and len(others) else np.nan
             band = benchmark.quartile_band(value, benchmark.quartile_cuts(all_values), polarity) \
@@ -110,8 +110,8 @@ def build_kpm(results: pd.DataFrame, table: pd.DataFrame, groups: pd.DataFrame, 
                 change = value - prev_value
                 arrow, word = benchmark.direction(change, polarity, dp)
                 change_sig = benchmark.significant_difference(
-                    value, None, None, prev_value, r["numerator"], r["denominator"], p["numerator"], p["denominator"],
-                    info["unit"])
+                    value, r["ci_lower"], r["ci_upper"], prev_value, r["numerator"], r["denominator"], p["numerator"],
+                    p["denominator"], info["unit"], p["ci_lower"], p["ci_upper"])
             paper_value = np.nan
             if previous_kpm is not None and not previous_kpm.empty:
                 hit = previous_kpm[(previous_kpm["measure_id"] == measure_id) & (previous_kpm["breakdown"] == "Total")]
