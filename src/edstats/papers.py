@@ -236,8 +236,9 @@ class Paper:
             info = measure_info(mid)
             h = self.headline(mid)
             c = self.comparison(mid, h.time_period) if h is not None else None
+            label = info["label"].split(" (")[0]
             if h is None or c is None:
-                rows.append({"Measure": info["label"], "Latest": "x", "Previous": "x", "Change": "x", "England": "x",
+                rows.append({"Measure": label, "Latest": "x", "Previous": "x", "Change": "x", "England": "x",
                              "Stat. neighbours": "x", "Core cities": "x", "Rank (band)": "x", "Target": "x",
                              "Status": ""})
                 continue
@@ -251,7 +252,7 @@ class Paper:
                 change = "x"
             rank = "x" if pd.isna(c["rank"]) else f"{int(c['rank'])} of {int(c['las_ranked'])} ({c['band']})"
             rows.append({
-                "Measure": info["label"], "Latest": f"{value} ({h.year}, {h.edition})",
+                "Measure": label, "Latest": f"{value} ({h.year}, {h.edition})",
                 "Previous": self.fmt(mid, h.previous_value) if h.previous_period else "x", "Change": change,
                 "England": self.fmt(mid, c["england"]), "Stat. neighbours": self.fmt(mid, c["sn_average"]),
                 "Core cities": self.fmt(mid, c["core_cities_average"]), "Rank (band)": rank,
