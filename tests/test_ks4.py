@@ -164,3 +164,14 @@ def test_real_estimates_reproduce_dfe_values_and_ci_relationship():
     assert (est.sd["ebacc"], est.sd["open"]) == (1.637291, 1.616699)
     half = 1.96 * est.sd["a8"] / math.sqrt(150)
     assert round(half, 3) == 0.227
+
+
+def test_pupils_with_repeated_row_labels_across_years_are_scored_by_their_own_year():
+    """Frames stacked without a fresh index (two years, both labelled 0) must not mix years."""
+    est = estimates_pag18()
+    one = pd.DataFrame([{"upn": UPN, "academic_year": "2023/24", "ks2_read_ss": 104, "ks2_mat_ss": 103}])
+    other = one.assign(academic_year="2022/23")
+    pupils = pd.concat([one, other])                       # both rows have the label 0
+    pupils[["ks2_read_ss", "ks2_mat_ss"]] = pupils[["ks2_read_ss", "ks2_mat_ss"]].astype("Int64")
+    scores = pupil_scores(pupils, WORKED, Settings(), {"202324": est})
+    assert scores["p8_a8"].notna().tolist() == [True, False]   # no estimates for 2022/23

@@ -18,7 +18,7 @@ COVID_YEARS = ("201920", "202021")
 def apply_house_style() -> None:
     """Set matplotlib defaults for papers (sizes for A4 and screen, no chart junk)."""
     plt.rcParams.update({
-        "figure.figsize": (7.0, 3.4), "figure.dpi": 150, "savefig.dpi": 150,
+        "figure.figsize": (7.0, 3.8), "figure.dpi": 150, "savefig.dpi": 150,
         "font.size": 9.5, "axes.titlesize": 10.5, "axes.titleweight": "bold",
         "axes.spines.top": False, "axes.spines.right": False, "axes.grid": True, "axes.grid.axis": "y",
         "grid.color": "#d9d9d9", "grid.linewidth": 0.6, "axes.prop_cycle": plt.cycler(color=OKABE_ITO),
@@ -37,7 +37,14 @@ def year_axis(first: str, last: str) -> list[str]:
     return [f"{y}{(y + 1) % 100:02d}" for y in range(start, end + 1)]
 
 
-def trend_chart(series: pd.DataFrame, title: str, unit: str, la_name: str, breaks=()):
+COMPARATOR_STYLES = {
+    "England": dict(color="#0072B2", linestyle="--", marker="s"),
+    "Statistical neighbours (average)": dict(color="#D55E00", linestyle=":", marker="^"),
+    "Core cities (average)": dict(color="#009E73", linestyle="-.", marker="D"),
+}
+
+
+def trend_chart(series: pd.DataFrame, title: str, unit: str, la_name: str, breaks=(), comparators=None):
     """A measure over time for the LA, with its 95% confidence band.
 
     ``series`` has ``time_period, value, ci_lower, ci_upper`` (one row per year, suppressed
@@ -54,6 +61,12 @@ def trend_chart(series: pd.DataFrame, title: str, unit: str, la_name: str, break
     ax.fill_between(x, s["ci_lower"].astype(float), s["ci_upper"].astype(float), color="#bdbdbd", alpha=0.6,
                     linewidth=0, label=f"{la_name}: 95% confidence interval")
     ax.plot(x, s["value"].astype(float), color="#000000", marker="o", linewidth=2, label=la_name)
+    extra = []
+    for label, values in (comparators or {}).items():
+        v = values.reindex(years).astype(float)
+        if v.notna().any():
+            ax.plot(x, v, linewidth=1.3, markersize=4, label=label, **COMPARATOR_STYLES[label])
+            extra.append(v)
     for tp in COVID_YEARS:
         if tp in years:
             i = years.index(tp)
@@ -69,8 +82,9 @@ def trend_chart(series: pd.DataFrame, title: str, unit: str, la_name: str, break
     ax.set_xticks(x, [year_label(y) for y in years])
     ax.set_ylabel(unit)
     ax.set_title(title, loc="left")
-    ax.legend(loc="lower right", fontsize=8)
-    values = pd.concat([s["ci_lower"], s["ci_upper"], s["value"]]).astype(float).dropna()
+    # the legend sits under the chart, so it never hides a line
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3, fontsize=7.5)
+    values = pd.concat([s["ci_lower"], s["ci_upper"], s["value"], *extra]).astype(float).dropna()
     if not values.empty:
         span = values.max() - values.min()
         pad = max(span * 0.4, 0.02 * abs(values.mean()), 0.05)

@@ -316,7 +316,10 @@ class Paper:
     def trend_chart(self, measure_id: str):
         info = measure_info(measure_id)
         breaks = [b for b in str(info["series_breaks"]).split(";") if b]
-        return trend_chart(self.series(measure_id), info["label"], info["unit"], self.la_name, breaks)
+        k = self.kpm[self.kpm["measure_id"] == measure_id].set_index("time_period")
+        comparators = {"England": k["england"], "Statistical neighbours (average)": k["sn_average"],
+                       "Core cities (average)": k["core_cities_average"]} if len(k) else {}
+        return trend_chart(self.series(measure_id), info["label"], info["unit"], self.la_name, breaks, comparators)
 
     def trend_alt_text(self, measure_id: str) -> str:
         """Alt text that states the chart's finding."""
@@ -325,9 +328,15 @@ class Paper:
         if s.empty:
             return f"No data for {info['label']}."
         first, last = s.iloc[0], s.iloc[-1]
-        return (f"Line chart of {info['label'].lower()} for {self.la_name} from {year_label(first['time_period'])} "
+        text = (f"Line chart of {info['label'].lower()} for {self.la_name} from {year_label(first['time_period'])} "
                 f"({self.fmt(measure_id, first['value'])}) to {year_label(last['time_period'])} "
-                f"({self.fmt(measure_id, last['value'])}), with no data for the COVID-19 years.")
+                f"({self.fmt(measure_id, last['value'])})")
+        c = self.comparison(measure_id, last["time_period"])
+        if c is not None and not pd.isna(c["england"]):
+            text += (f", against England at {self.fmt(measure_id, c['england'])}"
+                     + (f" and statistical neighbours at {self.fmt(measure_id, c['sn_average'])}"
+                        if not pd.isna(c["sn_average"]) else ""))
+        return text + "."
 
     def gap_alt_text(self, measure_id: str, topic: str) -> str:
         """Alt text for a gap chart: each group's value and the reference."""

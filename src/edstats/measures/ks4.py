@@ -122,6 +122,7 @@ def pupil_scores(pupils: pd.DataFrame, results: pd.DataFrame, settings: Settings
 
     Pupils without any result score 0 in A8 (they stay in the denominator).
     """
+    pupils = pupils.reset_index(drop=True)     # the year-by-year updates below go by row label
     a8 = attainment8(results, settings) if not results.empty else pd.DataFrame()
     out = pupils.join(a8, on=KEY) if not a8.empty else pupils.assign(**{c: np.nan for c in (
         "eng", "mat", "ebacc", "open", "a8", "best_english", "best_maths", "ebacc_aps")})

@@ -122,11 +122,13 @@ def write_synthetic(out_dir: str | Path, scale: str = "city", seed: int = 2026, 
 
         # The synthetic England: the city's own headline figures (computed by the library from
         # the frames just made) among ~150 synthetic LAs, regions and England.
+        def stacked(frames):
+            return pd.concat(frames.values(), ignore_index=True)
+
         city_frames = {"schools": schools.drop(columns=[c for c in schools if c.startswith("_")]),
-                       "calendar": calendar, "eyfsp": pd.concat(eyfsp.values()), "ks2": pd.concat(ks2.values()),
-                       "ks4_pupils": pd.concat(ks4_pupils.values()), "ks4_results": pd.concat(ks4_results.values()),
-                       "attendance": pd.concat(attendance.values()), "ccis": pd.concat(ccis.values()),
-                       "exclusions": pd.concat(exclusions.values())}
+                       "calendar": calendar, "eyfsp": stacked(eyfsp), "ks2": stacked(ks2),
+                       "ks4_pupils": stacked(ks4_pupils), "ks4_results": stacked(ks4_results),
+                       "attendance": stacked(attendance), "ccis": stacked(ccis), "exclusions": stacked(exclusions)}
         headline = compute_all(city_frames, Settings(), estimates=estimates, topics={})
         las = make_las(150, rng)
         (tmp / "comparators").mkdir()
