@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from html.parser import HTMLParser
 
 import nbformat
+import pandas as pd
 import pytest
 from pypdf import PdfReader
 
@@ -174,3 +175,87 @@ def test_failing_notebook_leaves_the_previous_report_untouched(run, small_data, 
     assert "cell 4 (counting from 1)" in message and "starts 'raise RuntimeError(" in message
     assert _hashes(folder) == before
     assert not [p for p in folder.parent.iterdir() if p.name.startswith(".")]
+
+
+class _TableRows(HTMLParser):
+    """The rows of the first table in a page, as lists of cell texts."""
+
+    def __init__(self):
+        super().__init__()
+        self.rows, self.depth, self.cell, self.done = [], 0, None, False
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table" and not self.done:
+            self.depth += 1
+        elif self.depth and tag == "tr":
+            self.rows.append([])
+        elif self.depth and tag in ("td", "th"):
+            self.cell = ""
+
+    def handle_endtag(self, tag):
+        if tag == "table" and self.depth:
+            self.depth, self.done = 0, True
+        elif self.depth and tag in ("td", "th") and self.cell is not None:
+            self.rows[-1].append(self.cell.strip())
+            self.cell = None
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell += data
+
+
+def test_kpm_table_values_equal_the_library(run):
+    folder, _ = run
+    parser = _TableRows()
+    parser.feed((folder / "council.html").read_text(encoding="utf-8"))
+    header, *rows = parser.rows
+    table = {r[0]: dict(zip(header, r)) for r in rows}
+    kpm = pd.read_csv(folder / "kpm.csv", dtype={"time_period": str}).set_index(["measure_id", "time_period"])
+    checked = 0
+    for measure_id, label, unit, dp in [("eyfs_gld_pct", "Good level of development", "%", "0.1"),
+                                        ("ks4_att8_avg", "Average Attainment 8 score", "", "0.1"),
+                                        ("abs_persistent_pct", "Persistent absence", "%", "0.01")]:
+        if label not in table:
+            continue
+        shown = table[label]
+        year = shown["Latest"].split("(")[1].split(",")[0]            # the year the paper reports, e.g. 2023/24
+        k = kpm.loc[(measure_id, year[:4] + year[5:])]
+        if k["suppressed"]:
+            continue
+        expected = str(Decimal(repr(float(k["value"]))).quantize(Decimal(dp), rounding=ROUND_HALF_UP)) + unit
+        assert shown["Latest"].startswith(expected), (shown, expected)
+        if not pd.isna(k["england"]):
+            assert shown["England"] == str(Decimal(repr(float(k["england"]))).quantize(Decimal(dp), rounding=ROUND_HALF_UP)) + unit
+        checked += 1
+    assert checked >= 2
+
+
+def test_pdf_holds_every_section_heading(run, repo_root):
+    folder, _ = run
+    for paper in ("council", "scrutiny"):
+        nb = nbformat.read(repo_root / "notebooks" / f"{paper}.ipynb", as_version=4)
+        headings = [line.lstrip("#").strip() for c in nb.cells if c.cell_type == "markdown"
+                    for line in c.source.splitlines() if line.startswith("#")]
+        text = " ".join(p.extract_text() for p in PdfReader(folder / f"{paper}.pdf").pages)
+        text = " ".join(text.replace("\xa0", " ").split())
+        missing = [h for h in headings if " ".join(h.split()) not in text]
+        assert not missing, missing
+
+
+def test_workbook_has_the_tables_and_notes(run):
+    folder, _ = run
+    book = pd.read_excel(folder / "measures.xlsx", sheet_name=None)
+    assert set(book) == {"KPM", "Measures", "Notes"}
+    assert len(book["KPM"]) == len(pd.read_csv(folder / "kpm.csv"))
+    assert "c" in set(book["Notes"]["Item"].str.replace("Symbol ", ""))
+
+
+def test_a_second_period_renders_beside_the_first_without_touching_it(run, small_data, repo_root):
+    folder, base = run
+    before = _hashes(folder)
+    other = build_report(small_data, folder.parent, Settings(), period="2025-11", papers=("council",),
+                         formats=("html",), notebooks_dir=repo_root / "notebooks", build_dir=base / "build2",
+                         cache_dir=base / "cache")
+    assert other.name == "2025-11" and (other / "council.html").exists()
+    assert _hashes(folder) == before
+    assert json.loads((other / "manifest.json").read_text())["period"] == "2025-11"

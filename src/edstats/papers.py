@@ -17,6 +17,8 @@ import pandas as pd
 from statsmodels.stats.proportion import proportions_ztest
 
 from .charts import gap_chart, trend_chart, year_label
+from .compare.benchmark import STATUS_COLOURS
+from .narrative import key_message
 from .disclosure import SYMBOLS, suppress
 from .measures import measure_dictionary, measure_info
 from .periods import Period, edition, reporting_year
@@ -44,9 +46,10 @@ class Table:
     """A table for a paper: accessible HTML (header cells, scoped) that the PDF path turns into a
     real typst table. Numeric columns are right-aligned."""
 
-    def __init__(self, frame: pd.DataFrame, numeric: tuple[str, ...] = ()):
+    def __init__(self, frame: pd.DataFrame, numeric: tuple[str, ...] = (), colours: dict | None = None):
         self.frame = frame.reset_index(drop=True)
         self.numeric = set(numeric)
+        self.colours = colours or {}      # column -> {cell text: colour}; a second cue beside the word
 
     def _repr_html_(self) -> str:
         def cls(col):
@@ -60,6 +63,9 @@ class Table:
             cells = []
             for i, c in enumerate(self.frame.columns):
                 text = html.escape(str(row[c]))
+                colour = self.colours.get(c, {}).get(str(row[c]))
+                if colour:
+                    text = f'<span style="color: {colour}; font-weight: 600">{text}</span>'
                 cells.append(f'<th scope="row"{cls(c)}>{text}</th>' if i == 0 else f"<td{cls(c)}>{text}</td>")
             rows.append("<tr>" + "".join(cells) + "</tr>")
         return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
@@ -201,17 +207,15 @@ class Paper:
         return f"That is {direction} {year_label(h.previous_period)} ({self.fmt(h.measure_id, h.previous_value)}).{sig}"
 
     def headline_sentence(self, measure_id: str) -> str:
-        """The key message for one measure."""
+        """The key message for one measure (rules in ``edstats.narrative``)."""
         info = measure_info(measure_id)
         h = self.headline(measure_id)
         if h is None:
-            return f"{info['label']}: not available (no data supplied)."
-        if h.suppressed:
-            return f"{info['label']}, {h.year}: suppressed (c) because the numbers are small."
-        interval = ("" if np.isnan(h.ci_lower) else
-                    f"; 95% confidence interval {self.fmt(measure_id, h.ci_lower)} to {self.fmt(measure_id, h.ci_upper)}")
-        return (f"**{info['label']}**: {self.fmt(measure_id, h.value)} in {h.year} ({h.edition}{interval}). "
-                f"{self.change_sentence(h)}")
+            return f"**{info['label']}**: not available (no data supplied)."
+        c = self.comparison(measure_id, h.time_period)
+        row = dict(c) if c is not None else {"value": h.value, "suppressed": h.suppressed}
+        return key_message(row, info["label"], info["unit"], int(info["dp"]), info["polarity"],
+                           f"{h.year} ({h.edition})", year_label(h.previous_period) if h.previous_period else "")
 
     def title_block(self) -> str:
         audience = {"council": "Full Council", "scrutiny": "Overview and Scrutiny Committee"}.get(self.audience,
@@ -258,7 +262,8 @@ class Paper:
                 "Core cities": self.fmt(mid, c["core_cities_average"]), "Rank (band)": rank,
                 "Target": self.fmt(mid, c["target"]) if not pd.isna(c["target"]) else "z",
                 "Status": c["status"] or "z"})
-        return Table(pd.DataFrame(rows), numeric=("Previous", "England", "Stat. neighbours", "Core cities", "Target"))
+        return Table(pd.DataFrame(rows), numeric=("Previous", "England", "Stat. neighbours", "Core cities", "Target"),
+                     colours={"Status": STATUS_COLOURS})
 
     def kpm_notes(self) -> str:
         """How to read the KPM table, with the comparator vintage."""
@@ -308,6 +313,28 @@ class Paper:
         return (f"**Data quality.** {format_number(sum(v['rejected'] for v in rejected.values()))} of "
                 f"{format_number(read)} rows failed validation and were left out of every figure ({detail}). "
                 "The figures that use those datasets may be lower or less complete than they should be.")
+
+    def provenance_table(self) -> Table:
+        """Every input file the figures came from, with its rows and SHA-256 (first 16 characters)."""
+        rows = [{"Dataset": i["dataset"], "File": Path(i["file"]).name, "Rows": format_number(i["rows"]) if i.get(
+            "rows") else "", "SHA-256 (start)": i["sha256"][:16]} for i in self.run.inputs]
+        return Table(pd.DataFrame(rows or [{"Dataset": "none", "File": "", "Rows": "", "SHA-256 (start)": ""}]),
+                     numeric=("Rows",))
+
+    def provenance_note(self) -> str:
+        """Code version, settings and comparator vintage behind this paper."""
+        from . import __version__
+        from .pipeline import code_fingerprint, git_commit
+
+        releases = sorted(self.run.comparators["release"].dropna().unique()) if "release" in self.run.comparators else []
+        vintage = sorted(set(self.kpm["sn_vintage"].dropna()) - {""})
+        m = self.settings.methodology
+        return (f"Produced by edstats {__version__} (code {code_fingerprint()}"
+                + (f", commit {git_commit()}" if git_commit() else "") + f") for the meeting of {self.period.label}. "
+                f"Comparator release: {', '.join(releases) or 'none'}; statistical-neighbour model: "
+                f"{', '.join(vintage) or 'none'}. Suppression threshold: {self.settings.suppression_threshold}. "
+                "Methodology settings: " + "; ".join(f"{k} = {v}" for k, v in vars(m).items())
+                + ". The run's manifest.json beside this paper lists every parameter and timing.")
 
     def symbols_legend(self) -> str:
         return "Symbols: " + "; ".join(f"**{k}** {v}" for k, v in SYMBOLS.items()) + "."

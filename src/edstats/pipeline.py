@@ -34,6 +34,7 @@ from .periods import Period, latest_supported_period
 from .publish import write_open_data
 from .settings import Settings
 from .validate import SYNTHETIC_MARKER, summarise_problems, validate_data
+from .workbook import write_workbook
 
 PAPERS = ("council", "scrutiny")
 FORMATS = ("html", "pdf")
@@ -351,6 +352,9 @@ def build_report(data_dir: str | Path, out_dir: str | Path, settings: Settings, 
         write_open_data(run.results, settings, staging, run.school_districts)
         kpm = kpm_for(run, previous_kpm(out_dir, meeting))
         kpm.to_csv(staging / "kpm.csv", index=False)
+        write_workbook(staging / "measures.xlsx", kpm, pd.read_csv(staging / "measures.csv", dtype=str),
+                       settings.la.council_name, meeting.label,
+                       sorted(run.comparators["release"].dropna().unique()) if "release" in run.comparators else [])
         executed_dir = Path(build_dir).resolve() / str(meeting)
         parameters = {
             "data_dir": str(data_dir),

@@ -1,0 +1,90 @@
+"""Key messages written from the numbers: one plain-English sentence per measure.
+
+Every sentence is built from a row of the comparison (``kpm.csv``) by the rules below, so the
+same numbers always give the same words:
+
+* a suppressed figure is never described, only said to be suppressed;
+* a change is described only against a comparable previous year (consecutive, no series break),
+  as up/down and better/worse by the measure's polarity, and as statistically significant or not
+  when that could be tested; values equal after rounding are "the same";
+* the LA is "significantly above/below England" only when the test says so, otherwise "close to
+  England"; equal after rounding is "the same as England";
+* statistical neighbours and core cities: above/below/the same after rounding;
+* the change since the previous paper is stated when there was one.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .stats import format_number, round_half_up
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def fmt(value, unit: str, dp: int) -> str:
+    if _missing(value):
+        return "x"
+    text = format_number(value, dp)
+    return f"{text}%" if unit == "%" else text
+
+
+def _compare(value, other, dp: int) -> int:
+    """-1, 0 or 1 after rounding both to ``dp`` places (so a 'tie' is what the reader sees)."""
+    a, b = round_half_up(value, dp), round_half_up(other, dp)
+    return (a > b) - (a < b)
+
+
+def key_message(row: dict, label: str, unit: str, dp: int, polarity: str, year: str, previous_year: str = "") -> str:
+    """The key message for one measure from its comparison row (see the module notes)."""
+    if row.get("suppressed"):
+        return f"**{label}**: the {year} figure is suppressed (c) because it concerns very few pupils."
+    value = row.get("value")
+    if _missing(value):
+        return f"**{label}**: not available for {year}."
+    show = lambda v: fmt(v, unit, dp)  # noqa: E731
+    points = " percentage points" if unit == "%" else ""
+    parts = [f"**{label}**: {show(value)} in {year}"]
+    previous = row.get("previous_value")
+    if not previous_year:
+        parts.append("; there is no earlier year to compare with.")
+    elif row.get("series_break"):
+        parts.append(f"; not compared with {previous_year} because the series changed between them.")
+    elif _missing(previous) or _missing(row.get("change")):
+        parts.append(f"; no comparison with {previous_year} (that figure is not available or not comparable).")
+    else:
+        direction = _compare(value, previous, dp)
+        if direction == 0:
+            parts.append(f", the same as in {previous_year} ({show(previous)}).")
+        else:
+            better = (direction > 0) == (polarity == "higher")
+            size = format_number(abs(round_half_up(value, dp) - round_half_up(previous, dp)), dp)
+            sig = row.get("change_significant")
+            tested = "" if sig is None or _missing(sig) else (
+                ", a statistically significant change" if sig else ", not a statistically significant change")
+            parts.append(f", {'up' if direction > 0 else 'down'} {size}{points} from {show(previous)} in "
+                         f"{previous_year} ({'better' if better else 'worse'}{tested}).")
+    england = row.get("england")
+    if not _missing(england):
+        side = _compare(value, england, dp)
+        sig = row.get("vs_england_significant")
+        if side == 0:
+            parts.append(f" The same as England ({show(england)}).")
+        elif sig is True:
+            parts.append(f" Significantly {'above' if side > 0 else 'below'} England ({show(england)}).")
+        else:
+            parts.append(f" {'Above' if side > 0 else 'Below'} England ({show(england)}), but not significantly.")
+    for key, name in (("sn_average", "statistical neighbours"), ("core_cities_average", "core cities")):
+        other = row.get(key)
+        if not _missing(other):
+            side = _compare(value, other, dp)
+            word = "the same as" if side == 0 else "above" if side > 0 else "below"
+            parts.append(f" {word.capitalize()} {name} ({show(other)}).")
+    last = row.get("previous_paper_value")
+    if not _missing(last):
+        side = _compare(value, last, dp)
+        parts.append(" Unchanged since the last paper." if side == 0 else
+                     f" {'Up' if side > 0 else 'Down'} from {show(last)} in the last paper.")
+    return "".join(parts)

@@ -1,0 +1,64 @@
+"""Key messages: each narrative rule on hand-made comparison rows."""
+
+import math
+
+from edstats.narrative import key_message
+
+NAN = math.nan
+
+
+def row(**kw):
+    base = {"value": 65.9, "suppressed": False, "previous_value": 64.9, "change": 1.0, "series_break": False,
+            "change_significant": True, "england": 67.4, "vs_england_significant": True, "sn_average": 66.4,
+            "core_cities_average": 65.2, "previous_paper_value": NAN}
+    return base | kw
+
+
+def gld(r, previous_year="2023/24"):
+    return key_message(r, "Good level of development", "%", 1, "higher", "2024/25", previous_year)
+
+
+def test_improvement_that_is_significant_and_comparisons():
+    text = gld(row())
+    assert "65.9% in 2024/25, up 1.0 percentage points from 64.9% in 2023/24 (better, a statistically significant change)" in text
+    assert "Significantly below England (67.4%)." in text
+    assert "Below statistical neighbours (66.4%)." in text and "Above core cities (65.2%)." in text
+
+
+def test_decline_on_a_low_is_good_measure_reads_as_better():
+    text = key_message(row(value=20.96, previous_value=23.3, change=-2.34, england=18.14, sn_average=NAN,
+                           core_cities_average=NAN), "Persistent absence", "%", 2, "lower", "2024/25", "2023/24")
+    assert "down 2.34 percentage points from 23.30% in 2023/24 (better" in text
+    assert "Significantly above England (18.14%)" in text
+
+
+def test_no_previous_year():
+    assert "there is no earlier year to compare with" in gld(row(previous_value=NAN, change=NAN), previous_year="")
+
+
+def test_series_break_stops_the_comparison():
+    text = gld(row(series_break=True))
+    assert "not compared with 2023/24 because the series changed" in text and "up" not in text
+
+
+def test_suppressed_value_is_not_described():
+    text = gld(row(suppressed=True, value=NAN))
+    assert text == "**Good level of development**: the 2024/25 figure is suppressed (c) because it concerns very few pupils."
+
+
+def test_no_change_after_rounding():
+    assert ", the same as in 2023/24 (64.9%)." in gld(row(value=64.94, previous_value=64.91, change=0.03))
+
+
+def test_tie_with_england_and_neighbours_after_rounding():
+    text = gld(row(england=65.94, sn_average=65.86, vs_england_significant=False))
+    assert "The same as England (65.9%)." in text and "The same as statistical neighbours (65.9%)." in text
+
+
+def test_not_significant_difference_from_england_is_said_so():
+    assert "Below England (67.4%), but not significantly." in gld(row(vs_england_significant=False))
+
+
+def test_since_the_last_paper():
+    assert "Up from 65.0% in the last paper." in gld(row(previous_paper_value=65.0))
+    assert "Unchanged since the last paper." in gld(row(previous_paper_value=65.9))
