@@ -132,3 +132,69 @@ def gap_chart(groups: pd.DataFrame, title: str, unit: str, reference_label: str)
     ax.legend(loc="upper left", bbox_to_anchor=(0, -0.25 if len(g) < 4 else -0.12), fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def funnel_chart(schools: pd.DataFrame, overall: float, title: str, unit_label: str, higher_is_better: bool):
+    """Funnel plot: each school's rate against its number of pupils, with 95% and 99.8% limits
+    around the LA's rate, so small schools are not flagged for chance variation.
+
+    ``schools`` has ``denominator`` and ``value`` (a percentage); ``overall`` is the LA's rate.
+    """
+    apply_house_style()
+    fig, ax = plt.subplots(figsize=(7.0, 4.0))
+    n = np.linspace(max(5, schools["denominator"].min() * 0.8), schools["denominator"].max() * 1.05, 200)
+    p = overall / 100
+    for z, style, label in ((1.96, "--", "95% limits"), (3.09, ":", "99.8% limits")):
+        half = z * np.sqrt(p * (1 - p) / n) * 100
+        ax.plot(n, overall + half, color="#4a4a4a", linestyle=style, linewidth=1, label=label)
+        ax.plot(n, np.clip(overall - half, 0, None), color="#4a4a4a", linestyle=style, linewidth=1)
+    ax.axhline(overall, color="#000000", linewidth=1.2, label="Local authority")
+    half998 = 3.09 * np.sqrt(p * (1 - p) / schools["denominator"]) * 100
+    outside = (schools["value"] - overall).abs() > half998
+    ax.scatter(schools["denominator"][~outside], schools["value"][~outside], s=14, color="#0072B2", marker="o",
+               label="School within the 99.8% limits", zorder=3)
+    ax.scatter(schools["denominator"][outside], schools["value"][outside], s=30, color="#D55E00", marker="D",
+               label="School outside the 99.8% limits", zorder=3)
+    ax.set_xlabel("Pupils in the measure")
+    ax.set_ylabel(unit_label)
+    ax.set_title(title, loc="left")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=3, fontsize=7.5)
+    fig.tight_layout()
+    return fig
+
+
+def monthly_chart(frame: pd.DataFrame, x: str, lines: dict, title: str, unit: str):
+    """Lines by month: ``lines`` maps a column of ``frame`` to its label; styles differ by line."""
+    apply_house_style()
+    fig, ax = plt.subplots()
+    styles = [dict(color="#000000", marker="o", linestyle="-"), dict(color="#D55E00", marker="^", linestyle="--"),
+              dict(color="#0072B2", marker="s", linestyle=":")]
+    labels = frame[x].astype(str).tolist()
+    for (column, label), style in zip(lines.items(), styles):
+        ax.plot(range(len(labels)), frame[column].astype(float), label=label, linewidth=1.6, markersize=3.5, **style)
+    step = max(1, len(labels) // 12)
+    ax.set_xticks(range(0, len(labels), step), labels[::step], rotation=45, ha="right")
+    ax.set_ylabel(unit)
+    ax.set_title(title, loc="left")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=3, fontsize=7.5)
+    fig.tight_layout()
+    return fig
+
+
+def bands_chart(frame: pd.DataFrame, title: str):
+    """Horizontal bars of counts by band (suppressed bands drawn empty and labelled c)."""
+    apply_house_style()
+    g = frame.reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(7.0, 0.42 * len(g) + 1.0))
+    y = np.arange(len(g))[::-1]
+    counts = g["shown"].astype(float)
+    ax.barh(y, counts.fillna(0), color="#0072B2", edgecolor="#000000", linewidth=0.5, height=0.6)
+    for yi, count, value in zip(y, counts.fillna(0), g["label"]):
+        ax.text(count, yi, f" {value}", va="center", fontsize=8)
+    ax.set_xlim(0, max(1.0, counts.max() if counts.notna().any() else 1.0) * 1.15)
+    ax.set_yticks(y, g["band"])
+    ax.set_xlabel("Permanent exclusions")
+    ax.set_title(title, loc="left")
+    ax.grid(axis="y", visible=False)
+    fig.tight_layout()
+    return fig

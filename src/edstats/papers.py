@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.proportion import proportions_ztest
 
-from .charts import gap_chart, trend_chart, year_label
+from .charts import bands_chart, funnel_chart, gap_chart, monthly_chart, no_data_chart, trend_chart, year_label
 from .compare.benchmark import STATUS_COLOURS
 from .narrative import key_message
 from .disclosure import SYMBOLS, suppress
@@ -364,6 +364,102 @@ class Paper:
                      + (f" and statistical neighbours at {self.fmt(measure_id, c['sn_average'])}"
                         if not pd.isna(c["sn_average"]) else ""))
         return text + "."
+
+    # -- scrutiny charts ---------------------------------------------------------------------
+    def _school_rows(self, measure_id: str):
+        tp = self.reporting_period(measure_id)
+        r = self.results
+        schools = r[(r["measure_id"] == measure_id) & (r["time_period"] == tp) & (r["breakdown_topic"] == "School")
+                    & ~r["suppressed"]]
+        total = r[(r["measure_id"] == measure_id) & (r["time_period"] == tp) & (r["breakdown_topic"] == "Total")]
+        return schools, (float(total["value"].iloc[0]) if len(total) else float("nan")), tp
+
+    def funnel_chart(self, measure_id: str):
+        info = measure_info(measure_id)
+        schools, overall, tp = self._school_rows(measure_id)
+        if schools.empty or self.run.published_only:
+            return no_data_chart(f"{info['label']}: schools")
+        return funnel_chart(schools, overall, f"{info['label']} by school, {year_label(tp)}", info["unit"],
+                            info["polarity"] == "higher")
+
+    def funnel_alt_text(self, measure_id: str) -> str:
+        info = measure_info(measure_id)
+        schools, overall, tp = self._school_rows(measure_id)
+        if schools.empty:
+            return "No school-level data."
+        p = overall / 100
+        half = 3.09 * np.sqrt(p * (1 - p) / schools["denominator"]) * 100
+        above = int((schools["value"] > overall + half).sum())
+        below = int((schools["value"] < overall - half).sum())
+        return (f"Funnel plot of {info['label'].lower()} for {len(schools)} schools in {year_label(tp)} against the "
+                f"local authority's {self.fmt(measure_id, overall)}: {above} above and {below} below the 99.8% limits; "
+                "the rest are within what chance would give for their size.")
+
+    def district_table(self, measure_id: str) -> Table:
+        """The measure by district of residence, latest year, with the gap to the LA."""
+        return self.breakdown_table(measure_id, ("District",))
+
+    def neet_month_chart(self):
+        frame = self.run.series.get("neet_by_month")
+        if frame is None or frame.empty:
+            return no_data_chart("NEET and not known by month")
+        frame = frame.tail(24)
+        return monthly_chart(frame, "month", {"neet_pct": "NEET", "nk_pct": "Not known"},
+                             "16 and 17 year olds NEET and not known, by month", "%")
+
+    def neet_month_alt_text(self) -> str:
+        frame = self.run.series.get("neet_by_month")
+        if frame is None or frame.empty:
+            return "No NEET data."
+        last = frame.iloc[-1]
+        return (f"Line chart of the monthly NEET and not-known rates over the last {min(24, len(frame))} months; in "
+                f"{last['month']} {format_number(last['neet_pct'], 1)}% were NEET and "
+                f"{format_number(last['nk_pct'], 1)}% not known. Not known is highest each September and October.")
+
+    def pa_month_chart(self):
+        frame = self.run.series.get("pa_by_month")
+        if frame is None or frame.empty:
+            return no_data_chart("Persistent absence this year, from the daily feed")
+        return monthly_chart(frame, "as_at", {"pa_pct": "Persistent absence, year to date"},
+                             f"Persistent absence year to date, {frame['academic_year'].iloc[0]}", "%")
+
+    def pa_month_alt_text(self) -> str:
+        frame = self.run.series.get("pa_by_month")
+        if frame is None or frame.empty:
+            return "No daily attendance feed was supplied."
+        last = frame.iloc[-1]
+        return (f"Line chart of persistent absence year to date at the end of each month of {last['academic_year']}, "
+                f"{format_number(last['pa_pct'], 1)}% at {last['as_at']}.")
+
+    def provision_bands(self) -> pd.DataFrame:
+        """Exclusions by days to full-time provision, with small counts suppressed (primary and,
+        when exactly one band is hidden, the next smallest too)."""
+        frame = self.run.series.get("provision_bands")
+        if frame is None or frame.empty:
+            return pd.DataFrame(columns=["band", "exclusions", "shown", "label"])
+        t = self.settings.suppression_threshold
+        hidden = (frame["exclusions"] > 0) & (frame["exclusions"] < t)
+        if hidden.sum() == 1:
+            visible = frame.loc[~hidden & (frame["exclusions"] > 0), "exclusions"]
+            if len(visible):
+                hidden[visible.idxmin()] = True
+        out = frame.copy()
+        out["shown"] = out["exclusions"].where(~hidden)
+        out["label"] = out["exclusions"].astype(str).where(~hidden, "c")
+        return out
+
+    def provision_chart(self):
+        frame = self.provision_bands()
+        if frame.empty:
+            return no_data_chart("Time to full-time provision")
+        return bands_chart(frame, f"{frame['academic_year'].iloc[0]}, as at {frame['as_at'].iloc[0]}")
+
+    def provision_alt_text(self) -> str:
+        frame = self.provision_bands()
+        if frame.empty:
+            return "No exclusions data."
+        return ("Bar chart of permanent exclusions this academic year by school days to full-time provision: "
+                + "; ".join(f"{b} {v}" for b, v in zip(frame["band"], frame["label"])) + ".")
 
     def gap_alt_text(self, measure_id: str, topic: str) -> str:
         """Alt text for a gap chart: each group's value and the reference."""

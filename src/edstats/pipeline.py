@@ -29,7 +29,8 @@ from .errors import EdstatsError, NotebookFailed, ValidationFailed
 from .compare.importers import import_files
 from .compare.p8_estimates import load_estimates_by_year
 from .compare.table import read_comparators
-from .measures import compute_all
+from .measures import add_school_district, compute_all, data_as_at
+from .measures.monthly import compute_series
 from .periods import Period, latest_supported_period
 from .publish import write_open_data
 from .settings import Settings
@@ -58,6 +59,7 @@ class PreparedRun:
     comparators: pd.DataFrame = field(default_factory=pd.DataFrame)
     groups: pd.DataFrame = field(default_factory=pd.DataFrame)
     published_only: bool = False
+    series: dict = field(default_factory=dict)   # name -> frame, for the monthly and distribution charts
 
     @property
     def available(self) -> dict[str, list[str]]:
@@ -157,6 +159,7 @@ def prepare_run(data_dir: str | Path, settings: Settings, cache_dir: str | Path 
                            synthetic=synthetic, inputs=meta["inputs"],
                            warnings=pd.DataFrame(meta["warnings"]), cache_key=key, from_cache=True,
                            row_counts=meta["row_counts"], school_districts=meta["school_districts"],
+                           series={p.stem[len("series_"):]: pd.read_parquet(p) for p in cache.glob("series_*.parquet")},
                            timings={"load_cache": time.perf_counter() - t0})
     validated = validate_data(data_dir, on_invalid_rows, rejects_dir)
     t1 = time.perf_counter()
@@ -170,6 +173,8 @@ def prepare_run(data_dir: str | Path, settings: Settings, cache_dir: str | Path 
         item["rows"] = rows.get(str(data_dir / item["file"]), 0)
     estimates = load_estimates_by_year(data_dir / "p8_estimates")
     results = compute_all(validated.frames, settings, estimates=estimates, sessions=validated.sessions)
+    series = compute_series(add_school_district(validated.frames), validated.sessions, settings,
+                            data_as_at(validated.frames, validated.sessions))
     t2 = time.perf_counter()
     warnings = validated.problems[validated.problems["severity"] == "warning"]
     schools = validated.frames.get("schools")
@@ -178,11 +183,13 @@ def prepare_run(data_dir: str | Path, settings: Settings, cache_dir: str | Path 
     run = PreparedRun(results=results, settings=settings, synthetic=synthetic, inputs=inputs,
                       comparators=comparators, groups=groups,
                       warnings=warnings, cache_key=key, row_counts=validated.row_counts,
-                      school_districts=school_districts,
+                      school_districts=school_districts, series=series,
                       timings={"validate": t1 - t0, "measures": t2 - t1})
     if cache:
         tmp = Path(tempfile.mkdtemp(dir=cache.parent if cache.parent.exists() else _mkdir(cache.parent)))
         results.to_parquet(tmp / "results.parquet", index=False)
+        for name, frame in series.items():
+            frame.to_parquet(tmp / f"series_{name}.parquet", index=False)
         (tmp / "run.json").write_text(json.dumps({"inputs": inputs, "warnings": warnings.to_dict("records"),
                                                   "row_counts": validated.row_counts,
                                                   "school_districts": school_districts}))
