@@ -39,7 +39,7 @@ test: data
 	$(BIN)/python -m pytest --nbval-lax --nbval-current-env notebooks/
 
 bench: data
-	$(BIN)/python -m edstats.bench
+	$(BIN)/python -m edstats.bench --scale $(SCALE) --sessions
 
 lock: $(STAMP)
 	@{ echo "# Every package edstats installs, pinned (pip constraints). Regenerate with: make lock"; \

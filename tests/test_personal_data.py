@@ -35,9 +35,12 @@ def test_full_run_outputs_hold_no_pupil_identifier(small_data, tmp_path, repo_ro
     for path in folder.iterdir():
         if path.suffix == ".pdf":
             texts[path.name] = " ".join(page.extract_text() for page in PdfReader(path).pages)
+        elif path.suffix == ".xlsx":
+            texts[path.name] = " ".join(sheet.to_csv() for sheet in pd.read_excel(path, sheet_name=None).values())
         else:
             texts[path.name] = path.read_text(encoding="utf-8")
-    assert {"council.html", "council.pdf", "scrutiny.html", "scrutiny.pdf", "measures.csv", "manifest.json"} <= set(texts)
+    assert {"council.html", "council.pdf", "scrutiny.html", "scrutiny.pdf", "measures.csv", "kpm.csv", "measures.xlsx",
+            "manifest.json"} <= set(texts)
     upns, dobs = identifiers(small_data)
     assert len(upns) > 1000 and len(dobs) > 300
     for name, text in texts.items():

@@ -259,3 +259,26 @@ def test_a_second_period_renders_beside_the_first_without_touching_it(run, small
     assert other.name == "2025-11" and (other / "council.html").exists()
     assert _hashes(folder) == before
     assert json.loads((other / "manifest.json").read_text())["period"] == "2025-11"
+
+
+def test_unchanged_inputs_reuse_the_report_and_any_change_remakes_it(small_data, repo_root, tmp_path):
+    import time
+
+    data = tmp_path / "raw"
+    shutil.copytree(small_data, data, ignore=shutil.ignore_patterns("attendance_sessions", "ccis"))
+    out, kwargs = tmp_path / "reports", dict(period="2026-01", papers=("council",), formats=("html",),
+                                            notebooks_dir=repo_root / "notebooks", build_dir=tmp_path / "b",
+                                            cache_dir=tmp_path / "cache")
+    first = build_report(data, out, Settings(), **kwargs)
+    made = (first / "manifest.json").stat().st_mtime_ns
+    started = time.perf_counter()
+    build_report(data, out, Settings(), **kwargs)
+    assert (first / "manifest.json").stat().st_mtime_ns == made, "unchanged: reused"
+    assert time.perf_counter() - started < 20
+    build_report(data, out, Settings(suppression_threshold=6), **kwargs)          # settings changed
+    assert (first / "manifest.json").stat().st_mtime_ns != made
+    made = (first / "manifest.json").stat().st_mtime_ns
+    path = sorted((data / "eyfsp").glob("*.csv"))[-1]
+    path.write_text(path.read_text().replace(",F,", ",M,", 1))                    # an input changed
+    build_report(data, out, Settings(suppression_threshold=6), **kwargs)
+    assert (first / "manifest.json").stat().st_mtime_ns != made

@@ -354,6 +354,18 @@ def build_report(data_dir: str | Path, out_dir: str | Path, settings: Settings, 
     timings.update(run.timings)
     meeting = resolve_period(run, period)
     out_dir.mkdir(parents=True, exist_ok=True)
+    # A report whose inputs, parameters, settings, notebooks and code are all unchanged is not made again.
+    report_key = hashlib.sha256(json.dumps({
+        "run": run.cache_key, "inputs": run.inputs, "period": str(meeting), "papers": list(papers),
+        "formats": list(formats), "settings": settings.as_dict(), "renderer": renderer_name(),
+        "notebooks": [hashlib.sha256((notebooks_dir / f"{p}.ipynb").read_bytes()).hexdigest() for p in papers],
+        "previous": str(_previous_folder(out_dir, meeting) or ""), "code": code_fingerprint(),
+        "published_only": str(published_only_la or ""), "on_invalid_rows": on_invalid_rows,
+    }, sort_keys=True, default=str).encode()).hexdigest()[:24]
+    existing = out_dir / str(meeting) / "manifest.json"
+    if existing.exists() and json.loads(existing.read_text()).get("report_key") == report_key:
+        step("unchanged: the existing report is up to date")
+        return out_dir / str(meeting)
     staging = Path(tempfile.mkdtemp(prefix=f".{meeting}-staging-", dir=out_dir))
     try:
         write_open_data(run.results, settings, staging, run.school_districts)
@@ -387,6 +399,7 @@ def build_report(data_dir: str | Path, out_dir: str | Path, settings: Settings, 
             timings[f"render_{paper}"] = time.perf_counter() - t
         timings["total"] = time.perf_counter() - started
         manifest = {
+            "report_key": report_key,
             "edstats_version": __version__,
             "code_fingerprint": code_fingerprint(),
             "git_commit": git_commit(),

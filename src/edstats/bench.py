@@ -1,0 +1,159 @@
+"""``make bench``: time the pipeline's steps, medians of several runs, as a table and a CSV.
+
+Each step runs in a fresh Python process (so its peak memory is its own) on synthetic data made
+for the benchmark under ``build/bench/``. Wall times are medians of ``--runs`` runs; the machines
+are shared and noisy, so read ratios against the baseline measured in the same run rather than
+absolute seconds.
+
+Steps: synth, validate, measures, execute notebooks (both papers, papermill), render (HTML and
+PDF), the whole pack from scratch, a re-run with unchanged inputs (cache), and year-to-date
+persistent absence from the daily feed — the library's pyarrow route against a plain-pandas
+baseline (``pandas_ytd_persistent_absence`` below).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import statistics
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+ROOT = Path.cwd()
+
+
+def _run(code: str) -> dict:
+    """Run ``code`` in a fresh interpreter; it must set ``rows``; returns seconds, peak MB, rows."""
+    wrapper = textwrap.dedent("""
+        import json, resource, time
+        t0 = time.perf_counter()
+        rows = 0
+        {code}
+        seconds = time.perf_counter() - t0
+        print("BENCH" + json.dumps({{"seconds": seconds, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                                     "rows": rows}}))
+    """).format(code=textwrap.dedent(code).strip("\n"))
+    result = subprocess.run([sys.executable, "-c", wrapper], capture_output=True, text=True, cwd=ROOT)
+    line = next((l for l in result.stdout.splitlines() if l.startswith("BENCH")), None)
+    if line is None:
+        raise RuntimeError(f"benchmark step failed: {result.stderr[-2000:]}")
+    return json.loads(line[5:])
+
+
+def pandas_ytd_persistent_absence(folder: str) -> float:
+    """Baseline: year-to-date persistent absence from the feed with plain pandas (read every row as
+    strings, group by enrolment, count marks). Kept here, not in the library, as the yardstick."""
+    import glob
+
+    import pandas as pd
+
+    frames = [pd.read_parquet(p).astype(str) for p in sorted(glob.glob(f"{folder}/attendance_sessions/*.parquet"))]
+    s = pd.concat(frames, ignore_index=True)
+    s = s[s["date"] >= max(s["date"])[:4] + "-09-01"] if max(s["date"])[5:7] >= "09" else \
+        s[s["date"] >= str(int(max(s["date"])[:4]) - 1) + "-09-01"]
+    counted = ~s["mark"].isin(["X", "Y", "Z", "#"])
+    absent = s["mark"].isin(list("CEHIMRSTGNOU"))
+    g = pd.DataFrame({"upn": s["upn"], "urn": s["school_urn"], "p": counted, "a": absent & counted}).groupby(
+        ["upn", "urn"]).sum()
+    g = g[g["p"] > 0]
+    return float((10 * g["a"] >= g["p"]).mean() * 100)
+
+
+def steps(data: Path, scale: str, out: Path) -> dict[str, str]:
+    d, o = str(data), str(out)
+    return {
+        "synth": f"""
+            import shutil; from edstats.synth import write_synthetic
+            shutil.rmtree("{d}-synth", ignore_errors=True)
+            files = write_synthetic("{d}-synth", "{scale}", 2026)
+            import pandas as pd, pyarrow.parquet as pq
+            rows = sum(pq.read_metadata(f).num_rows if str(f).endswith(".parquet") else sum(1 for _ in open(f)) - 1
+                       for f in files if str(f).endswith((".csv", ".parquet")))
+            shutil.rmtree("{d}-synth", ignore_errors=True)""",
+        "validate": f"""
+            from edstats.validate import validate_data
+            v = validate_data("{d}"); rows = sum(len(f) for f in v.frames.values())""",
+        "measures (after validation)": f"""
+            from edstats.validate import validate_data
+            from edstats.measures import compute_all
+            from edstats.compare.p8_estimates import load_estimates_by_year
+            from edstats.settings import load_settings
+            v = validate_data("{d}")
+            t0 = time.perf_counter()          # time the measures only, not the validation before them
+            r = compute_all(v.frames, load_settings("edstats.yml"), load_estimates_by_year("{d}/p8_estimates"),
+                            sessions=v.sessions)
+            rows = sum(len(f) for f in v.frames.values())""",
+        "whole pack (validate, measures, execute, render HTML+PDF)": f"""
+            import shutil; from edstats.pipeline import build_report; from edstats.settings import load_settings
+            shutil.rmtree("{o}/cache", ignore_errors=True)
+            build_report("{d}", "{o}/reports", load_settings("edstats.yml"), period="2026-01", build_dir="{o}/build",
+                         cache_dir="{o}/cache", settings_file="edstats.yml")
+            rows = 1""",
+        "re-run, unchanged inputs (cache)": f"""
+            from edstats.pipeline import build_report; from edstats.settings import load_settings
+            build_report("{d}", "{o}/reports", load_settings("edstats.yml"), period="2026-01", build_dir="{o}/build",
+                         cache_dir="{o}/cache", settings_file="edstats.yml")
+            rows = 1""",
+    }
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m edstats.bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", default="city", choices=["small", "city"])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--sessions", action="store_true", help="also benchmark year-to-date absence on the daily feed")
+    parser.add_argument("--out", default="build/bench")
+    args = parser.parse_args(argv)
+    out = ROOT / args.out
+    out.mkdir(parents=True, exist_ok=True)
+    data = out / f"data-{args.scale}"
+    if not (data / "schools").exists():
+        from .synth import write_synthetic
+
+        print(f"making {args.scale} data for the benchmark in {data} ...", flush=True)
+        write_synthetic(data, args.scale, 2026, with_sessions=args.sessions)
+    plan = steps(data, args.scale, out)
+    if args.sessions and (data / "attendance_sessions").exists():
+        plan["year-to-date PA, daily feed (library, pyarrow)"] = f"""
+            from edstats.validate import validate_data
+            from edstats.contract.sessions import read_sessions
+            from edstats.measures.attendance import session_enrolments
+            from edstats.settings import Settings
+            table, files, _ = read_sessions(__import__("pathlib").Path("{data}/attendance_sessions"))
+            e = session_enrolments(table, None, None, Settings()); rows = table.num_rows"""
+        plan["year-to-date PA, daily feed (plain pandas baseline)"] = f"""
+            from edstats.bench import pandas_ytd_persistent_absence
+            import pyarrow.parquet as pq, glob
+            pandas_ytd_persistent_absence("{data}")
+            rows = sum(pq.read_metadata(p).num_rows for p in glob.glob("{data}/attendance_sessions/*.parquet"))"""
+    table = []
+    for name, code in plan.items():
+        runs = [_run(code) for _ in range(args.runs)]
+        seconds = statistics.median(r["seconds"] for r in runs)
+        peak = max(r["peak_mb"] for r in runs)
+        rows = runs[0]["rows"]
+        table.append({"scale": args.scale, "step": name, "median_s": round(seconds, 2),
+                      "runs": args.runs, "peak_mb": round(peak), "rows_per_s": round(rows / seconds) if rows > 1 else ""})
+        print(f"  {name}: {seconds:.2f} s", flush=True)
+    base = next((r for r in table if "baseline" in r["step"]), None)
+    lib = next((r for r in table if "library" in r["step"]), None)
+    if base and lib:
+        lib["vs_baseline"] = f"{base['median_s'] / lib['median_s']:.1f}x faster"
+    with open(out / f"bench-{args.scale}.csv", "w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=["scale", "step", "median_s", "runs", "peak_mb", "rows_per_s",
+                                                "vs_baseline"])
+        writer.writeheader()
+        writer.writerows(table)
+    width = max(len(r["step"]) for r in table)
+    print(f"\n{'step':<{width}}  median s  peak MB  rows/s")
+    for r in table:
+        print(f"{r['step']:<{width}}  {r['median_s']:>8}  {r['peak_mb']:>7}  {r['rows_per_s']:>9} {r.get('vs_baseline', '')}")
+    print(f"\n(medians of {args.runs} runs; written to {out / f'bench-{args.scale}.csv'})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
