@@ -282,3 +282,17 @@ def test_unchanged_inputs_reuse_the_report_and_any_change_remakes_it(small_data,
     path.write_text(path.read_text().replace(",F,", ",M,", 1))                    # an input changed
     build_report(data, out, Settings(suppression_threshold=6), **kwargs)
     assert (first / "manifest.json").stat().st_mtime_ns != made
+
+
+def test_pdf_fonts_are_embedded(run):
+    folder, _ = run
+    for paper in ("council", "scrutiny"):
+        fonts = {}
+        for page in PdfReader(folder / f"{paper}.pdf").pages:
+            for name, ref in (page["/Resources"].get("/Font") or {}).items():
+                font = ref.get_object()
+                descriptor = (font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font).get(
+                    "/FontDescriptor")
+                descriptor = descriptor.get_object() if descriptor is not None else {}
+                fonts[str(font.get("/BaseFont"))] = any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+        assert fonts and all(fonts.values()), fonts
