@@ -60,14 +60,21 @@ class PreparedRun:
     groups: pd.DataFrame = field(default_factory=pd.DataFrame)
     published_only: bool = False
     series: dict = field(default_factory=dict)   # name -> frame, for the monthly and distribution charts
+    as_at: str | None = None                     # the data's last date (exclusions, provision, daily feed)
 
     @property
     def available(self) -> dict[str, list[str]]:
-        """time periods present, by dataset."""
+        """Complete years present, by dataset: the year still in progress at the data's last date
+        (e.g. exclusions to December) does not count."""
+        current = None
+        if self.as_at:
+            year = int(self.as_at[:4]) - (int(self.as_at[5:7]) < 9)
+            current = f"{year}{(year + 1) % 100:02d}"
         out = {}
         for name in DATASETS:
             ids = _measure_ids_for(name)
             tps = self.results.loc[self.results["measure_id"].isin(ids), "time_period"].unique().tolist()
+            tps = [tp for tp in tps if tp != current or name == "ccis"]   # a NEET window is complete when present
             if tps:
                 out[name] = sorted(tps)
         return out
@@ -159,6 +166,7 @@ def prepare_run(data_dir: str | Path, settings: Settings, cache_dir: str | Path 
                            synthetic=synthetic, inputs=meta["inputs"],
                            warnings=pd.DataFrame(meta["warnings"]), cache_key=key, from_cache=True,
                            row_counts=meta["row_counts"], school_districts=meta["school_districts"],
+                           as_at=meta.get("as_at"),
                            series={p.stem[len("series_"):]: pd.read_parquet(p) for p in cache.glob("series_*.parquet")},
                            timings={"load_cache": time.perf_counter() - t0})
     validated = validate_data(data_dir, on_invalid_rows, rejects_dir)
@@ -173,8 +181,8 @@ def prepare_run(data_dir: str | Path, settings: Settings, cache_dir: str | Path 
         item["rows"] = rows.get(str(data_dir / item["file"]), 0)
     estimates = load_estimates_by_year(data_dir / "p8_estimates")
     results = compute_all(validated.frames, settings, estimates=estimates, sessions=validated.sessions)
-    series = compute_series(add_school_district(validated.frames), validated.sessions, settings,
-                            data_as_at(validated.frames, validated.sessions))
+    as_at = data_as_at(validated.frames, validated.sessions)
+    series = compute_series(add_school_district(validated.frames), validated.sessions, settings, as_at)
     t2 = time.perf_counter()
     warnings = validated.problems[validated.problems["severity"] == "warning"]
     schools = validated.frames.get("schools")
@@ -183,7 +191,7 @@ def prepare_run(data_dir: str | Path, settings: Settings, cache_dir: str | Path 
     run = PreparedRun(results=results, settings=settings, synthetic=synthetic, inputs=inputs,
                       comparators=comparators, groups=groups,
                       warnings=warnings, cache_key=key, row_counts=validated.row_counts,
-                      school_districts=school_districts, series=series,
+                      school_districts=school_districts, series=series, as_at=as_at,
                       timings={"validate": t1 - t0, "measures": t2 - t1})
     if cache:
         tmp = Path(tempfile.mkdtemp(dir=cache.parent if cache.parent.exists() else _mkdir(cache.parent)))
@@ -192,7 +200,7 @@ def prepare_run(data_dir: str | Path, settings: Settings, cache_dir: str | Path 
             frame.to_parquet(tmp / f"series_{name}.parquet", index=False)
         (tmp / "run.json").write_text(json.dumps({"inputs": inputs, "warnings": warnings.to_dict("records"),
                                                   "row_counts": validated.row_counts,
-                                                  "school_districts": school_districts}))
+                                                  "school_districts": school_districts, "as_at": as_at}))
         try:
             tmp.rename(cache)
         except OSError:  # another process wrote the same entry first
