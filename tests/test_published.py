@@ -97,3 +97,25 @@ def test_published_only_sn_averages_equal_an_independent_computation(published):
         assert kpm.loc[(measure_id, tp), "sn_average"] == pytest.approx(numbers.mean())
         assert kpm.loc[(measure_id, tp), "sn_count"] == len(numbers)
     assert kpm.loc[("eyfs_gld_pct", "202425"), "rank"] == 113 and kpm.loc[("eyfs_gld_pct", "202425"), "band"] == "C"
+
+
+def test_comparator_group_is_a_run_parameter(published, tmp_path, repo_root):
+    imported = published.parent.parent / "comparators"
+    done = subprocess.run([sys.executable, "-m", "edstats", "comparators", "import", str(SN_2021), "--out", str(imported)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    result = subprocess.run([sys.executable, "-m", "edstats", "report", "--published-only", "--la", "330",
+                             "--comparators", str(imported), "--out", str(tmp_path / "reports"), "--period", "2026-01",
+                             "--sn-vintage", "2021", "--audience", "council", "--format", "html",
+                             "--build", str(tmp_path / "build"), "--notebooks", str(repo_root / "notebooks")],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-3000:]
+    kpm = pd.read_csv(tmp_path / "reports" / "2026-01" / "kpm.csv", dtype={"time_period": str, "sn_vintage": str})
+    assert set(kpm["sn_vintage"].dropna()) == {"2021"}
+    raw = pd.read_parquet(LAIT)
+    sn21 = [821, 333, 336, 892, 352, 335, 308, 831, 320, 380]
+    gld = pd.to_numeric(raw[(raw["Short Desc"] == "FSP_NEW_GOODDEV") & (raw["Years"] == "2025")
+                            & raw["LA Number"].isin(sn21)]["Values"], errors="coerce").dropna()
+    row = kpm[(kpm["measure_id"] == "eyfs_gld_pct") & (kpm["time_period"] == "202425")].iloc[0]
+    assert row["sn_average"] == pytest.approx(gld.mean())
+    assert "DfE model 2021" in (tmp_path / "reports" / "2026-01" / "council.html").read_text()

@@ -50,8 +50,8 @@ def pandas_ytd_persistent_absence(folder: str) -> float:
 
     import pandas as pd
 
-    frames = [pd.read_parquet(p).astype(str) for p in sorted(glob.glob(f"{folder}/attendance_sessions/*.parquet"))]
-    s = pd.concat(frames, ignore_index=True)
+    frames = [pd.read_parquet(p) for p in sorted(glob.glob(f"{folder}/attendance_sessions/*.parquet"))]
+    s = pd.concat(frames, ignore_index=True).astype({"date": "string", "mark": "string"})
     s = s[s["date"] >= max(s["date"])[:4] + "-09-01"] if max(s["date"])[5:7] >= "09" else \
         s[s["date"] >= str(int(max(s["date"])[:4]) - 1) + "-09-01"]
     counted = ~s["mark"].isin(["X", "Y", "Z", "#"])

@@ -97,7 +97,7 @@ def cmd_report(args) -> int:
                           settings_file=args.settings if Path(args.settings).exists() else None,
                           on_invalid_rows=args.on_invalid_rows,
                           published_only_la=args.la if args.published_only else None,
-                          comparator_sources=args.comparators or [], step=step)
+                          comparator_sources=args.comparators or [], sn_vintage=args.sn_vintage or "", step=step)
     bar.update(bar.total - bar.n)
     bar.close()
     files = sorted(p.name for p in folder.iterdir())
@@ -163,6 +163,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", default="html,pdf", help="formats (default: html,pdf)")
     p.add_argument("--notebooks", default="notebooks", help="folder of paper notebooks (default: notebooks)")
     p.add_argument("--build", default="build", help="folder for executed notebooks (default: build)")
+    p.add_argument("--sn-vintage", default=None,
+                   help="statistical-neighbour model to compare with (e.g. 2021 or 2025; default: edstats.yml)")
     p.add_argument("--published-only", action="store_true",
                    help="make the papers from DfE's published figures alone (no pupil-level data)")
     p.add_argument("--la", default=None, help="with --published-only: the LA's old three-digit code, e.g. 330")

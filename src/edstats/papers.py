@@ -23,7 +23,7 @@ from .disclosure import SYMBOLS, suppress
 from .measures import measure_dictionary, measure_info
 from .periods import Period, edition, reporting_year
 from .pipeline import PreparedRun, kpm_for, prepare_published, prepare_run, read_kpm, resolve_period
-from .settings import load_settings
+from .settings import load_settings, with_sn_vintage
 from .stats import format_number, round_half_up
 
 
@@ -499,10 +499,12 @@ def show_chart(fig, alt: str) -> None:
 
 def load_paper(data_dir: str | Path = "../data/raw", period: str = "", settings_file: str | Path = "",
                cache_dir: str | Path = "", audience: str = "council", on_invalid_rows: str = "stop",
-               published_only_la: str = "", comparator_sources: str = "", previous_paper: str = "") -> Paper:
+               published_only_la: str = "", comparator_sources: str = "", previous_paper: str = "",
+               sn_vintage: str = "") -> Paper:
     """Validate and compute (or load from the cache; or, with ``published_only_la``, take the LA's
-    published figures from ``comparator_sources``, ';'-separated), then choose the meeting month."""
-    settings = load_settings(settings_file or None)
+    published figures from ``comparator_sources``, ';'-separated), then choose the meeting month.
+    ``sn_vintage`` overrides the statistical-neighbour model of the settings."""
+    settings = with_sn_vintage(load_settings(settings_file or None), sn_vintage)
     if published_only_la:
         run = prepare_published(published_only_la, [s for s in comparator_sources.split(";") if s], settings)
     else:

@@ -33,7 +33,7 @@ from .measures import add_school_district, compute_all, data_as_at
 from .measures.monthly import compute_series
 from .periods import Period, latest_supported_period
 from .publish import write_open_data
-from .settings import Settings
+from .settings import Settings, with_sn_vintage
 from .validate import SYNTHETIC_MARKER, summarise_problems, validate_data
 from .workbook import write_workbook
 
@@ -91,7 +91,7 @@ def code_fingerprint() -> str:
     """Version plus a hash of the library's source: any code change invalidates the cache."""
     digest = hashlib.sha256(__version__.encode())
     for path in sorted(_PACKAGE_DIR.rglob("*")):
-        if path.suffix in (".py", ".csv") and "__pycache__" not in path.parts:
+        if path.suffix in (".py", ".csv") and "__pycache__" not in path.parts and path.name != "bench.py":
             digest.update(path.relative_to(_PACKAGE_DIR).as_posix().encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
@@ -339,7 +339,8 @@ def build_report(data_dir: str | Path, out_dir: str | Path, settings: Settings, 
                  papers=PAPERS, formats=FORMATS, notebooks_dir: str | Path = "notebooks",
                  build_dir: str | Path = "build", cache_dir: str | Path | None = "data/processed/cache",
                  settings_file: str | Path | None = None, on_invalid_rows: str = "stop",
-                 published_only_la: str | None = None, comparator_sources=(), step=lambda name: None) -> Path:
+                 published_only_la: str | None = None, comparator_sources=(), sn_vintage: str = "",
+                 step=lambda name: None) -> Path:
     """Validate, compute, execute each paper's notebook and render it; returns the report folder.
 
     ``step(name)`` is called as each step starts (the command line shows it as progress).
@@ -354,6 +355,7 @@ def build_report(data_dir: str | Path, out_dir: str | Path, settings: Settings, 
     started = time.perf_counter()
     timings = {}
     step("validate and compute measures")
+    settings = with_sn_vintage(settings, sn_vintage)
     if published_only_la:
         run = prepare_published(published_only_la, comparator_sources, settings)
         settings = run.settings
@@ -391,6 +393,7 @@ def build_report(data_dir: str | Path, out_dir: str | Path, settings: Settings, 
             "previous_paper": str(folder.resolve()) if (folder := _previous_folder(out_dir, meeting)) else "",
             "on_invalid_rows": on_invalid_rows,
             "published_only_la": str(published_only_la or ""),
+            "sn_vintage": sn_vintage or "",
             "comparator_sources": ";".join(str(Path(c).resolve()) for c in comparator_sources),
         }
         for paper in papers:

@@ -192,3 +192,10 @@ def load_settings(path: str | Path | None = None) -> Settings:
     if settings.suppression_threshold < 1:
         raise SettingsError("In edstats.yml, 'suppression_threshold' must be 1 or more (the default is 5).")
     return settings
+
+
+def with_sn_vintage(settings: Settings, vintage: str | None) -> Settings:
+    """``settings`` with another statistical-neighbour model (a run parameter); unchanged when empty."""
+    if not vintage:
+        return settings
+    return dataclasses.replace(settings, comparators=dataclasses.replace(settings.comparators, sn_vintage=vintage))
