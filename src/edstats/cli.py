@@ -14,7 +14,7 @@ import traceback
 from pathlib import Path
 
 from . import __version__
-from .errors import EdstatsError, SettingsError, ValidationFailed
+from .errors import EdstatsError, InputError, SettingsError, ValidationFailed
 
 EXIT_INVALID = 2
 
@@ -195,7 +195,7 @@ def main(argv=None) -> int:
         return EXIT_INVALID
     except EdstatsError as exc:
         print("\n".join(textwrap.wrap(f"edstats {args.command}: {exc}", width=100)), file=sys.stderr)
-        return EXIT_INVALID if exc.__class__.__name__ in ("SettingsError", "InputError") else 1
+        return EXIT_INVALID if isinstance(exc, (SettingsError, InputError)) else 1
     except KeyboardInterrupt:
         print("edstats: interrupted; nothing half-written was left in the reports folder.", file=sys.stderr)
         return 130

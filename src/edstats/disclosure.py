@@ -15,7 +15,6 @@ Symbols (GSS): ``c`` suppressed, ``x`` not available, ``z`` not applicable, ``lo
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 SYMBOLS = {

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.proportion import proportions_ztest
 
 from .charts import bands_chart, funnel_chart, gap_chart, monthly_chart, no_data_chart, trend_chart, year_label
 from .compare.benchmark import STATUS_COLOURS
+from .narrative import fmt as narrative_fmt
 from .narrative import key_message
 from .disclosure import SYMBOLS, suppress
 from .measures import measure_dictionary, measure_info
@@ -174,37 +174,8 @@ class Paper:
     # -- words -------------------------------------------------------------------------------
     def fmt(self, measure_id: str, value) -> str:
         """A value as the papers show it: rounded half-up to the measure's decimal places."""
-        if value is None or (isinstance(value, float) and np.isnan(value)):
-            return "x"
         info = measure_info(measure_id)
-        text = format_number(value, int(info["dp"]))
-        return f"{text}%" if info["unit"] == "%" else text
-
-    def change_sentence(self, h: Headline) -> str:
-        """How the latest figure compares with the year before, in plain English."""
-        info = measure_info(h.measure_id)
-        if h.previous_period is None:
-            return "There is no earlier year to compare with."
-        if not h.comparable:
-            return (f"It is not compared with {year_label(h.previous_period)}: the figures are not comparable "
-                    "across a break in the series (or a gap in the years).")
-        if h.previous_value is None:
-            return f"The {year_label(h.previous_period)} figure is suppressed, so no change is shown."
-        dp = int(info["dp"])
-        diff = round_half_up(h.value - h.previous_value, dp)
-        unit = " percentage points" if info["unit"] == "%" else ""
-        if diff == 0:
-            direction = "the same as"
-        else:
-            better = (diff > 0) == (info["polarity"] == "higher")
-            direction = (f"{'up' if diff > 0 else 'down'} {format_number(abs(diff), dp)}{unit} "
-                         f"({'better' if better else 'worse'}) on")
-        sig = ""
-        if info["unit"] == "%" and h.previous_denominator:
-            _, p = proportions_ztest([h.numerator, h.previous_numerator], [h.denominator, h.previous_denominator])
-            sig = (" The change is statistically significant (95% level)." if p < 0.05 else
-                   " The change is not statistically significant (95% level).")
-        return f"That is {direction} {year_label(h.previous_period)} ({self.fmt(h.measure_id, h.previous_value)}).{sig}"
+        return narrative_fmt(value, info["unit"], int(info["dp"]))
 
     def headline_sentence(self, measure_id: str) -> str:
         """The key message for one measure (rules in ``edstats.narrative``)."""

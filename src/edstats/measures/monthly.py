@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from ..settings import Settings

@@ -6,7 +6,6 @@ breakdown, holding the unrounded numerator, denominator, value and 95% confidenc
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from ..stats import mean_t_interval, wilson_interval

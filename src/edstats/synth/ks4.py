@@ -128,7 +128,7 @@ def prior_attainment_groups() -> pd.DataFrame:
 
 
 def make_national_estimates(population: Population, abilities: pd.DataFrame, ks2_shifts: dict, rng,
-                            levels=GRADE_LEVEL, national_lift: float = 0.06) -> dict[str, "P8Estimates"]:
+                            levels=GRADE_LEVEL, national_lift: float = 0.06) -> dict:
     """Progress 8 estimates for each year with KS2 prior attainment, derived the way DfE derives
     them: national average A8 (and elements) by prior-attainment group, from a synthetic national
     cohort (the city's pupils with England's slightly higher attainment)."""
