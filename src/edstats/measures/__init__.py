@@ -67,6 +67,8 @@ def compute_all(frames: dict[str, pd.DataFrame], settings: Settings, estimates=N
     ]
     nonempty = [r for r in results if not r.empty]
     out = pd.concat(nonempty, ignore_index=True) if nonempty else pd.DataFrame(columns=RESULT_COLUMNS)
+    for column in ("measure_id", "time_period", "breakdown_topic", "breakdown"):
+        out[column] = out[column].astype(str)
     return out[RESULT_COLUMNS].sort_values(["measure_id", "time_period", "breakdown_topic", "breakdown"],
                                            ignore_index=True)
 

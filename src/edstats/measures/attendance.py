@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 from ..contract.attendance import AUTHORISED_MARKS, NOT_COUNTED_MARKS, UNAUTHORISED_MARKS
 from ..settings import Settings
 from ..stats import wilson_interval
-from .result import CHARACTERISTIC_BREAKDOWNS, _groups, empty_result, proportion_result, time_period
+from .result import CHARACTERISTIC_BREAKDOWNS, _groups, as_category, empty_result, proportion_result, time_period
 
 MEASURE_IDS = ("abs_overall_pct", "abs_persistent_pct", "abs_severe_pct")
 YTD_MEASURE_IDS = ("abs_ytd_overall_pct", "abs_ytd_persistent_pct", "abs_ytd_severe_pct")
@@ -81,13 +81,14 @@ def absence_result(enrol: pd.DataFrame, ids: tuple[str, str, str], topics=CHARAC
     persistent = 10 * absent >= possible
     severe = 2 * absent >= possible
     parts = [proportion_result(enrol, persistent, ids[1], topics), proportion_result(enrol, severe, ids[2], topics)]
+    years = as_category(enrol["academic_year"])
     for topic, labels in _groups(enrol, topics):
-        g = pd.DataFrame({"academic_year": enrol["academic_year"], "breakdown": labels, "a": absent, "p": possible})
+        g = pd.DataFrame({"academic_year": years, "breakdown": labels, "a": absent, "p": possible})
         agg = g.groupby(["academic_year", "breakdown"], observed=True)[["a", "p"]].sum().reset_index()
         lower, upper = wilson_interval(agg["a"].to_numpy(), agg["p"].to_numpy())
         parts.append(pd.DataFrame({
-            "measure_id": ids[0], "time_period": agg["academic_year"].map(time_period), "breakdown_topic": topic,
-            "breakdown": agg["breakdown"], "numerator": agg["a"].astype(float), "denominator": agg["p"].astype(float),
+            "measure_id": ids[0], "time_period": agg["academic_year"].astype(str).map(time_period), "breakdown_topic": topic,
+            "breakdown": agg["breakdown"].astype(str), "numerator": agg["a"].astype(float), "denominator": agg["p"].astype(float),
             "value": 100 * agg["a"] / agg["p"], "ci_lower": lower, "ci_upper": upper}))
     return pd.concat(parts, ignore_index=True)
 

@@ -46,13 +46,14 @@ def exclusion_rates(exclusions: pd.DataFrame, schools: pd.DataFrame, topics=SCHO
     for measure_id, category in (("excl_perm_rate", "PERM"), ("excl_susp_rate", "SUSP")):
         num, den = [], []
         for topic, labels in _groups(in_scope, topics):
-            hc = in_scope.assign(breakdown=labels).groupby("breakdown")["headcount"].sum()
+            hc = in_scope.assign(breakdown=labels).groupby("breakdown", observed=True)["headcount"].sum()
             for year in years:
-                den.append(pd.DataFrame({"academic_year": year, "breakdown_topic": topic, "breakdown": hc.index,
+                den.append(pd.DataFrame({"academic_year": year, "breakdown_topic": topic, "breakdown": hc.index.astype(str),
                                          "n": hc.to_numpy(dtype=float)}))
         sel = e[e["category"] == category]
         for topic, labels in _groups(sel, topics):
-            n = sel.assign(breakdown=labels).groupby(["academic_year", "breakdown"]).size().reset_index(name="n")
+            n = sel.assign(breakdown=labels).groupby(["academic_year", "breakdown"], observed=True).size().reset_index(name="n")
+            n["breakdown"] = n["breakdown"].astype(str)
             num.append(n.assign(breakdown_topic=topic))
         numerators = pd.concat(num, ignore_index=True) if num else pd.DataFrame(
             columns=["academic_year", "breakdown_topic", "breakdown", "n"])

@@ -26,7 +26,7 @@ import pandas as pd
 
 from ..compare.p8_estimates import ELEMENTS, P8Estimates
 from ..settings import Settings
-from .result import CHARACTERISTIC_BREAKDOWNS, _groups, empty_result, mean_result, proportion_result, time_period
+from .result import CHARACTERISTIC_BREAKDOWNS, _groups, as_category, empty_result, mean_result, proportion_result, time_period
 
 MEASURE_IDS = ("ks4_att8_avg", "ks4_p8_avg", "ks4_p8_eng_avg", "ks4_p8_mat_avg", "ks4_p8_ebacc_avg",
                "ks4_p8_open_avg", "ks4_em95_pct", "ks4_em94_pct", "ks4_ebacc_aps", "cla_ks4_att8_avg",
@@ -154,15 +154,15 @@ def pupil_scores(pupils: pd.DataFrame, results: pd.DataFrame, settings: Settings
 
 def p8_result(frame: pd.DataFrame, values: pd.Series, measure_id: str, sd_by_year: dict, topics) -> pd.DataFrame:
     """Mean P8 by year and breakdown with DfE's interval: mean +/- 1.96 x national SD / sqrt(n)."""
-    parts = []
+    parts, years = [], as_category(frame["academic_year"])
     for topic, labels in _groups(frame, topics):
-        g = pd.DataFrame({"academic_year": frame["academic_year"], "breakdown": labels, "v": values.astype(float)})
+        g = pd.DataFrame({"academic_year": years, "breakdown": labels, "v": values.astype(float)})
         agg = g.groupby(["academic_year", "breakdown"], observed=True)["v"].agg(["sum", "count", "mean"]).reset_index()
         sd = agg["academic_year"].map(lambda y: sd_by_year.get(time_period(str(y)), np.nan)).astype(float)
         half = 1.96 * sd / np.sqrt(agg["count"])
         parts.append(pd.DataFrame({
-            "measure_id": measure_id, "time_period": agg["academic_year"].map(time_period), "breakdown_topic": topic,
-            "breakdown": agg["breakdown"], "numerator": agg["sum"], "denominator": agg["count"].astype(float),
+            "measure_id": measure_id, "time_period": agg["academic_year"].astype(str).map(time_period), "breakdown_topic": topic,
+            "breakdown": agg["breakdown"].astype(str), "numerator": agg["sum"], "denominator": agg["count"].astype(float),
             "value": agg["mean"], "ci_lower": agg["mean"] - half, "ci_upper": agg["mean"] + half}))
     return pd.concat(parts, ignore_index=True)
 

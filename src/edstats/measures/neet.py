@@ -65,6 +65,6 @@ def neet_measures(ccis: pd.DataFrame | None, settings: Settings, topics=CCIS_BRE
             lower, upper = wilson_interval(window["num"].round().to_numpy(), window["den"].round().to_numpy())
             parts.append(pd.DataFrame({
                 "measure_id": measure_id, "time_period": window["academic_year"].str[:4] + window["academic_year"].str[5:7],
-                "breakdown_topic": topic, "breakdown": window["breakdown"], "numerator": window["num"],
+                "breakdown_topic": topic, "breakdown": window["breakdown"].astype(str), "numerator": window["num"],
                 "denominator": window["den"], "value": value, "ci_lower": lower, "ci_upper": upper}))
     return pd.concat(parts, ignore_index=True) if parts else empty_result()

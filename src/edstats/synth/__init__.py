@@ -8,12 +8,15 @@ attendance and exclusions run to the end of the 2025/26 autumn term, CCIS to Feb
 
 from __future__ import annotations
 
+import io
 import shutil
 import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from ..errors import InputError
 from ..validate import SYNTHETIC_MARKER
@@ -37,12 +40,25 @@ FIRST_YEAR, LAST_YEAR = 2017, 2025          # academic years by their start
 LAST_CCIS_MONTH = "2026-02"
 
 
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """One CSV file, unquoted like a typical MIS export: pyarrow's writer (about 15 times faster
+    than pandas' at a million rows), or pandas' when a value needs quoting."""
+    try:
+        body = io.BytesIO()
+        pacsv.write_csv(pa.Table.from_pandas(frame, preserve_index=False), body,
+                        pacsv.WriteOptions(include_header=False, quoting_style="none"))
+    except pa.ArrowInvalid:      # a comma or quote in a value
+        frame.to_csv(path, index=False, lineterminator="\n")
+        return
+    path.write_bytes((",".join(frame.columns) + "\n").encode() + body.getvalue())
+
+
 def _write_csv(frames: dict[str, pd.DataFrame], folder: Path, stem: str) -> None:
     folder.mkdir()
     for label, frame in frames.items():
         if frame.empty:   # e.g. no permanent exclusion that year at small scale: no file
             continue
-        frame.to_csv(folder / f"{stem}_{label.replace('/', '-')}.csv", index=False, lineterminator="\n")
+        write_csv(frame, folder / f"{stem}_{label.replace('/', '-')}.csv")
 
 
 def _write_parquet(frames: dict[str, pd.DataFrame], folder: Path, stem: str) -> None:
