@@ -33,12 +33,15 @@ def _progress(total: int, desc: str):
 def cmd_synth(args) -> int:
     from .synth import write_synthetic
 
-    bar = _progress(5, f"synthetic {args.scale} data")
+    from .synth.national import NATIONAL_LAS
+
+    bar = _progress(NATIONAL_LAS + 1 if args.scale == "national" else 5, f"synthetic {args.scale} data")
     files = write_synthetic(args.out, args.scale, args.seed, args.with_sessions,
                             progress=lambda name: (bar.set_postfix_str(name),
                                                                                     bar.update(1)))
     bar.close()
-    print(f"Wrote {len(files)} synthetic data files for a fictional LA to {args.out}/ (scale {args.scale}, "
+    what = "every LA of a synthetic England" if args.scale == "national" else "a fictional LA"
+    print(f"Wrote {len(files)} synthetic data files for {what} to {args.out}/ (scale {args.scale}, "
           f"seed {args.seed}).")
     return 0
 
@@ -123,7 +126,9 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Write every dataset of the data contract for a fictional LA. The same seed "
                        "gives identical files. Refuses to write over existing dataset folders.")
     p.add_argument("--out", default="data/raw", help="folder to write into (default: data/raw)")
-    p.add_argument("--scale", default="city", choices=["small", "city"], help="size of the LA (default: city)")
+    p.add_argument("--scale", default="city", choices=["small", "city", "national"],
+                   help="small (a few schools, for tests), city (Birmingham-sized, the default) or national "
+                        "(every LA of a synthetic England at pupil level, ~650k per year group, for benchmarks)")
     p.add_argument("--seed", type=int, default=2026, help="random seed (default: 2026)")
     p.add_argument("--with-sessions", action="store_true",
                    help="also write the daily attendance feed (Parquet, tens of millions of rows at city scale)")

@@ -129,6 +129,12 @@ def pupil_scores(pupils: pd.DataFrame, results: pd.DataFrame, settings: Settings
     out[["eng", "mat", "ebacc", "open", "a8", "ebacc_aps"]] = out[["eng", "mat", "ebacc", "open", "a8", "ebacc_aps"]
                                                                  ].fillna(0.0)
     out["prior"] = prior_attainment(out, settings)
+    return add_progress8(out, estimates)
+
+
+def add_progress8(scores: pd.DataFrame, estimates: dict[str, P8Estimates]) -> pd.DataFrame:
+    """Pupil P8 and its elements (and the outlier-adjusted P8) for the years with estimates."""
+    out = scores.reset_index(drop=True)
     for element in ELEMENTS:
         out[f"p8_{element}"] = np.nan
     out["pag"] = np.nan
@@ -181,12 +187,7 @@ def ks4_measures(pupils: pd.DataFrame | None, results: pd.DataFrame | None, sett
         proportion_result(scores, (maths >= 4) & (english >= 4), "ks4_em94_pct", topics),
         mean_result(scores, scores["ebacc_aps"], "ks4_ebacc_aps", topics),
     ]
-    in_p8 = scores[scores["p8_a8"].notna()]
-    if not in_p8.empty:
-        for element in ELEMENTS:
-            sd = {tp: est.sd[element] for tp, est in estimates.items()}
-            values = in_p8["p8_adjusted"] if element == "a8" else in_p8[f"p8_{element}"]
-            parts.append(p8_result(in_p8, values, P8_MEASURE[element], sd, topics))
+    parts.append(progress8_results(scores, estimates, topics))
     cla = scores[scores.get("looked_after", pd.Series(index=scores.index, dtype="string")).astype("string") == "Y"]
     if not cla.empty:
         parts.append(mean_result(cla, cla["a8"], "cla_ks4_att8_avg", {}))
@@ -194,6 +195,19 @@ def ks4_measures(pupils: pd.DataFrame | None, results: pd.DataFrame | None, sett
         if not cla_p8.empty:
             parts.append(p8_result(cla_p8, cla_p8["p8_adjusted"], "cla_ks4_p8_avg",
                                    {tp: est.sd["a8"] for tp, est in estimates.items()}, {}))
+    return pd.concat([p for p in parts if not p.empty], ignore_index=True)
+
+
+def progress8_results(scores: pd.DataFrame, estimates: dict[str, P8Estimates], topics) -> pd.DataFrame:
+    """P8 and its elements by year and breakdown, from pupil scores with :func:`add_progress8` applied."""
+    in_p8 = scores[scores["p8_a8"].notna()]
+    if in_p8.empty:
+        return empty_result()
+    parts = []
+    for element in ELEMENTS:
+        sd = {tp: est.sd[element] for tp, est in estimates.items()}
+        values = in_p8["p8_adjusted"] if element == "a8" else in_p8[f"p8_{element}"]
+        parts.append(p8_result(in_p8, values, P8_MEASURE[element], sd, topics))
     return pd.concat(parts, ignore_index=True)
 
 

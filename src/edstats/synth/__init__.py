@@ -32,7 +32,10 @@ from .ks2 import make_ks2, subject_abilities
 from ..compare.p8_estimates import write_p8_estimates
 from .ks4 import make_ks4, make_national_estimates
 from .population import enrolled, make_population
+from .national import NATIONAL_LAS, write_national
 from .world import SCALES, make_schools
+
+SCALE_NAMES = (*SCALES, "national")
 
 DATASETS_WRITTEN = ("schools", "calendar", "eyfsp", "ks2", "ks4_pupils", "ks4_results", "attendance", "ccis",
                     "exclusions", "provision")
@@ -68,15 +71,21 @@ def _write_parquet(frames: dict[str, pd.DataFrame], folder: Path, stem: str) -> 
 
 
 def write_synthetic(out_dir: str | Path, scale: str = "city", seed: int = 2026, with_sessions: bool = False,
-                    progress=None) -> list[Path]:
+                    progress=None, national_size_factor: float = 1.0,
+                    national_las: int = NATIONAL_LAS) -> list[Path]:
     """Generate the synthetic LA into ``out_dir``; the same seed gives byte-identical files.
 
     Datasets are made in a temporary folder and moved into place at the end, so an interrupted
     run leaves no half-written dataset. ``with_sessions`` adds the daily attendance feed
-    (Parquet) for 2024/25 and 2025/26 to date. Returns the files written.
+    (Parquet) for 2024/25 and 2025/26 to date. Scale ``national`` writes every LA of the synthetic
+    England (``national_las`` of them, each shrunk by ``national_size_factor`` — both for tests
+    only). Returns the files written.
     """
-    if scale not in SCALES:
-        raise InputError(f"Unknown scale {scale!r}: choose one of {', '.join(SCALES)}.")
+    if scale not in SCALE_NAMES:
+        raise InputError(f"Unknown scale {scale!r}: choose one of {', '.join(SCALE_NAMES)}.")
+    if scale == "national" and with_sessions:
+        raise InputError("The daily session feed is made at small and city scale only (national scale would be "
+                         "billions of rows): drop --with-sessions, or choose --scale city.")
     out_dir = Path(out_dir)
     names = DATASETS_WRITTEN + (("attendance_sessions",) if with_sessions else ())
     clashes = [name for name in names + ("p8_estimates", "comparators") if (out_dir / name).exists()]
@@ -89,13 +98,18 @@ def write_synthetic(out_dir: str | Path, scale: str = "city", seed: int = 2026, 
     step = progress or (lambda name: None)
     out_dir.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
-    spec = SCALES[scale]
     with tempfile.TemporaryDirectory(dir=out_dir, prefix=".synth-") as tmp:
         tmp = Path(tmp)
+        if scale == "national":
+            calendar = make_calendar(FIRST_YEAR, LAST_YEAR)
+            write_national(tmp, seed, FIRST_YEAR, LAST_YEAR, LAST_CCIS_MONTH, calendar, _data_end(calendar), step,
+                           n_las=national_las, size_factor=national_size_factor)
+            _finish(tmp, out_dir, scale, seed)
+            return _written(out_dir, names)
+        spec = SCALES[scale]
         schools = make_schools(spec, rng)
         calendar = make_calendar(FIRST_YEAR, LAST_YEAR)
-        data_end = calendar.loc[(calendar["term"] == "AUT") & (calendar["is_school_day"] == "Y")
-                                & (calendar["date"] >= f"{LAST_YEAR}-09-01"), "date"].max()
+        data_end = _data_end(calendar)
         population = make_population(schools, spec.children_per_year, range(FIRST_YEAR - 13, LAST_YEAR + 1), rng)
         # January census headcount: the pupils on roll in the last full year (nurseries keep theirs).
         on_roll = enrolled(population, LAST_YEAR - 1)["school_urn"].value_counts()
@@ -153,15 +167,31 @@ def write_synthetic(out_dir: str | Path, scale: str = "city", seed: int = 2026, 
         make_groups(las).to_csv(tmp / "comparators" / "groups.csv", index=False, lineterminator="\n")
         step("comparators")
 
-        (tmp / SYNTHETIC_MARKER).write_text(
-            "# Synthetic data\n\nMade by `edstats synth` "
-            f"(scale {scale}, seed {seed}) for a fictional local authority. Not real pupils, not real figures.\n"
-            "While this file is in the data folder every paper carries a synthetic-data notice.\n",
-            encoding="utf-8")
-        for item in sorted(tmp.iterdir()):
-            shutil.move(str(item), out_dir / item.name)
+        _finish(tmp, out_dir, scale, seed)
+    return _written(out_dir, names)
+
+
+def _data_end(calendar: pd.DataFrame) -> str:
+    """The last school day of the autumn term of the last academic year: the data's end."""
+    return calendar.loc[(calendar["term"] == "AUT") & (calendar["is_school_day"] == "Y")
+                        & (calendar["date"] >= f"{LAST_YEAR}-09-01"), "date"].max()
+
+
+def _finish(tmp: Path, out_dir: Path, scale: str, seed: int) -> None:
+    """Add the synthetic-data marker and move every dataset folder into place."""
+    (tmp / SYNTHETIC_MARKER).write_text(
+        "# Synthetic data\n\nMade by `edstats synth` "
+        f"(scale {scale}, seed {seed}) for a fictional local authority. Not real pupils, not real figures.\n"
+        "While this file is in the data folder every paper carries a synthetic-data notice.\n",
+        encoding="utf-8")
+    for item in sorted(tmp.iterdir()):
+        shutil.move(str(item), out_dir / item.name)
+
+
+def _written(out_dir: Path, names) -> list[Path]:
     written = [out_dir / SYNTHETIC_MARKER, *sorted((out_dir / "p8_estimates").rglob("*.csv")),
                *sorted((out_dir / "comparators").glob("*.csv"))]
     for name in names:
-        written.extend(sorted(p for p in (out_dir / name).iterdir() if p.is_file()))
+        if (out_dir / name).exists():
+            written.extend(sorted(p for p in (out_dir / name).iterdir() if p.is_file()))
     return written

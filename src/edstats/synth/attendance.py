@@ -35,20 +35,26 @@ def _constant(value: str, n: int) -> pd.Categorical:
     return pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), [value])
 
 
-def make_attendance(population: Population, calendar: pd.DataFrame, rng) -> dict[str, pd.DataFrame]:
-    """Termly census rows by academic year, in the contract's columns."""
+def make_attendance(population: Population, calendar: pd.DataFrame, rng, first_year: int | None = None,
+                    calibration: dict | None = None) -> dict[str, pd.DataFrame]:
+    """Termly census rows by academic year (from ``first_year`` when given), in the contract's columns.
+
+    ``calibration``: as in :func:`edstats.synth.eyfsp.make_eyfsp` (levels shared across LAs)."""
+    calibration = {} if calibration is None else calibration
     pupils = population.pupils
     tendency = pd.Series(0.75 * rng.normal(0, 1, len(pupils)) - 0.35 * pupils["_latent"].to_numpy()
                          + 0.3 * (pupils["disadvantaged"] == "Y") + 0.25 * pupils["sen_provision"].isin(["K", "E"]),
                          index=pupils.index)
     out = {}
     for year, level in ABSENCE_LEVEL.items():
+        if first_year is not None and year < first_year:
+            continue
         on_roll = enrolled(population, year)
         n = len(on_roll)
         age_factor = np.where(on_roll["ncyear"] >= 9, 1.35, np.where(on_roll["ncyear"] <= 1, 1.1, 1.0))
         log_rate = tendency.loc[on_roll.index].to_numpy() + 0.35 * rng.normal(0, 1, n)
         raw = np.exp(log_rate) * age_factor
-        rate = level * raw / raw.mean()
+        rate = level * raw / calibration.setdefault(("absence", year), raw.mean())
         # a small group misses most sessions (severe absence: ~1% before 2020, ~2.4% since)
         severe = rng.random(n) < (0.009 if year < 2020 else 0.021) * age_factor
         rate[severe] = rng.uniform(0.42, 0.9, severe.sum())

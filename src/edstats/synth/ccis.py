@@ -20,14 +20,18 @@ ACTIVITY_CODES = {"EET": ("110", "120", "210", "230", "320"), "NEET": ("540", "6
                   "NOT_KNOWN": ("810", "820"), "EXCLUDED": ("710", "720")}
 
 
-def make_ccis(population: Population, first_year: int, last_month: str, rng) -> dict[str, pd.DataFrame]:
-    """Monthly snapshots from September ``first_year`` to ``last_month`` (YYYY-MM), by academic year."""
+def make_ccis(population: Population, first_year: int, last_month: str, rng,
+              la_code: str = LA_OLD_CODE, calibration: dict | None = None) -> dict[str, pd.DataFrame]:
+    """Monthly snapshots from September ``first_year`` to ``last_month`` (YYYY-MM), by academic year.
+
+    ``calibration``: as in :func:`edstats.synth.eyfsp.make_eyfsp` (levels shared across LAs)."""
+    calibration = {} if calibration is None else calibration
     pupils = population.pupils
-    person_id = pd.Series([f"YP{i:07d}" for i in range(len(pupils))], index=pupils.index)
+    person_id = pd.Series([f"YP{la_code}{i:07d}" for i in range(len(pupils))], index=pupils.index)
     risk = (-0.9 * pupils["_latent"] + 0.5 * (pupils["disadvantaged"] == "Y") + 0.6 * pupils["sen_provision"].isin(
         ["K", "E"]) + 0.9 * (pupils["looked_after"] == "Y") + 0.8 * rng.normal(0, 1, len(pupils)))
     propensity = np.exp(risk)
-    propensity = propensity / propensity.mean()
+    propensity = propensity / calibration.setdefault(("ccis",), propensity.mean())
     out = {}
     months = pd.period_range(f"{first_year}-09", last_month, freq="M")
     for start_year in sorted({m.year if m.month >= 9 else m.year - 1 for m in months}):
@@ -47,7 +51,7 @@ def make_ccis(population: Population, first_year: int, last_month: str, rng) -> 
             codes[mask] = np.array(options)[rng.integers(len(options), size=mask.sum())]
         frame = pd.DataFrame({"person_id": np.tile(person_id.loc[cohort.index].to_numpy(), k),
                               "month": np.repeat([str(m) for m in year_months], n),
-                              "academic_age": np.tile(age, k), "residence_la": LA_OLD_CODE, "activity_group": group,
+                              "academic_age": np.tile(age, k), "residence_la": la_code, "activity_group": group,
                               "activity_code": codes,
                               **{c: pd.Categorical.from_codes(np.tile(cohort[c].cat.codes.to_numpy(), k),
                                                               cohort[c].cat.categories) for c in CHARACTERISTIC_COLUMNS}})

@@ -27,7 +27,9 @@ SPREAD = {"eyfs_gld_pct": 3.0, "eyfs_avg_elg_expected": 0.4, "eyfs_all_elg_expec
           "ks4_att8_avg": 2.5, "ks4_p8_avg": 0.15, "ks4_em95_pct": 5.0, "ks4_em94_pct": 5.0, "ks4_ebacc_aps": 0.3,
           "abs_overall_pct": 0.6, "abs_persistent_pct": 2.5, "abs_severe_pct": 0.6, "neet_pct": 1.0, "nk_pct": 1.2,
           "neet_nk_pct": 1.6, "excl_perm_rate": 0.05, "excl_susp_rate": 4.0}
-ENGLAND_GAP = 0.6          # England sits a little more than half a spread better than the city
+ENGLAND_GAP = 0.6          # England sits a little more than half a spread better than the city ...
+#: ... except where the city does better than England (Birmingham suspends far fewer pupils).
+ENGLAND_GAP_BY_MEASURE = {"excl_susp_rate": -1.0}
 CORE_CITY_COUNT = 8
 
 
@@ -81,7 +83,7 @@ def _denominator(measure_id: str, size: np.ndarray, city_den: float, city_size: 
 
 def make_comparators(city: pd.DataFrame, las: pd.DataFrame, rng) -> pd.DataFrame:
     """Comparator rows (LA, region, England) for every measure with comparators and every year the
-    city has, from ``city`` (its Total results)."""
+    city has, from ``city`` (its Total results); every other LA's figures are drawn."""
     dictionary = measure_dictionary()
     others = las[las["old_la_code"] != "999"]
     city_row = las[las["old_la_code"] == "999"].iloc[0]
@@ -94,7 +96,7 @@ def make_comparators(city: pd.DataFrame, las: pd.DataFrame, rng) -> pd.DataFrame
         info = dictionary.loc[measure_id]
         sign = 1 if info["polarity"] == "higher" else -1
         spread = SPREAD[measure_id]
-        centre = c["value"] + sign * ENGLAND_GAP * spread
+        centre = c["value"] + sign * ENGLAND_GAP_BY_MEASURE.get(measure_id, ENGLAND_GAP) * spread
         value = centre + sign * effect * spread * 0.8 + rng.normal(0, 0.3 * spread, len(others))
         if info["unit"] in ("%", "per 100"):
             value = np.clip(value, 0.05, 99.5)
@@ -104,29 +106,40 @@ def make_comparators(city: pd.DataFrame, las: pd.DataFrame, rng) -> pd.DataFrame
             value = 100 * num / den
         else:
             num = value * den
-        la_rows = pd.DataFrame({"measure_id": measure_id, "time_period": tp, "geographic_level": "Local authority",
-                                "area_code": others["area_code"].to_numpy(), "old_la_code": others["old_la_code"].to_numpy(),
-                                "area_name": others["area_name"].to_numpy(), "region": others["region"].to_numpy(),
-                                "value": value, "numerator": num, "denominator": den})
-        city_la = pd.DataFrame([{"measure_id": measure_id, "time_period": tp, "geographic_level": "Local authority",
-                                 "area_code": city_row["area_code"], "old_la_code": "999", "area_name": city_row["area_name"],
-                                 "region": city_row["region"], "value": c["value"], "numerator": c["numerator"],
-                                 "denominator": c["denominator"]}])
-        all_las = pd.concat([la_rows, city_la], ignore_index=True)
-        rows.append(all_las)
-        regional = all_las.groupby("region")[["numerator", "denominator"]].sum().reset_index()
-        names = dict(REGIONS)
+        rows.append(pd.DataFrame({"measure_id": measure_id, "time_period": tp,
+                                  "old_la_code": others["old_la_code"].to_numpy(), "value": value,
+                                  "numerator": num, "denominator": den}))
+        rows.append(pd.DataFrame([{"measure_id": measure_id, "time_period": tp, "old_la_code": "999",
+                                   "value": c["value"], "numerator": c["numerator"], "denominator": c["denominator"]}]))
+    return comparator_table(pd.concat(rows, ignore_index=True), las)
+
+
+def comparator_table(la_rows: pd.DataFrame, las: pd.DataFrame) -> pd.DataFrame:
+    """The published-comparator layout from LA figures (``measure_id, time_period, old_la_code, value,
+    numerator, denominator``): the LAs, then each region and England as the sum of their LAs'
+    numerators over the sum of their denominators (so England includes the city, as DfE's does)."""
+    dictionary = measure_dictionary()
+    names = dict(REGIONS)
+    all_las = la_rows.merge(las[["old_la_code", "area_code", "area_name", "region"]], on="old_la_code", how="left")
+    all_las["geographic_level"] = "Local authority"
+    rows = [all_las]
+    for (measure_id, tp), one in all_las.groupby(["measure_id", "time_period"], sort=True):
+        scale = _scaled(dictionary.loc[measure_id, "unit"])
+        regional = one.groupby("region")[["numerator", "denominator"]].sum().reset_index()
         rows.append(pd.DataFrame({"measure_id": measure_id, "time_period": tp, "geographic_level": "Regional",
                                   "area_code": regional["region"], "old_la_code": "",
                                   "area_name": regional["region"].map(names), "region": regional["region"],
                                   "numerator": regional["numerator"], "denominator": regional["denominator"],
-                                  "value": _scaled(info["unit"]) * regional["numerator"] / regional["denominator"]}))
-        total = all_las[["numerator", "denominator"]].sum()
+                                  "value": scale * regional["numerator"] / regional["denominator"]}))
+        total = one[["numerator", "denominator"]].sum()
         rows.append(pd.DataFrame([{"measure_id": measure_id, "time_period": tp, "geographic_level": "National",
                                    "area_code": "E92000001", "old_la_code": "", "area_name": "England", "region": "",
                                    "numerator": total["numerator"], "denominator": total["denominator"],
-                                   "value": _scaled(info["unit"]) * total["numerator"] / total["denominator"]}]))
+                                   "value": scale * total["numerator"] / total["denominator"]}]))
     out = pd.concat(rows, ignore_index=True).drop(columns="region")
+    level = out["geographic_level"].map({"Local authority": 0, "Regional": 1, "National": 2})
+    out = out.assign(_level=level).sort_values(["measure_id", "time_period", "_level"], kind="stable",
+                                               ignore_index=True).drop(columns="_level")
     out["breakdown_topic"] = "Total"
     out["breakdown"] = "Total"
     out["source"] = "edstats synthetic England"

@@ -20,8 +20,13 @@ PERMANENT_RATE = {2017: 0.12, 2018: 0.12, 2019: 0.07, 2020: 0.05, 2021: 0.09, 20
 REASONS = ("PD", "PD", "PD", "VA", "PA", "PP", "VP", "DA", "DM", "WE", "BU", "RA", "SM", "TH", "OT")
 
 
-def make_exclusions(population: Population, calendar: pd.DataFrame, data_end: str, rng):
-    """(exclusions by academic year, provision by academic year), in the contract's columns."""
+def make_exclusions(population: Population, calendar: pd.DataFrame, data_end: str, rng, id_prefix: str = "",
+                    suspension_factor: float = 1.0, calibration: dict | None = None):
+    """(exclusions by academic year, provision by academic year), in the contract's columns.
+
+    ``id_prefix`` keeps exclusion ids unique when several LAs' records are written together;
+    ``calibration``: as in :func:`edstats.synth.eyfsp.make_eyfsp` (levels shared across LAs)."""
+    calibration = {} if calibration is None else calibration
     school_days = pd.to_datetime(calendar.loc[calendar["is_school_day"] == "Y", "date"]).sort_values().to_numpy()
     day_index = {d: i for i, d in enumerate(school_days)}
     end = np.datetime64(data_end)
@@ -36,8 +41,9 @@ def make_exclusions(population: Population, calendar: pd.DataFrame, data_end: st
         days = school_days[(school_days >= np.datetime64(f"{year}-09-01"))
                            & (school_days <= min(np.datetime64(f"{year + 1}-08-31"), end))]
         rows = []
-        for category, rate in (("SUSP", SUSPENSION_RATE[year]), ("PERM", PERMANENT_RATE[year])):
-            count = rng.poisson(rate / 100 * n)
+        for category, rate in (("SUSP", SUSPENSION_RATE[year] * suspension_factor), ("PERM", PERMANENT_RATE[year])):
+            relative_risk = risk.mean() / calibration.setdefault(("exclusions", year), risk.mean())
+            count = rng.poisson(rate / 100 * n * relative_risk)
             who = rng.choice(n, size=count, p=risk / risk.sum(), replace=category == "SUSP")
             start = days[rng.integers(len(days), size=count)]
             sessions = np.where(rng.random(count) < 0.1, 1, 2 * rng.integers(1, 6, size=count)).astype(object)
@@ -48,7 +54,7 @@ def make_exclusions(population: Population, calendar: pd.DataFrame, data_end: st
                 "reason": np.array(REASONS)[rng.integers(len(REASONS), size=count)],
                 **{c: on_roll[c].to_numpy()[who] for c in CHARACTERISTIC_COLUMNS}}))
         frame = pd.concat(rows, ignore_index=True).sort_values(["start_date", "upn"], ignore_index=True)
-        frame.insert(0, "exclusion_id", [f"EX{serial + i + 1:07d}" for i in range(len(frame))])
+        frame.insert(0, "exclusion_id", [f"EX{id_prefix}{serial + i + 1:07d}" for i in range(len(frame))])
         serial += len(frame)
         frame["sessions"] = frame["sessions"].astype("Int64")
         label = f"{year}/{(year + 1) % 100:02d}"

@@ -26,8 +26,14 @@ def calibrate(share, target: float, lo: float = -4.0, hi: float = 6.0) -> float:
     return hi
 
 
-def make_eyfsp(population: Population, rng: np.random.Generator, targets=GLD_TARGETS) -> dict[str, pd.DataFrame]:
-    """One frame per academic year, in the contract's columns."""
+def make_eyfsp(population: Population, rng: np.random.Generator, targets=GLD_TARGETS,
+               calibration: dict | None = None) -> dict[str, pd.DataFrame]:
+    """One frame per academic year, in the contract's columns.
+
+    Each year's level is calibrated so that this LA reaches ``targets``; with ``calibration`` (a
+    dict shared across LAs) the first LA's levels are recorded and reused by the others, whose
+    results then differ from the first LA's as their pupils do."""
+    calibration = {} if calibration is None else calibration
     out = {}
     for year, target in targets.items():
         cohort = population.pupils[population.pupils["_entry"] == year].reset_index(drop=True)
@@ -40,7 +46,9 @@ def make_eyfsp(population: Population, rng: np.random.Generator, targets=GLD_TAR
             expected = (latent[assessed, None] + shift - _DIFFICULTY[None, :12] + noise[assessed, :12]) > 0
             return expected.all(axis=1).mean() * 100
 
-        shift = calibrate(gld_share, target)
+        if ("eyfsp", year) not in calibration:
+            calibration[("eyfsp", year)] = calibrate(gld_share, target)
+        shift = calibration[("eyfsp", year)]
         judgements = np.where((latent[:, None] + shift - _DIFFICULTY[None, :] + noise) > 0, "2", "1")
         judgements[~assessed, :] = "A"
         out[academic_year_label(year)] = pd.concat([

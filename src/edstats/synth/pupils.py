@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 
 from ..contract.identifiers import UPN_ALPHABET
-from .world import LA_OLD_CODE
 
 ETHNICITY = {"WHIT": 0.44, "ASIA": 0.31, "BLAC": 0.10, "MIXD": 0.08, "AOEG": 0.04, "CHIN": 0.01, "UNCL": 0.02}
 # Effects on the latent ability, in pupil standard deviations (signs and rough sizes as in
@@ -64,10 +63,10 @@ def make_cohort(entry_year: int, schools: pd.DataFrame, n: int, rng: np.random.G
         options = wards_by_district[district]
         home_ward[idx] = options[rng.integers(len(options), size=len(idx))]
 
-    # UPN: LA number, the school's establishment number, year of entry, serial within school.
-    estab = school["laestab"].str[-4:].astype(int).to_numpy()
-    serial = pd.Series(estab).groupby(estab).cumcount().to_numpy() + 1
-    number = (int(LA_OLD_CODE) * 10**9 + estab.astype(np.int64) * 10**5 + (entry_year % 100) * 10**3 + serial)
+    # UPN: LA number and the school's establishment number (its laestab), year of entry, serial within school.
+    laestab = school["laestab"].astype(np.int64).to_numpy()
+    serial = pd.Series(laestab).groupby(laestab).cumcount().to_numpy() + 1
+    number = laestab * 10**5 + (entry_year % 100) * 10**3 + serial
     digits = (number[:, None] // 10 ** np.arange(11, -1, -1)) % 10
     body = pd.Series(number).astype(str).str.zfill(12)
     upn = (pd.Series(_check_letters(digits)) + body).tolist()

@@ -52,25 +52,29 @@ _SUFFIX = {"NUR": "Nursery School", "PRI": "Primary School", "SEC": "Academy", "
 _ESTAB_BASE = {"NUR": 1000, "PRI": 2000, "SEC": 4000, "ALL": 4500, "SPE": 7000, "PRU": 1100, "AP": 1200}
 
 
-def make_geography(scale: Scale) -> pd.DataFrame:
-    """Districts and their wards, each with a deprivation score (higher = more deprived)."""
+def make_geography(scale: Scale, district_names=DISTRICTS) -> pd.DataFrame:
+    """Districts and their wards."""
     rows = []
-    for d in DISTRICTS[: scale.districts]:
+    for d in district_names[: scale.districts]:
         for s in _WARD_SUFFIXES[: scale.wards_per_district]:
             rows.append({"district": d, "ward": f"{d} {s}"})
     return pd.DataFrame(rows)
 
 
-def make_schools(scale: Scale, rng: np.random.Generator) -> pd.DataFrame:
+def make_schools(scale: Scale, rng: np.random.Generator, la_code: str = LA_OLD_CODE, district_names=DISTRICTS,
+                 deprivation_shift: float = 0.0, used_urns: set | None = None) -> pd.DataFrame:
     """The schools dataset (data contract columns) plus hidden columns starting with '_'.
 
     ``_effect`` is the school's effect on attainment (in standard deviations of the pupil
-    latent); ``_deprivation`` is its district's deprivation. Both are dropped before writing.
+    latent); ``_deprivation`` is its district's deprivation (``deprivation_shift`` moves the whole
+    LA). Both are dropped before writing. ``used_urns`` keeps URNs unique across LAs.
     """
-    geography = make_geography(scale)
+    geography = make_geography(scale, district_names)
     district_names = geography["district"].unique()
-    deprivation = dict(zip(district_names, np.linspace(-1.0, 1.0, len(district_names))[rng.permutation(len(district_names))]))
-    rows, used_urns = [], set()
+    deprivation = dict(zip(district_names, deprivation_shift + np.linspace(-1.0, 1.0, len(district_names))[
+        rng.permutation(len(district_names))]))
+    rows = []
+    used_urns = set() if used_urns is None else used_urns
     for phase, count in scale.schools_by_phase.items():
         for i in range(count):
             urn = int(rng.integers(100000, 150000))
@@ -87,7 +91,7 @@ def make_schools(scale: Scale, rng: np.random.Generator) -> pd.DataFrame:
             stem = _NAME_STEMS[i % len(_NAME_STEMS)]
             rows.append({
                 "school_urn": f"{urn:06d}",
-                "laestab": f"{LA_OLD_CODE}{_ESTAB_BASE[phase] + i:04d}",
+                "laestab": f"{la_code}{_ESTAB_BASE[phase] + i:04d}",
                 "school_name": f"{stem} {_SUFFIX[phase]}" + (f" ({ward['ward']})" if i >= len(_NAME_STEMS) else ""),
                 "phase": phase,
                 "school_type": _TYPE[phase][int(rng.integers(len(_TYPE[phase])))],
