@@ -1,10 +1,12 @@
 """Absence: methodology section 4.5's worked example, the 10% and 50% boundaries, scope rules, and
 the daily feed agreeing exactly with the termly census."""
 
+import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pytest
 
+from edstats.contract.identifiers import upn_check_letter
+from edstats.contract.sessions import read_sessions
 from edstats.measures.attendance import absence_result, attendance_measures, enrolments, session_enrolments
 from edstats.settings import Methodology, Settings
 from edstats.validate import validate_data
@@ -98,9 +100,49 @@ def test_session_feed_agrees_exactly_with_the_census(small_data):
                                   check_dtype=False)
 
 
-def test_feed_not_counted_marks_are_not_possible_sessions():
-    table = pa.table({"upn": ["A"] * 4, "school_urn": ["100001"] * 4,
-                      "date": ["2024-09-02", "2024-09-02", "2024-09-03", "2024-09-03"],
-                      "session": ["AM", "PM", "AM", "PM"], "mark": ["/", "I", "#", "O"]})
-    enrol = session_enrolments(table, None, None, Settings())
+GOOD_UPN = upn_check_letter("999200524001") + "999200524001"
+BAD_UPN = ("A" if upn_check_letter("999200524002") != "A" else "B") + "999200524002"
+
+
+def _feed(tmp_path, rows, files=1):
+    """Write feed rows (upn, school_urn, date, session, mark) as Parquet and read them back."""
+    folder = tmp_path / "attendance_sessions"
+    folder.mkdir()
+    frame = pd.DataFrame(rows, columns=["upn", "school_urn", "date", "session", "mark"])
+    for i, rows_of_file in enumerate(np.array_split(np.arange(len(frame)), files)):
+        frame.iloc[rows_of_file].to_parquet(folder / f"feed_{i}.parquet", index=False)
+    feed, _, problems = read_sessions(folder)
+    return feed, problems
+
+
+def test_feed_not_counted_marks_are_not_possible_sessions(tmp_path):
+    upn = GOOD_UPN
+    feed, problems = _feed(tmp_path, [(upn, "100001", "2024-09-02", "AM", "/"), (upn, "100001", "2024-09-02", "PM", "I"),
+                                      (upn, "100001", "2024-09-03", "AM", "#"), (upn, "100001", "2024-09-03", "PM", "O")])
+    enrol = session_enrolments(feed, None, None, Settings())
     assert (enrol["possible"].iloc[0], enrol["absent"].iloc[0]) == (3, 2)
+    assert feed.rows == 4 and feed.last_date == "2024-09-03"
+
+
+def test_feed_months_split_across_files_are_added_up_and_cut_by_month(tmp_path):
+    upn = GOOD_UPN
+    rows = [(upn, "100001", f"2024-{m:02d}-{d:02d}", s, "O" if d == 2 else "/")
+            for m in (9, 10) for d in (1, 2, 3, 4) for s in ("AM", "PM")]
+    feed, problems = _feed(tmp_path, rows, files=3)       # September is cut across two files
+    assert not problems
+    enrol = session_enrolments(feed, None, None, Settings())
+    assert (enrol["possible"].iloc[0], enrol["absent"].iloc[0]) == (16, 4)
+    september = session_enrolments(feed, None, None, Settings(), until_month="2024-09")
+    assert (september["possible"].iloc[0], september["absent"].iloc[0]) == (8, 2)
+
+
+def test_feed_bad_values_are_reported_with_file_line_column_and_rule(tmp_path):
+    good = GOOD_UPN
+    rows = [(good, "100001", "2024-09-02", "AM", "/"), (good, "100001", "2024-09-02", "PM", "Q"),
+            (BAD_UPN, "100001", "2024-09-03", "AM", "/"), (good, "10001", "2024-09-03", "PM", "/"),
+            (good, "100001", "03/09/2024", "AM", "/"), (good, "100001", "2024-09-04", "EVE", "/")]
+    feed, problems = _feed(tmp_path, rows)
+    found = {(p["column"], p["line"], p["value"]) for p in problems}
+    assert found == {("mark", 3, "Q"), ("upn", 4, BAD_UPN), ("school_urn", 5, "10001"),
+                     ("date", 6, "03/09/2024"), ("session", 7, "EVE")}
+    assert all(p["file"].endswith("feed_0.parquet") and p["rule"] for p in problems)

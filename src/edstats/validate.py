@@ -17,7 +17,7 @@ import pandas as pd
 from .contract import DATASETS, Column, Dataset, RawDataset, read_dataset
 from .contract.identifiers import valid_upn_mask
 from .contract.reader import FILE_COL, LINE_COL, InputFile
-from .contract.sessions import check_sessions, read_sessions
+from .contract.sessions import read_sessions
 
 PROBLEM_COLUMNS = ["dataset", "file", "line", "column", "value", "rule", "fix", "severity"]
 #: Columns whose values identify a person: problem reports show them masked (the file and line
@@ -40,7 +40,7 @@ class ValidatedData:
     problems: pd.DataFrame
     files: dict[str, list[InputFile]] = field(default_factory=dict)
     synthetic: bool = False
-    sessions: object = None   # the daily feed as a pyarrow Table, when present
+    sessions: object = None   # the daily feed reduced to enrolment-months (SessionFeed), when present
     row_counts: dict = field(default_factory=dict)   # dataset -> read, accepted, rejected
 
     @property
@@ -325,18 +325,17 @@ def validate_data(data_dir: str | Path, on_invalid_rows: str = "stop", rejects_d
         if not folder.is_dir():
             continue
         if name == "attendance_sessions":
-            sessions, session_files, file_problems = read_sessions(folder)
-            problems.append(pd.DataFrame(file_problems, columns=PROBLEM_COLUMNS))
-            continue
+            continue            # read below, once the schools' URNs are known
         raws[name] = read_dataset(folder, name)
         caches[name] = {}
         problems.append(check_dataset(spec, raws[name], caches[name]))
     frames = {name: to_typed(DATASETS[name], rd.frame, caches[name]) for name, rd in raws.items()
               if not rd.frame.empty}
     problems.extend(_cross_file(frames, raws))
-    if sessions is not None:
+    if (data_dir / "attendance_sessions").is_dir():
         urns = set(frames["schools"]["school_urn"].dropna()) if "schools" in frames else None
-        problems.append(pd.DataFrame(check_sessions(sessions, session_files, urns), columns=PROBLEM_COLUMNS))
+        sessions, session_files, feed_problems = read_sessions(data_dir / "attendance_sessions", urns)
+        problems.append(pd.DataFrame(feed_problems, columns=PROBLEM_COLUMNS))
     table = pd.concat([p for p in problems if not p.empty], ignore_index=True) if any(
         not p.empty for p in problems) else pd.DataFrame(columns=PROBLEM_COLUMNS)
     counts = {name: {"read": len(rd.frame), "accepted": len(rd.frame), "rejected": 0} for name, rd in raws.items()}

@@ -36,12 +36,8 @@ def data_as_at(frames: dict[str, pd.DataFrame], sessions=None) -> str | None:
     for name, column in (("exclusions", "start_date"), ("provision", "start_date")):
         if name in frames and not frames[name].empty:
             dates.append(pd.to_datetime(frames[name][column]).max())
-    if sessions is not None and sessions.num_rows:
-        import pyarrow.compute as pc
-
-        column = sessions["date"]
-        values = pc.dictionary_decode(column) if hasattr(column.type, "value_type") else column
-        dates.append(pd.Timestamp(pc.max(pc.cast(values, "string")).as_py()))
+    if sessions is not None and sessions.last_date:
+        dates.append(pd.Timestamp(sessions.last_date))
     return max(dates).strftime("%Y-%m-%d") if dates else None
 
 
@@ -50,7 +46,7 @@ def compute_all(frames: dict[str, pd.DataFrame], settings: Settings, estimates=N
     """Every measure the library builds, over the validated frames, in one result frame.
 
     ``estimates`` maps time periods to DfE P8 estimates; ``sessions`` is the daily feed (a
-    pyarrow Table); ``as_at`` is the date of the sixth-day snapshot (default: the data's last date).
+    :class:`~edstats.contract.sessions.SessionFeed`); ``as_at`` is the date of the sixth-day snapshot (default: the data's last date).
     """
     frames = add_school_district(frames)
     as_at = as_at or data_as_at(frames, sessions)

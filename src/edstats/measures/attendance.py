@@ -15,10 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
-from ..contract.attendance import AUTHORISED_MARKS, NOT_COUNTED_MARKS, UNAUTHORISED_MARKS
 from ..settings import Settings
 from ..stats import wilson_interval
 from .result import CHARACTERISTIC_BREAKDOWNS, _groups, as_category, empty_result, proportion_result, time_period
@@ -108,48 +105,41 @@ def academic_year_of(dates: pd.Series) -> pd.Series:
     return start.astype(str) + "/" + ((start + 1) % 100).astype(str).str.zfill(2)
 
 
-def session_enrolments(sessions: pa.Table, attendance: pd.DataFrame | None, schools: pd.DataFrame | None,
-                       settings: Settings, until: str | None = None) -> pd.DataFrame:
-    """Year-to-date enrolments from the daily feed (sessions up to ``until``, ISO date, inclusive).
+def session_enrolments(feed, attendance: pd.DataFrame | None, schools: pd.DataFrame | None,
+                       settings: Settings, until_month: str | None = None) -> pd.DataFrame:
+    """Year-to-date enrolments from the daily feed (a :class:`~edstats.contract.sessions.SessionFeed`),
+    with the months up to ``until_month`` (YYYY-MM, inclusive).
 
     Ages and characteristics come from the census rows of the same year when present (the feed
     carries none); without them every pupil in the feed is in scope.
     """
-    table = sessions
-    dates = pc.cast(pc.dictionary_decode(table["date"]) if pa.types.is_dictionary(table["date"].type)
-                    else table["date"], pa.string())
-    if until:
-        keep = pc.less_equal(dates, pa.scalar(until))
-        table, dates = table.filter(keep), dates.filter(keep)
-    marks = table["mark"]
-    if pa.types.is_dictionary(marks.type):
-        marks = pc.dictionary_decode(marks)
-    counted = pc.invert(pc.is_in(marks, pa.array(NOT_COUNTED_MARKS)))
-    absent = pc.is_in(marks, pa.array(AUTHORISED_MARKS + UNAUTHORISED_MARKS))
-    years = pc.utf8_slice_codeunits(dates, 0, 7)       # YYYY-MM, mapped to academic years below
-    grouped = pa.table({
-        "upn": pc.dictionary_decode(table["upn"]) if pa.types.is_dictionary(table["upn"].type) else table["upn"],
-        "school_urn": pc.dictionary_decode(table["school_urn"]) if pa.types.is_dictionary(table["school_urn"].type)
-        else table["school_urn"],
-        "month": years, "possible": pc.cast(counted, pa.int64()), "absent": pc.cast(pc.and_(absent, counted), pa.int64()),
-    }).group_by(["upn", "school_urn", "month"]).aggregate([("possible", "sum"), ("absent", "sum")]).to_pandas()
-    grouped["academic_year"] = academic_year_of(grouped["month"] + "-01")
-    out = grouped.groupby(["academic_year", "upn", "school_urn"], observed=True)[["possible_sum", "absent_sum"]].sum()
-    out = out.rename(columns={"possible_sum": "possible", "absent_sum": "absent"}).reset_index()
+    monthly = feed.monthly
+    if until_month:
+        monthly = monthly[monthly["month"].astype(str) <= until_month]
+    months = pd.Series(pd.unique(monthly["month"].astype(str)))
+    year_of_month = dict(zip(months, academic_year_of(months + "-01")))
+    grouped = pd.DataFrame({"academic_year": monthly["month"].astype(str).map(year_of_month).astype("category"),
+                            "upn": monthly["upn"], "school_urn": monthly["school_urn"],
+                            "possible": monthly["possible"], "absent": monthly["absent"]})
+    out = grouped.groupby(["academic_year", "upn", "school_urn"], observed=True)[["possible", "absent"]].sum()
+    out = out.reset_index()
+    for column in ("academic_year", "upn", "school_urn"):
+        out[column] = out[column].astype(str)
     if attendance is not None and not attendance.empty:
         info = attendance.groupby(["academic_year", "upn", "school_urn"], observed=True)[
             [c for c in CHARACTERISTICS + ["school_district", "age_start_of_year"] if c in attendance]].first()
+        info.index = info.index.set_levels([level.astype(str) for level in info.index.levels])
         out = out.join(info, on=["academic_year", "upn", "school_urn"])
         out = out[(out["age_start_of_year"] >= 5) & (out["age_start_of_year"] <= 15)]
     scope = _in_scope_schools(schools, settings)
     if scope is not None:
         out = out[out["school_urn"].isin(scope)]
-    return out[out["possible"] > 0]
+    return out[out["possible"] > 0].reset_index(drop=True)
 
 
-def ytd_attendance_measures(sessions: pa.Table | None, attendance: pd.DataFrame | None,
+def ytd_attendance_measures(sessions, attendance: pd.DataFrame | None,
                             schools: pd.DataFrame | None, settings: Settings, topics=CHARACTERISTIC_BREAKDOWNS):
     """Year-to-date absence from the daily feed, by academic year and breakdown."""
-    if sessions is None or sessions.num_rows == 0:
+    if sessions is None or sessions.monthly.empty:
         return empty_result()
     return absence_result(session_enrolments(sessions, attendance, schools, settings), YTD_MEASURE_IDS, topics)

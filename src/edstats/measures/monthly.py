@@ -21,17 +21,14 @@ BANDS = [("By day 6", 0, 6), ("Days 7-10", 7, 10), ("Days 11-15", 11, 15), ("Day
 
 
 def pa_by_month(sessions, attendance, schools, settings: Settings) -> pd.DataFrame:
-    """Year-to-date persistent absence at the end of each month of the latest academic year in the feed."""
-    import pyarrow.compute as pc
-
-    column = sessions["date"]
-    dates = pc.dictionary_decode(column) if hasattr(column.type, "value_type") else column
-    last = pc.max(pc.cast(dates, "string")).as_py()
+    """Year-to-date persistent absence at the end of each month of the latest academic year in the feed
+    (the last month as at the feed's last date)."""
+    last = sessions.last_date
     year = academic_year_of(pd.Series([last])).iloc[0]
     start = f"{year[:4]}-09-01"
     rows = []
     for month_end in pd.date_range(start, last, freq="ME").strftime("%Y-%m-%d").tolist() + [last]:
-        enrol = session_enrolments(sessions, attendance, schools, settings, until=month_end)
+        enrol = session_enrolments(sessions, attendance, schools, settings, until_month=month_end[:7])
         enrol = enrol[enrol["academic_year"] == year]
         if enrol.empty:
             continue
@@ -57,7 +54,7 @@ def compute_series(frames: dict, sessions, settings: Settings, as_at: str | None
     out = {}
     if frames.get("ccis") is not None and not frames["ccis"].empty:
         out["neet_by_month"] = by_month(frames["ccis"], settings)
-    if sessions is not None and sessions.num_rows:
+    if sessions is not None and sessions.last_date:
         out["pa_by_month"] = pa_by_month(sessions, frames.get("attendance"), frames.get("schools"), settings)
     if frames.get("exclusions") is not None and frames.get("calendar") is not None and as_at:
         out["provision_bands"] = provision_bands(frames["exclusions"], frames.get("provision"), frames["calendar"], as_at)
