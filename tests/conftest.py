@@ -18,6 +18,14 @@ def repo_root() -> Path:
 
 
 @pytest.fixture(scope="session")
+def national(tmp_path_factory) -> Path:
+    """A shrunken national scale: 12 LAs (the city among them), each at 3% of its size."""
+    folder = tmp_path_factory.mktemp("national") / "raw"
+    write_synthetic(folder, scale="national", seed=5, national_las=12, national_size_factor=0.03)
+    return folder
+
+
+@pytest.fixture(scope="session")
 def small_data(tmp_path_factory) -> Path:
     """A small synthetic LA (seed 7). Tests must not modify it: copy it first."""
     folder = tmp_path_factory.mktemp("small") / "raw"

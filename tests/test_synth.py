@@ -121,14 +121,6 @@ def test_city_scale_synthetic_england_is_near_england_and_the_city_a_little_belo
         assert 0 < england[(measure, "202425")] - city_rows[(measure, "202425")] < 4, measure
 
 
-@pytest.fixture(scope="module")
-def national(tmp_path_factory):
-    """A shrunken national scale: 12 LAs (the city among them), each at 3% of its size."""
-    folder = tmp_path_factory.mktemp("national") / "raw"
-    write_synthetic(folder, scale="national", seed=5, national_las=12, national_size_factor=0.03)
-    return folder
-
-
 def test_national_scale_passes_the_contract_with_every_la_at_pupil_level(national):
     from edstats.contract.identifiers import valid_upn_mask
 

@@ -6,6 +6,8 @@ for its measures (papers show them as ``x``, not available).
 
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 
 from ..settings import Settings
@@ -15,8 +17,8 @@ from .exclusions import exclusion_measures
 from .eyfs import eyfs_measures
 from .ks2 import ks2_measures
 from .ks4 import ks4_measures
-from .neet import CCIS_BREAKDOWNS, neet_measures
-from .result import CHARACTERISTIC_BREAKDOWNS, RESULT_COLUMNS, time_period
+from .neet import neet_measures
+from .result import CHARACTERISTIC_BREAKDOWNS, LA_BREAKDOWN, RESULT_COLUMNS, time_period
 from .schools import school_measures
 
 
@@ -56,10 +58,12 @@ def compute_all(frames: dict[str, pd.DataFrame], settings: Settings, estimates=N
         ks4_measures(frames.get("ks4_pupils"), frames.get("ks4_results"), settings, estimates or {}, topics),
         attendance_measures(frames.get("attendance"), frames.get("schools"), settings, topics),
         ytd_attendance_measures(sessions, frames.get("attendance"), frames.get("schools"), settings, topics),
-        neet_measures(frames.get("ccis"), settings, {k: v for k, v in topics.items() if k in CCIS_BREAKDOWNS}),
+        neet_measures(frames.get("ccis"), settings,
+                      {k: v for k, v in topics.items() if k not in ("School", "School district")}),
         exclusion_measures(frames.get("exclusions"), frames.get("provision"), frames.get("schools"),
                            frames.get("calendar"), settings, as_at, topics),
-        school_measures(frames.get("schools"), academic_year_of(pd.Series([as_at])).iloc[0] if as_at else None),
+        school_measures(frames.get("schools"), academic_year_of(pd.Series([as_at])).iloc[0] if as_at else None,
+                        "la_code" in topics.get("Local authority", ())),
     ]
     nonempty = [r for r in results if not r.empty]
     out = pd.concat(nonempty, ignore_index=True) if nonempty else pd.DataFrame(columns=RESULT_COLUMNS)
@@ -69,4 +73,33 @@ def compute_all(frames: dict[str, pd.DataFrame], settings: Settings, estimates=N
                                            ignore_index=True)
 
 
-__all__ = ["compute_all", "measure_dictionary", "measure_info", "time_period", "RESULT_COLUMNS"]
+def add_la_code(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Give every frame its LA: a school's is the first three digits of its ``laestab``, a pupil's
+    that of their school, a young person's in CCIS their ``residence_la``."""
+    schools = frames["schools"].assign(la_code=frames["schools"]["laestab"].astype(str).str[:3])
+    la_of_school = schools.set_index("school_urn")["la_code"]
+    out = {}
+    for name, frame in frames.items():
+        if name == "schools":
+            out[name] = schools
+        elif name == "ccis":
+            out[name] = frame.assign(la_code=frame["residence_la"].astype(str))
+        elif "school_urn" in frame:
+            out[name] = frame.assign(la_code=frame["school_urn"].map(la_of_school).astype("category"))
+        else:
+            out[name] = frame
+    return out
+
+
+def compute_by_la(frames: dict[str, pd.DataFrame], settings: Settings, estimates=None, sessions=None) -> pd.DataFrame:
+    """Every measure for every LA in data that hold many (a region's or England's extracts).
+
+    One pass over all pupils: each measure's ``Total`` is all the LAs together and its
+    ``Local authority`` breakdown gives each LA (by its old LA code). NEET counts every LA's
+    residents; everything else is as in :func:`compute_all` for one LA.
+    """
+    every_la = dataclasses.replace(settings, la=dataclasses.replace(settings.la, old_la_code=""))
+    return compute_all(add_la_code(frames), every_la, estimates=estimates, sessions=sessions, topics=LA_BREAKDOWN)
+
+
+__all__ = ["compute_all", "compute_by_la", "measure_dictionary", "measure_info", "time_period", "RESULT_COLUMNS"]

@@ -59,7 +59,8 @@ def enrolments(attendance: pd.DataFrame, schools: pd.DataFrame | None, settings:
     sums = pd.DataFrame({c: np.bincount(group, weights=a[c].to_numpy(dtype=float))
                          for c in ("possible_sessions", "authorised_absence", "unauthorised_absence")})
     first = pd.Series(np.arange(len(a))).groupby(group).first().to_numpy()
-    keep = [c for c in ["academic_year", "upn", "school_urn", *CHARACTERISTICS, "school_district", "ncyear"] if c in a]
+    keep = [c for c in ["academic_year", "upn", "school_urn", *CHARACTERISTICS, "school_district", "la_code", "ncyear"]
+            if c in a]
     out = a.loc[first, keep].reset_index(drop=True)
     out["possible"] = sums["possible_sessions"].to_numpy().astype(np.int64)
     out["authorised_absence"] = sums["authorised_absence"].to_numpy().astype(np.int64)
@@ -127,7 +128,7 @@ def session_enrolments(feed, attendance: pd.DataFrame | None, schools: pd.DataFr
         out[column] = out[column].astype(str)
     if attendance is not None and not attendance.empty:
         info = attendance.groupby(["academic_year", "upn", "school_urn"], observed=True)[
-            [c for c in CHARACTERISTICS + ["school_district", "age_start_of_year"] if c in attendance]].first()
+            [c for c in CHARACTERISTICS + ["school_district", "la_code", "age_start_of_year"] if c in attendance]].first()
         info.index = info.index.set_levels([level.astype(str) for level in info.index.levels])
         out = out.join(info, on=["academic_year", "upn", "school_urn"])
         out = out[(out["age_start_of_year"] >= 5) & (out["age_start_of_year"] <= 15)]

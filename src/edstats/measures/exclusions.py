@@ -26,7 +26,7 @@ import pandas as pd
 from ..settings import Settings
 from ..stats import wilson_interval
 from .attendance import academic_year_of
-from .result import SCHOOL_BREAKDOWNS, _groups, empty_result, rate_result, time_period
+from .result import LA_BREAKDOWN, SCHOOL_BREAKDOWNS, _groups, empty_result, la_topics, rate_result, time_period
 
 MEASURE_IDS = ("excl_perm_rate", "excl_susp_rate", "sixth_day_without_provision_count", "sixth_day_within_pct",
                "days_to_provision_median", "part_time_placement_count")
@@ -143,6 +143,11 @@ def exclusion_measures(exclusions: pd.DataFrame | None, provision: pd.DataFrame 
         return empty_result()
     parts = []
     if schools is not None and not schools.empty:
-        parts.append(exclusion_rates(exclusions, schools, {k: v for k, v in topics.items() if k in SCHOOL_BREAKDOWNS}))
+        parts.append(exclusion_rates(exclusions, schools, {k: v for k, v in topics.items()
+                                                           if k in SCHOOL_BREAKDOWNS or k in LA_BREAKDOWN}))
     parts.append(sixth_day_measures(exclusions, provision, calendar, as_at))
+    if la_topics(topics) and "la_code" in exclusions:
+        for code, one_la in exclusions.groupby("la_code", observed=True):
+            rows = sixth_day_measures(one_la, provision, calendar, as_at)
+            parts.append(rows.assign(breakdown_topic="Local authority", breakdown=str(code)))
     return pd.concat([p for p in parts if not p.empty], ignore_index=True) if parts else empty_result()

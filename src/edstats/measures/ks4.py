@@ -26,7 +26,7 @@ import pandas as pd
 
 from ..compare.p8_estimates import ELEMENTS, P8Estimates
 from ..settings import Settings
-from .result import CHARACTERISTIC_BREAKDOWNS, _groups, as_category, empty_result, mean_result, proportion_result, time_period
+from .result import CHARACTERISTIC_BREAKDOWNS, _groups, as_category, empty_result, la_topics, mean_result, proportion_result, time_period
 
 MEASURE_IDS = ("ks4_att8_avg", "ks4_p8_avg", "ks4_p8_eng_avg", "ks4_p8_mat_avg", "ks4_p8_ebacc_avg",
                "ks4_p8_open_avg", "ks4_em95_pct", "ks4_em94_pct", "ks4_ebacc_aps", "cla_ks4_att8_avg",
@@ -190,11 +190,11 @@ def ks4_measures(pupils: pd.DataFrame | None, results: pd.DataFrame | None, sett
     parts.append(progress8_results(scores, estimates, topics))
     cla = scores[scores.get("looked_after", pd.Series(index=scores.index, dtype="string")).astype("string") == "Y"]
     if not cla.empty:
-        parts.append(mean_result(cla, cla["a8"], "cla_ks4_att8_avg", {}))
+        parts.append(mean_result(cla, cla["a8"], "cla_ks4_att8_avg", la_topics(topics)))
         cla_p8 = cla[cla["p8_a8"].notna()]
         if not cla_p8.empty:
             parts.append(p8_result(cla_p8, cla_p8["p8_adjusted"], "cla_ks4_p8_avg",
-                                   {tp: est.sd["a8"] for tp, est in estimates.items()}, {}))
+                                   {tp: est.sd["a8"] for tp, est in estimates.items()}, la_topics(topics)))
     return pd.concat([p for p in parts if not p.empty], ignore_index=True)
 
 

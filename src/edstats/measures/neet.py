@@ -25,7 +25,7 @@ CCIS_BREAKDOWNS = {k: v for k, v in CHARACTERISTIC_BREAKDOWNS.items() if k not i
 def cohort(ccis: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """Residents of academic age 16-17 in scope (EXCLUDED activities removed), with ``window`` year."""
     c = ccis[ccis["academic_age"].isin(["16", "17"]) & (ccis["activity_group"] != "EXCLUDED")]
-    if "residence_la" in c:
+    if "residence_la" in c and settings.la.old_la_code:      # no LA code: every LA's residents (compute_by_la)
         c = c[c["residence_la"].isna() | (c["residence_la"] == settings.la.old_la_code)]
     return c
 

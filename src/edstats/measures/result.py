@@ -33,6 +33,14 @@ CHARACTERISTIC_BREAKDOWNS: dict[str, tuple[str, dict[str, str] | None]] = {
 }
 #: Topics that need no pupil characteristics (for measures whose denominator is not pupils).
 SCHOOL_BREAKDOWNS = {k: CHARACTERISTIC_BREAKDOWNS[k] for k in ("School district", "School")}
+#: The breakdown by local authority, for data holding many LAs (``edstats.measures.compute_by_la``):
+#: every measure takes it, whatever its denominator.
+LA_BREAKDOWN = {"Local authority": ("la_code", None)}
+
+
+def la_topics(topics: dict) -> dict:
+    """The local-authority topic of ``topics``, if it has it."""
+    return {k: v for k, v in topics.items() if k in LA_BREAKDOWN}
 
 
 def time_period(academic_year: str) -> str:

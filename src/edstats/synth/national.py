@@ -11,8 +11,8 @@ Consistency with the comparators: Progress 8 estimates are derived from all LAs'
 0 nationally by construction), and the comparator table holds every LA's own headline figures,
 computed by the library from its pupils, with regions and England as their aggregates.
 
-Termly attendance covers 2023/24 to the autumn of 2025/26 (~55M rows); results, CCIS and
-exclusions cover the same years as the city. There is no daily feed at this scale.
+Termly attendance and CCIS cover 2023/24 to the autumn of 2025/26 and February 2026 (~55M and
+~40M rows); results and exclusions cover the same years as the city. There is no daily feed.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from .world import DISTRICTS, SCALES, Scale, make_schools
 
 NATIONAL_LAS = 150
 #: How far an LA's deprivation (relative to the city's) moves its districts' deprivation.
-DEPRIVATION_WEIGHT = 0.6
+DEPRIVATION_WEIGHT = 0.3
 ATTENDANCE_FROM = 2023
 _COMPASS = ("North", "South", "East", "West", "Central", "Vale", "Heath", "Park", "Green", "Moor")
 _P8_COLUMNS = ["academic_year", "prior", "a8", "eng", "mat", "ebacc", "open"]
@@ -130,10 +130,10 @@ def write_national(tmp: Path, seed: int, first_year: int, last_year: int, last_c
             ks4_pupils, ks4_results = make_ks4(population, abilities, ks2_levels, la_rng)
             attendance = make_attendance(population, calendar, la_rng, first_year=ATTENDANCE_FROM,
                                          calibration=calibration)
-            ccis = make_ccis(population, first_year, last_ccis_month, la_rng, la_code=code, calibration=calibration)
+            ccis = make_ccis(population, ATTENDANCE_FROM, last_ccis_month, la_rng, la_code=code, calibration=calibration)
             # the city suspends less than England does (as Birmingham does): other LAs suspend more
             exclusions, provision = make_exclusions(population, calendar, data_end, la_rng, id_prefix=code,
-                                                    suspension_factor=1.0 if code == "999" else 1.9,
+                                                    suspension_factor=1.0 if code == "999" else 1.7,
                                                     calibration=calibration)
             datasets = {"eyfsp": eyfsp, "ks2": ks2, "ks4_pupils": ks4_pupils, "ks4_results": ks4_results,
                         "attendance": attendance, "ccis": ccis, "exclusions": exclusions, "provision": provision}

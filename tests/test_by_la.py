@@ -1,0 +1,61 @@
+"""Every measure for every LA in one pass (national scale) equals each LA's own run."""
+
+import dataclasses
+
+import pandas as pd
+import pytest
+
+from edstats.compare.p8_estimates import load_estimates_by_year
+from edstats.measures import compute_all, compute_by_la
+from edstats.settings import Settings
+from edstats.validate import validate_data
+
+
+@pytest.fixture(scope="module")
+def national_run(national):
+    data = validate_data(national)
+    assert data.is_valid
+    estimates = load_estimates_by_year(national / "p8_estimates")
+    return data.frames, estimates, compute_by_la(data.frames, Settings(), estimates)
+
+
+def _one_la(frames, code):
+    """The frames of one LA alone, as that LA's own extracts would be."""
+    schools = frames["schools"][frames["schools"]["laestab"].str[:3] == code]
+    urns = set(schools["school_urn"])
+    out = {"schools": schools, "calendar": frames["calendar"]}
+    for name, frame in frames.items():
+        if name == "ccis":
+            out[name] = frame[frame["residence_la"] == code]
+        elif name not in out and "school_urn" in frame:
+            out[name] = frame[frame["school_urn"].isin(urns)]
+    out["provision"] = frames["provision"][frames["provision"]["exclusion_id"].isin(set(out["exclusions"]["exclusion_id"]))]
+    keys = out["ks4_pupils"][["upn", "academic_year"]].astype(str).drop_duplicates()
+    out["ks4_results"] = frames["ks4_results"].astype({"upn": str, "academic_year": str}).merge(keys)
+    return out
+
+
+@pytest.mark.parametrize("code", ["999", "003"])
+def test_each_las_row_equals_that_las_own_run(national_run, code):
+    frames, estimates, by_la = national_run
+    settings = dataclasses.replace(Settings(), la=dataclasses.replace(Settings().la, old_la_code=code))
+    own = compute_all(_one_la(frames, code), settings, estimates, topics={})
+    own = own[own["breakdown_topic"] == "Total"].set_index(["measure_id", "time_period"])
+    mine = by_la[(by_la["breakdown_topic"] == "Local authority") & (by_la["breakdown"] == code)].set_index(
+        ["measure_id", "time_period"])
+    shared = own.index.intersection(mine.index)
+    # every measure of the LA's own run is there
+    assert set(own.index.get_level_values(0)) - set(mine.index.get_level_values(0)) <= set()
+    assert len(shared) > 100
+    for column in ("numerator", "denominator", "value"):
+        pd.testing.assert_series_equal(mine.loc[shared, column], own.loc[shared, column], check_names=False,
+                                       rtol=1e-9)
+
+
+def test_total_is_every_la_together(national_run):
+    frames, _, by_la = national_run
+    las = by_la[(by_la["breakdown_topic"] == "Local authority") & (by_la["measure_id"] == "ks2_rwm_exp_pct")]
+    total = by_la[(by_la["breakdown_topic"] == "Total") & (by_la["measure_id"] == "ks2_rwm_exp_pct")]
+    assert las["breakdown"].nunique() == 12
+    summed = las.groupby("time_period")[["numerator", "denominator"]].sum()
+    pd.testing.assert_frame_equal(summed, total.set_index("time_period")[["numerator", "denominator"]])
