@@ -146,3 +146,24 @@ def test_feed_bad_values_are_reported_with_file_line_column_and_rule(tmp_path):
     assert found == {("mark", 3, "Q"), ("upn", 4, BAD_UPN), ("school_urn", 5, "10001"),
                      ("date", 6, "03/09/2024"), ("session", 7, "EVE")}
     assert all(p["file"].endswith("feed_0.parquet") and p["rule"] for p in problems)
+
+
+def test_pa_by_month_is_persistent_absence_so_far_at_each_month_end(tmp_path):
+    from edstats.measures.monthly import pa_by_month
+
+    other = upn_check_letter("999200524002") + "999200524002"
+    rows = []
+    for upn, absent_days in ((GOOD_UPN, {("09", 1)}), (other, {("10", 1)})):
+        for month in ("09", "10"):
+            for day in range(1, 6):
+                for session in ("AM", "PM"):
+                    mark = "I" if (month, day) in absent_days and session == "AM" else "/"
+                    rows.append((upn, "100001", f"2024-{month}-{day:02d}", session, mark))
+    feed, problems = _feed(tmp_path, rows, files=2)
+    assert not problems
+    series = pa_by_month(feed, None, None, Settings())
+    # end of September: the first pupil has missed 1 of 10 sessions (10%: persistent), the second none;
+    # to 5 October: each has missed 1 of 20 (5%)
+    assert series["as_at"].tolist() == ["2024-09-30", "2024-10-05"]
+    assert series["pa_pct"].tolist() == [50.0, 0.0]
+    assert series["enrolments"].tolist() == [2, 2]

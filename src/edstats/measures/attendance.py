@@ -107,35 +107,51 @@ def academic_year_of(dates: pd.Series) -> pd.Series:
 
 
 def session_enrolments(feed, attendance: pd.DataFrame | None, schools: pd.DataFrame | None,
-                       settings: Settings, until_month: str | None = None) -> pd.DataFrame:
+                       settings: Settings, until_month: str | None = None, by_month: bool = False) -> pd.DataFrame:
     """Year-to-date enrolments from the daily feed (a :class:`~edstats.contract.sessions.SessionFeed`),
-    with the months up to ``until_month`` (YYYY-MM, inclusive).
+    with the months up to ``until_month`` (YYYY-MM, inclusive); one row per enrolment and month
+    with ``by_month``.
 
     Ages and characteristics come from the census rows of the same year when present (the feed
     carries none); without them every pupil in the feed is in scope.
     """
     monthly = feed.monthly
-    if until_month:
-        monthly = monthly[monthly["month"].astype(str) <= until_month]
-    months = pd.Series(pd.unique(monthly["month"].astype(str)))
-    year_of_month = dict(zip(months, academic_year_of(months + "-01")))
-    grouped = pd.DataFrame({"academic_year": monthly["month"].astype(str).map(year_of_month).astype("category"),
-                            "upn": monthly["upn"], "school_urn": monthly["school_urn"],
-                            "possible": monthly["possible"], "absent": monthly["absent"]})
-    out = grouped.groupby(["academic_year", "upn", "school_urn"], observed=True)[["possible", "absent"]].sum()
-    out = out.reset_index()
-    for column in ("academic_year", "upn", "school_urn"):
-        out[column] = out[column].astype(str)
+    month = monthly["month"].astype("category")
+    month_names = month.cat.categories.astype(str)
+    keep = np.ones(len(month_names), bool) if until_month is None else np.asarray(month_names <= until_month)
+    rows = keep[month.cat.codes.to_numpy()]
+    year_codes, years = pd.factorize(academic_year_of(pd.Series(month_names + "-01")))
+    upn = monthly["upn"].astype("category")
+    urn = monthly["school_urn"].astype("category")
+    parts = [year_codes[month.cat.codes.to_numpy()[rows]], upn.cat.codes.to_numpy()[rows],
+             urn.cat.codes.to_numpy()[rows]] + ([month.cat.codes.to_numpy()[rows]] if by_month else [])
+    sizes = [len(years), len(upn.cat.categories), len(urn.cat.categories), len(month_names)]
+    key = np.zeros(rows.sum(), dtype=np.int64)
+    for codes, size in zip(parts, sizes):
+        key = key * size + codes
+    group, keys = pd.factorize(key)
+    possible = np.bincount(group, weights=monthly["possible"].to_numpy()[rows])
+    absent = np.bincount(group, weights=monthly["absent"].to_numpy()[rows])
+    if by_month:
+        month_of, keys = keys % sizes[3], keys // sizes[3]
+    urn_of, keys = keys % sizes[2], keys // sizes[2]
+    upn_of, year_of = keys % sizes[1], keys // sizes[1]
+    out = pd.DataFrame({"academic_year": np.asarray(years, dtype=object)[year_of],
+                        "upn": np.asarray(upn.cat.categories, dtype=object)[upn_of],
+                        "school_urn": np.asarray(urn.cat.categories, dtype=object)[urn_of],
+                        **({"month": np.asarray(month_names, dtype=object)[month_of]} if by_month else {}),
+                        "possible": possible.astype(np.int64), "absent": absent.astype(np.int64)})
     if attendance is not None and not attendance.empty:
-        info = attendance.groupby(["academic_year", "upn", "school_urn"], observed=True)[
-            [c for c in CHARACTERISTICS + ["school_district", "la_code", "age_start_of_year"] if c in attendance]].first()
-        info.index = info.index.set_levels([level.astype(str) for level in info.index.levels])
-        out = out.join(info, on=["academic_year", "upn", "school_urn"])
+        columns = [c for c in CHARACTERISTICS + ["school_district", "la_code", "age_start_of_year"] if c in attendance]
+        keys = ["academic_year", "upn", "school_urn"]
+        census = attendance[attendance["academic_year"].isin(list(years))]
+        info = census[keys + columns].drop_duplicates(keys).astype({k: str for k in keys})
+        out = out.merge(info, on=keys, how="left")
         out = out[(out["age_start_of_year"] >= 5) & (out["age_start_of_year"] <= 15)]
     scope = _in_scope_schools(schools, settings)
     if scope is not None:
         out = out[out["school_urn"].isin(scope)]
-    return out[out["possible"] > 0].reset_index(drop=True)
+    return out if by_month else out[out["possible"] > 0].reset_index(drop=True)
 
 
 def ytd_attendance_measures(sessions, attendance: pd.DataFrame | None,

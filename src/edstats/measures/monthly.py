@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ..settings import Settings
@@ -25,15 +26,30 @@ def pa_by_month(sessions, attendance, schools, settings: Settings) -> pd.DataFra
     (the last month as at the feed's last date)."""
     last = sessions.last_date
     year = academic_year_of(pd.Series([last])).iloc[0]
-    start = f"{year[:4]}-09-01"
+    ends = list(dict.fromkeys(pd.date_range(f"{year[:4]}-09-01", last, freq="ME").strftime("%Y-%m-%d").tolist()
+                              + [last]))
+    e = session_enrolments(sessions, attendance, schools, settings, by_month=True)
+    e = e[e["academic_year"] == year]
+    if e.empty:
+        return pd.DataFrame(columns=["as_at", "academic_year", "pa_pct", "enrolments"])
+    # sessions so far at the end of each month: enrolment x month, summed cumulatively over months
+    enrolment = pd.factorize(e["upn"] + "|" + e["school_urn"])[0]
+    months = sorted({end[:7] for end in ends})
+    column = pd.Series(range(len(months)), index=months).reindex(e["month"]).to_numpy()
+    shape = (enrolment.max() + 1, len(months))
+    possible, absent = np.zeros(shape, np.int64), np.zeros(shape, np.int64)
+    inside = ~np.isnan(column)
+    np.add.at(possible, (enrolment[inside], column[inside].astype(int)), e["possible"].to_numpy()[inside])
+    np.add.at(absent, (enrolment[inside], column[inside].astype(int)), e["absent"].to_numpy()[inside])
+    possible, absent = possible.cumsum(axis=1), absent.cumsum(axis=1)
     rows = []
-    for month_end in pd.date_range(start, last, freq="ME").strftime("%Y-%m-%d").tolist() + [last]:
-        enrol = session_enrolments(sessions, attendance, schools, settings, until_month=month_end[:7])
-        enrol = enrol[enrol["academic_year"] == year]
-        if enrol.empty:
+    for end in ends:
+        j = months.index(end[:7])
+        on_roll = possible[:, j] > 0
+        if not on_roll.any():
             continue
-        pa = (10 * enrol["absent"] >= enrol["possible"]).mean() * 100
-        rows.append({"as_at": month_end, "academic_year": year, "pa_pct": pa, "enrolments": len(enrol)})
+        pa = (10 * absent[on_roll, j] >= possible[on_roll, j]).mean() * 100
+        rows.append({"as_at": end, "academic_year": year, "pa_pct": pa, "enrolments": int(on_roll.sum())})
     return pd.DataFrame(rows).drop_duplicates("as_at")
 
 
