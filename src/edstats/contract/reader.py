@@ -86,6 +86,32 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     return frame
 
 
+def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Stack files' frames, keeping text read from Parquet categorical across files.
+
+    pandas turns categoricals with different categories into plain strings when it stacks them
+    (tens of millions of UPN strings at national scale); Arrow unifies the dictionaries instead.
+    """
+    if len(frames) == 1:
+        return frames[0].reset_index(drop=True)
+    shared = [c for c in frames[0].columns
+              if all(c in f and isinstance(f[c].dtype, pd.CategoricalDtype) for f in frames)]
+    stacked = pd.concat([f.drop(columns=shared) for f in frames], ignore_index=True)
+    if shared:
+        import pyarrow as pa
+
+        def chunk(series: pd.Series):
+            codes = series.cat.codes.to_numpy()
+            return pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0, type=pa.int32()),
+                                                  pa.array(series.cat.categories.astype(str), pa.string()))
+
+        table = pa.table({c: pa.chunked_array([chunk(f[c]) for f in frames]) for c in shared}).unify_dictionaries()
+        unified = table.to_pandas()
+        for c in shared:
+            stacked[c] = unified[c]
+    return stacked[list(frames[0].columns) + [c for c in stacked.columns if c not in frames[0].columns]]
+
+
 def read_dataset(folder: Path, name: str) -> RawDataset:
     """Stack every file of ``folder`` for dataset ``name``; file problems are collected, not raised."""
     folder = Path(folder)
@@ -135,7 +161,7 @@ def read_dataset(folder: Path, name: str) -> RawDataset:
         frame[LINE_COL] = np.arange(2, len(frame) + 2, dtype=np.int64)
         frames.append(frame)
     if frames:
-        stacked = pd.concat(frames, ignore_index=True)
+        stacked = _stack(frames)
         stacked[FILE_COL] = pd.Categorical.from_codes(stacked[FILE_COL].to_numpy(), categories=paths)
         result.frame = stacked
     return result
