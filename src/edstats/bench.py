@@ -111,7 +111,8 @@ def steps(data: Path, scale: str, out: Path) -> dict[str, str]:
             rows = sum(len(f) for f in v.frames.values())""",
         "whole pack (validate, measures, execute, render HTML+PDF)": f"""
             import shutil; from edstats.pipeline import build_report; from edstats.settings import load_settings
-            shutil.rmtree("{o}/cache", ignore_errors=True)
+            for folder in ("cache", "reports", "build"):      # from scratch: no cached measures, no report to reuse
+                shutil.rmtree("{o}/" + folder, ignore_errors=True)
             build_report("{d}", "{o}/reports", load_settings("edstats.yml"), period="2026-01", build_dir="{o}/build",
                          cache_dir="{o}/cache", settings_file="edstats.yml")
             rows = 1""",
