@@ -32,7 +32,7 @@ from ..measures.result import time_period
 from ..settings import Settings
 from .attendance import make_attendance
 from .ccis import make_ccis
-from .comparators import comparator_table, make_groups, make_las
+from .comparators import SPREAD, comparator_table, make_groups, make_las
 from .exclusions import make_exclusions
 from .eyfsp import make_eyfsp
 from .ks2 import make_ks2, subject_abilities
@@ -171,8 +171,6 @@ def write_national(tmp: Path, seed: int, first_year: int, last_year: int, last_c
     write_csv(pd.concat(schools_all, ignore_index=True), tmp / "schools" / "schools.csv")
     (tmp / "calendar").mkdir()
     write_csv(calendar, tmp / "calendar" / "calendar.csv")
-    from .comparators import SPREAD
-
     la_rows = pd.concat(headlines, ignore_index=True)
     la_rows = la_rows[la_rows["measure_id"].isin(list(SPREAD))]
     (tmp / "comparators").mkdir()
