@@ -67,17 +67,11 @@ def library_ytd_persistent_absence(folder: str) -> tuple[float, int]:
     """The library's route to this year's PA so far: only the row groups of the current academic
     year are read (Parquet statistics), checked and reduced; every pupil in the feed in scope, as in
     the baseline. Returns (PA %, feed rows read)."""
-    import pyarrow.parquet as pq
-
-    from .contract.sessions import read_sessions
+    from .contract.sessions import last_date_in_statistics, read_sessions
     from .measures.attendance import academic_year_of, session_enrolments
     from .settings import Settings
 
-    last = ""
-    for path in sorted(Path(folder, "attendance_sessions").glob("*.parquet")):
-        meta = pq.ParquetFile(path).metadata
-        column = meta.schema.names.index("date")
-        last = max([last, *(str(meta.row_group(g).column(column).statistics.max) for g in range(meta.num_row_groups))])
+    last = last_date_in_statistics(Path(folder, "attendance_sessions"))
     year = academic_year_of(__import__("pandas").Series([last])).iloc[0]
     feed, _, problems = read_sessions(Path(folder, "attendance_sessions"), since=f"{year[:4]}-09-01")
     enrol = session_enrolments(feed, None, None, Settings())

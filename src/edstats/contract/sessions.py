@@ -52,16 +52,25 @@ def _problem(path, rule, fix, line="", column="", value=""):
             "value": value, "rule": rule, "fix": fix, "severity": "error"}
 
 
+def _group_max_date(meta: pq.FileMetaData, group: int) -> str | None:
+    """A row group's last date from the file's statistics (None when it has none)."""
+    stats = meta.row_group(group).column(meta.schema.names.index("date")).statistics
+    if stats is None or not stats.has_min_max:
+        return None
+    return stats.max.decode() if isinstance(stats.max, bytes) else str(stats.max)
+
+
 def _statistics_max_date(meta: pq.FileMetaData, groups: list[int]) -> str | None:
     """The last date of the row groups, from the file's statistics (None when any group has none)."""
-    column = meta.schema.names.index("date")
-    tops = []
-    for g in groups:
-        stats = meta.row_group(g).column(column).statistics
-        if stats is None or not stats.has_min_max:
-            return None
-        tops.append(stats.max.decode() if isinstance(stats.max, bytes) else str(stats.max))
-    return max(tops) if tops else None
+    tops = [_group_max_date(meta, g) for g in groups]
+    return None if not tops or None in tops else max(tops)
+
+
+def last_date_in_statistics(folder: Path) -> str | None:
+    """The feed's last date from its files' Parquet statistics alone (no rows read)."""
+    tops = [_statistics_max_date(meta, list(range(meta.num_row_groups)))
+            for meta in (pq.ParquetFile(p).metadata for p in sorted(Path(folder).glob("*.parquet")))]
+    return None if not tops or None in tops else max(tops)
 
 
 def _row_groups_since(meta: pq.FileMetaData, since: str | None) -> list[int]:
@@ -69,16 +78,7 @@ def _row_groups_since(meta: pq.FileMetaData, since: str | None) -> list[int]:
     groups = list(range(meta.num_row_groups))
     if since is None:
         return groups
-    date_index = meta.schema.names.index("date")
-    keep = []
-    for g in groups:
-        stats = meta.row_group(g).column(date_index).statistics
-        top = stats.max if stats is not None and stats.has_min_max else None
-        if isinstance(top, bytes):
-            top = top.decode()
-        if top is None or str(top) >= since:
-            keep.append(g)
-    return keep
+    return [g for g in groups if (top := _group_max_date(meta, g)) is None or top >= since]
 
 
 def _codes(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
