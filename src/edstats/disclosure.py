@@ -15,6 +15,7 @@ Symbols (GSS): ``c`` suppressed, ``x`` not available, ``z`` not applicable, ``lo
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 SYMBOLS = {
@@ -51,23 +52,24 @@ def secondary_suppression(results: pd.DataFrame, suppressed: pd.Series, extra_gr
     ``extra_groups`` adds (measure_id, time_period, list of row labels) groups, e.g. the schools of
     one district. Of the visible members, the one with the smallest denominator is hidden next.
     """
-    suppressed = suppressed.copy()
-    size = results["denominator"].fillna(results["numerator"]).fillna(0)
-    groups = [idx for (_, _, topic), idx in results.groupby(["measure_id", "time_period", "breakdown_topic"]).groups
+    size = results["denominator"].fillna(results["numerator"]).fillna(0).to_numpy(dtype=float)
+    hidden = suppressed.to_numpy(dtype=bool).copy()
+    labels = [idx for (_, _, topic), idx in results.groupby(["measure_id", "time_period", "breakdown_topic"]).groups
               .items() if topic != "Total"]
-    groups += [list(idx) for idx in extra_groups]
+    labels += [list(idx) for idx in extra_groups]
+    # positions, not labels: the loop below runs over thousands of groups until nothing changes
+    groups = [results.index.get_indexer(idx) for idx in labels]
     changed = True
     while changed:
         changed = False
-        for idx in groups:
-            hidden = suppressed.loc[idx]
-            if hidden.sum() == 1:
-                candidates = size.loc[idx][~hidden & (size.loc[idx] > 0)]
-                if candidates.empty:
+        for positions in groups:
+            if hidden[positions].sum() == 1:
+                visible = positions[~hidden[positions] & (size[positions] > 0)]
+                if len(visible) == 0:
                     continue
-                suppressed.loc[candidates.idxmin()] = True
+                hidden[visible[np.argmin(size[visible])]] = True   # the first of the smallest, in row order
                 changed = True
-    return suppressed
+    return pd.Series(hidden, index=suppressed.index)
 
 
 def suppress(results: pd.DataFrame, threshold: int, units: pd.Series, school_districts: dict | None = None

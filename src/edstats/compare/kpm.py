@@ -73,6 +73,13 @@ def build_kpm(results: pd.DataFrame, table: pd.DataFrame, groups: pd.DataFrame, 
     las = table[table["geographic_level"] == "Local authority"].drop_duplicates(
         ["measure_id", "time_period", "old_la_code"], keep="last")
     own = results[results["breakdown_topic"] == "Total"].sort_values(["measure_id", "time_period"])
+    # Each comparison below is one measure and year: split the tables once, not once per row.
+    key = ["measure_id", "time_period"]
+    by_year = _split(las, key)
+    england_by_year = _split(table[table["geographic_level"] == "National"], key)
+    region_by_year = _split(table[(table["geographic_level"] == "Regional")
+                                  & ((table["area_code"] == la.region_code) | (table["area_name"] == la.region_name))],
+                            key)
     rows = []
     for measure_id, series in own.groupby("measure_id"):
         info = dictionary.loc[measure_id]
@@ -81,19 +88,18 @@ def build_kpm(results: pd.DataFrame, table: pd.DataFrame, groups: pd.DataFrame, 
         series = series.set_index("time_period")
         for tp, r in series.iterrows():
             value = np.nan if r["suppressed"] else float(r["value"])
-            here = las[(las["measure_id"] == measure_id) & (las["time_period"] == tp)]
+            here = by_year(measure_id, tp)
             others = here[here["old_la_code"] != la.old_la_code]
             all_values = pd.concat([others["value"], pd.Series([value])], ignore_index=True)
-            england = table[(table["measure_id"] == measure_id) & (table["time_period"] == tp)
-                            & (table["geographic_level"] == "National")]
-            region = table[(table["measure_id"] == measure_id) & (table["time_period"] == tp)
-                           & (table["geographic_level"] == "Regional")
-                           & ((table["area_code"] == la.region_code) | (table["area_name"] == la.region_name))]
+            england = england_by_year(measure_id, tp)
+            region = region_by_year(measure_id, tp)
             eng_value = float(england["value"].iloc[0]) if len(england) else np.nan
-            sn_avg, sn_n = benchmark.group_average(here.set_index("old_la_code")["value"].reindex(members))
+            sn_avg, sn_n = benchmark.group_average(
+                pd.Series(here["value"].to_numpy(), index=here["old_la_code"].to_numpy()).reindex(members))
             core_avg, core_n = benchmark.group_average(
-                pd.concat([others, pd.DataFrame([{"old_la_code": la.old_la_code, "value": value}])])
-                .set_index("old_la_code")["value"].reindex(core)) if len(others) else (np.nan, 0)
+                pd.Series(np.append(others["value"].to_numpy(dtype=float), value),
+                          index=np.append(others["old_la_code"].to_numpy(dtype=object), la.old_la_code))
+                .reindex(core)) if len(others) else (np.nan, 0)
             ranked = all_values.notna().sum()
             rank = benchmark.rank_of(all_values, polarity).iloc[-1] if not np.isnan(value) and len(others) else np.nan
             band = benchmark.quartile_band(value, benchmark.quartile_cuts(all_values), polarity) \
@@ -140,3 +146,10 @@ def build_kpm(results: pd.DataFrame, table: pd.DataFrame, groups: pd.DataFrame, 
                 "series_break": tp in breaks,
             })
     return pd.DataFrame(rows, columns=KPM_COLUMNS)
+
+
+def _split(frame: pd.DataFrame, key: list[str]):
+    """A lookup (key values) -> the frame's rows with them (empty when none), in the frame's order."""
+    parts = {k: g for k, g in frame.groupby(key, sort=False)}
+    empty = frame.iloc[:0]
+    return lambda *k: parts.get(k, empty)
