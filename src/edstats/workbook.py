@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from .disclosure import SYMBOLS
+from .xlsx import write_xlsx
 
 
 def write_workbook(path: Path, kpm: pd.DataFrame, measures: pd.DataFrame, council: str, period: str,
@@ -23,13 +24,5 @@ def write_workbook(path: Path, kpm: pd.DataFrame, measures: pd.DataFrame, counci
                  "Values are unrounded here; the papers round half-up to each measure's decimal places.",
                  "Counts of 1-4 pupils, and figures that would let one be worked out, are shown as c.",
                  *SYMBOLS.values(), "; ".join(sources) or "none"]})
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        kpm.to_excel(writer, sheet_name="KPM", index=False)
-        measures.to_excel(writer, sheet_name="Measures", index=False)
-        notes.to_excel(writer, sheet_name="Notes", index=False)
-        for sheet in writer.sheets.values():
-            sheet.freeze_panes = "A2"
-            for column in sheet.columns:
-                width = max(len(str(c.value or "")) for c in column[:200])
-                sheet.column_dimensions[column[0].column_letter].width = min(max(10, width + 2), 60)
+    write_xlsx(path, {"KPM": kpm, "Measures": measures, "Notes": notes})
     return path
