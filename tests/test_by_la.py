@@ -59,3 +59,23 @@ def test_total_is_every_la_together(national_run):
     assert las["breakdown"].nunique() == 12
     summed = las.groupby("time_period")[["numerator", "denominator"]].sum()
     pd.testing.assert_frame_equal(summed, total.set_index("time_period")[["numerator", "denominator"]])
+
+
+def test_side_by_side_workers_give_the_same_rows_in_the_same_order(national_run):
+    frames, estimates, by_la = national_run
+    settings = dataclasses.replace(Settings(), la=dataclasses.replace(Settings().la, old_la_code=""))
+    from edstats.measures import LA_BREAKDOWN, add_la_code
+
+    two = compute_all(add_la_code(frames), settings, estimates, topics=LA_BREAKDOWN, workers=2)
+    pd.testing.assert_frame_equal(two, by_la)
+
+
+def test_an_error_in_a_worker_reaches_the_caller():
+    from edstats.measures import side_by_side
+
+    def fails():
+        raise ValueError("area failed")
+
+    assert side_by_side([lambda: 1, lambda: 2, lambda: 3], workers=2) == [1, 2, 3]
+    with pytest.raises(ValueError, match="area failed"):
+        side_by_side([lambda: 1, fails], workers=2)

@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -85,6 +86,15 @@ def _measure_ids_for(dataset: str) -> list[str]:
 
     d = measure_dictionary()
     return d.index[d["dataset"] == dataset].tolist()
+
+
+def cores() -> int:
+    """How many processes the measures may use side by side: the cores this process may run on,
+    at most 2 (more gives little: the areas are few and one or two dominate)."""
+    try:
+        return max(1, min(2, len(os.sched_getaffinity(0))))
+    except AttributeError:      # not on Linux
+        return max(1, min(2, os.cpu_count() or 1))
 
 
 def code_fingerprint() -> str:
@@ -180,7 +190,8 @@ def prepare_run(data_dir: str | Path, settings: Settings, cache_dir: str | Path 
     for item in inputs:
         item["rows"] = rows.get(str(data_dir / item["file"]), 0)
     estimates = load_estimates_by_year(data_dir / "p8_estimates")
-    results = compute_all(validated.frames, settings, estimates=estimates, sessions=validated.sessions)
+    results = compute_all(validated.frames, settings, estimates=estimates, sessions=validated.sessions,
+                          workers=cores())
     as_at = data_as_at(validated.frames, validated.sessions)
     series = compute_series(add_school_district(validated.frames), validated.sessions, settings, as_at)
     t2 = time.perf_counter()
@@ -307,8 +318,9 @@ def execute_notebook(source: Path, target: Path, parameters: dict) -> None:
     try:
         pm.execute_notebook(str(source), str(target), parameters=parameters, kernel_name="python3",
                             progress_bar=False, log_output=False, cwd=str(source.parent),
-                            # the kernel warns on every start that it uses local TCP; that is noise here
-                            extra_arguments=["--IPKernelApp.log_level=ERROR"])
+                            # the kernel warns on every start that it uses local TCP, and logs the interrupt that
+                            # jupyter_client sends on every shutdown: noise here (failures come back as exceptions)
+                            extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
     except PapermillExecutionError as exc:
         # papermill counts its injected-parameters cell (placed after the parameters cell);
         # name the cell as the analyst sees it in the source notebook.
@@ -378,12 +390,6 @@ def build_report(data_dir: str | Path, out_dir: str | Path, settings: Settings, 
         return out_dir / str(meeting)
     staging = Path(tempfile.mkdtemp(prefix=f".{meeting}-staging-", dir=out_dir))
     try:
-        write_open_data(run.results, settings, staging, run.school_districts)
-        kpm = kpm_for(run, previous_kpm(out_dir, meeting))
-        kpm.to_csv(staging / "kpm.csv", index=False)
-        write_workbook(staging / "measures.xlsx", kpm, pd.read_csv(staging / "measures.csv", dtype=str),
-                       settings.la.council_name, meeting.label,
-                       sorted(run.comparators["release"].dropna().unique()) if "release" in run.comparators else [])
         executed_dir = Path(build_dir).resolve() / str(meeting)
         parameters = {
             "data_dir": str(data_dir),
@@ -396,18 +402,34 @@ def build_report(data_dir: str | Path, out_dir: str | Path, settings: Settings, 
             "sn_vintage": sn_vintage or "",
             "comparator_sources": ";".join(str(Path(c).resolve()) for c in comparator_sources),
         }
-        for paper in papers:
-            step(f"execute {paper} notebook")
+        extra = {"meeting": meeting.label, "synthetic": run.synthetic, "council_name": settings.la.council_name}
+
+        def make_paper(paper: str) -> dict:
+            """Execute one paper's notebook (its own kernel) and render it; returns its timings."""
             t = time.perf_counter()
             executed = executed_dir / f"{paper}.ipynb"
             execute_notebook(notebooks_dir / f"{paper}.ipynb", executed, parameters | {"audience": paper})
-            timings[f"execute_{paper}"] = time.perf_counter() - t
-            step(f"render {paper} ({', '.join(formats)})")
+            t_render = time.perf_counter()
+            render_paper(executed, staging, paper, formats, extra)
+            return {f"execute_{paper}": t_render - t, f"render_{paper}": time.perf_counter() - t_render}
+
+        # The papers are independent: each runs in its own kernel, side by side, while this process
+        # writes the open data, the KPM table and the workbook (the kernels read the measures from the
+        # cache, not from these files). Waiting for them is idle time here, so threads are enough.
+        step(f"execute and render {', '.join(papers)} ({', '.join(formats)}), side by side")
+        with ThreadPoolExecutor(max_workers=max(1, len(papers))) as pool:
+            made = [pool.submit(make_paper, paper) for paper in papers]
+            step("write the open data, the KPM table and the workbook")
             t = time.perf_counter()
-            render_paper(executed, staging, paper, formats,
-                         extra={"meeting": meeting.label, "synthetic": run.synthetic,
-                                "council_name": settings.la.council_name})
-            timings[f"render_{paper}"] = time.perf_counter() - t
+            write_open_data(run.results, settings, staging, run.school_districts)
+            kpm = kpm_for(run, previous_kpm(out_dir, meeting))
+            kpm.to_csv(staging / "kpm.csv", index=False)
+            write_workbook(staging / "measures.xlsx", kpm, pd.read_csv(staging / "measures.csv", dtype=str),
+                           settings.la.council_name, meeting.label,
+                           sorted(run.comparators["release"].dropna().unique()) if "release" in run.comparators else [])
+            timings["open_data_kpm_workbook"] = time.perf_counter() - t
+            for future in made:              # in paper order: the first failure is the one reported
+                timings.update(future.result())
         timings["total"] = time.perf_counter() - started
         manifest = {
             "report_key": report_key,

@@ -7,6 +7,7 @@ for its measures (papers show them as ``x``, not available).
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
 
 import pandas as pd
 
@@ -44,33 +45,57 @@ def data_as_at(frames: dict[str, pd.DataFrame], sessions=None) -> str | None:
 
 
 def compute_all(frames: dict[str, pd.DataFrame], settings: Settings, estimates=None, sessions=None,
-                as_at: str | None = None, topics=CHARACTERISTIC_BREAKDOWNS) -> pd.DataFrame:
+                as_at: str | None = None, topics=CHARACTERISTIC_BREAKDOWNS, workers: int = 1) -> pd.DataFrame:
     """Every measure the library builds, over the validated frames, in one result frame.
 
     ``estimates`` maps time periods to DfE P8 estimates; ``sessions`` is the daily feed (a
     :class:`~edstats.contract.sessions.SessionFeed`); ``as_at`` is the date of the sixth-day snapshot (default: the data's last date).
+    ``workers`` > 1 computes the areas side by side in that many forked processes (each reads the
+    frames in place, copy-on-write); the result is the same rows in the same order.
     """
     frames = add_school_district(frames)
     as_at = as_at or data_as_at(frames, sessions)
-    results = [
-        eyfs_measures(frames.get("eyfsp"), settings, topics),
-        ks2_measures(frames.get("ks2"), settings, topics),
-        ks4_measures(frames.get("ks4_pupils"), frames.get("ks4_results"), settings, estimates or {}, topics),
-        attendance_measures(frames.get("attendance"), frames.get("schools"), settings, topics),
-        ytd_attendance_measures(sessions, frames.get("attendance"), frames.get("schools"), settings, topics),
-        neet_measures(frames.get("ccis"), settings,
-                      {k: v for k, v in topics.items() if k not in ("School", "School district")}),
-        exclusion_measures(frames.get("exclusions"), frames.get("provision"), frames.get("schools"),
-                           frames.get("calendar"), settings, as_at, topics),
-        school_measures(frames.get("schools"), academic_year_of(pd.Series([as_at])).iloc[0] if as_at else None,
-                        "la_code" in topics.get("Local authority", ())),
+    areas = [    # the slowest first, so that side by side the work evens out
+        lambda: ytd_attendance_measures(sessions, frames.get("attendance"), frames.get("schools"), settings, topics),
+        lambda: attendance_measures(frames.get("attendance"), frames.get("schools"), settings, topics),
+        lambda: ks4_measures(frames.get("ks4_pupils"), frames.get("ks4_results"), settings, estimates or {}, topics),
+        lambda: neet_measures(frames.get("ccis"), settings,
+                              {k: v for k, v in topics.items() if k not in ("School", "School district")}),
+        lambda: ks2_measures(frames.get("ks2"), settings, topics),
+        lambda: eyfs_measures(frames.get("eyfsp"), settings, topics),
+        lambda: exclusion_measures(frames.get("exclusions"), frames.get("provision"), frames.get("schools"),
+                                   frames.get("calendar"), settings, as_at, topics),
+        lambda: school_measures(frames.get("schools"), academic_year_of(pd.Series([as_at])).iloc[0] if as_at else None,
+                                "la_code" in topics.get("Local authority", ())),
     ]
+    results = side_by_side(areas, workers)
     nonempty = [r for r in results if not r.empty]
     out = pd.concat(nonempty, ignore_index=True) if nonempty else pd.DataFrame(columns=RESULT_COLUMNS)
     for column in ("measure_id", "time_period", "breakdown_topic", "breakdown"):
         out[column] = out[column].astype(str)
     return out[RESULT_COLUMNS].sort_values(["measure_id", "time_period", "breakdown_topic", "breakdown"],
                                            ignore_index=True)
+
+
+_TASKS: list = []
+
+
+def _run_task(index: int):
+    return _TASKS[index]()
+
+
+def side_by_side(tasks: list, workers: int) -> list:
+    """Call each of ``tasks`` (functions of no argument) and return their results in order; with
+    ``workers`` > 1, in that many forked processes, each task to the next free one."""
+    global _TASKS
+    if workers <= 1 or len(tasks) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return [task() for task in tasks]
+    _TASKS = tasks          # the forked workers inherit the tasks (closures cannot be pickled)
+    try:
+        with multiprocessing.get_context("fork").Pool(min(workers, len(tasks))) as pool:
+            return pool.map(_run_task, range(len(tasks)), chunksize=1)
+    finally:
+        _TASKS = []
 
 
 def add_la_code(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
