@@ -7,6 +7,7 @@ a message naming the file, line and column, and write no report. Also: quarantin
 
 import json
 import shutil
+from pathlib import Path
 import subprocess
 import sys
 
@@ -259,3 +260,38 @@ def test_quarantined_report_says_how_many_rows_were_left_out(data, tmp_path, rep
     html = (out / "2026-01" / "council.html").read_text()
     assert "failed validation and were left out" in html
     assert "eyfsp: 1 of" in html
+
+
+def test_checks_between_datasets_name_every_row_at_fault(data):
+    """A URN no school has, a KS4 result for a pupil not in ks4_pupils, provision for an unknown
+    exclusion or starting before it, an exclusion on a day the calendar lacks: each is one problem
+    with its file, line, column and value; the rows that are fine raise nothing."""
+    attendance = sorted((data / "attendance").glob("*.parquet"))[-1]
+    frame = pd.read_parquet(attendance)
+    frame["school_urn"] = frame["school_urn"].astype(str)
+    frame.loc[[3, 11], "school_urn"] = "999999"
+    frame.to_parquet(attendance, index=False)
+    results = sorted((data / "ks4_results").glob("*.csv"))[-1]
+    set_cell(results, "upn", "A999999999999", row=4)
+    provision = sorted((data / "provision").glob("*.csv"))[-1]
+    set_cell(provision, "start_date", "2000-01-04", row=0)
+    set_cell(provision, "exclusion_id", "NO-SUCH-EXCLUSION", row=1)
+    exclusions = sorted((data / "exclusions").glob("*.csv"))[-1]
+    set_cell(exclusions, "start_date", "1999-07-01", row=6)
+    problems = validate_data(data).problems
+    found = {(p.rule, Path(p.file).name, int(p.line), p.column) for p in problems.itertuples() if p.severity == "error"}
+    expected = {
+        ("school_urn is not in the schools dataset", attendance.name, 5, "school_urn"),
+        ("school_urn is not in the schools dataset", attendance.name, 13, "school_urn"),
+        ("result for a pupil who is not in ks4_pupils for that academic year", results.name, 6, "upn"),
+        ("exclusion_id is not in the exclusions dataset", provision.name, 3, "exclusion_id"),
+        ("provision starts before the exclusion it follows", provision.name, 2, "start_date"),
+        ("start_date is not covered by the calendar dataset", provision.name, 2, "start_date"),
+        ("start_date is not covered by the calendar dataset", exclusions.name, 8, "start_date"),
+    }
+    assert expected <= found, expected - found
+    cross = {"is not in the schools dataset", "is not in ks4_pupils", "is not in the exclusions dataset",
+             "starts before the exclusion", "not covered by the calendar"}
+    extra = {f for f in found - expected if any(c in f[0] for c in cross)}
+    assert not extra, extra
+    assert set(problems.loc[problems["column"] == "school_urn", "value"]) == {"999999"}

@@ -71,7 +71,7 @@ def test_side_by_side_workers_give_the_same_rows_in_the_same_order(national_run)
 
 
 def test_an_error_in_a_worker_reaches_the_caller():
-    from edstats.measures import side_by_side
+    from edstats.parallel import side_by_side
 
     def fails():
         raise ValueError("area failed")

@@ -33,6 +33,7 @@ from .compare.table import read_comparators
 from .measures import add_school_district, compute_all, data_as_at
 from .measures.monthly import compute_series
 from .periods import Period, latest_supported_period
+from .parallel import cores
 from .publish import write_open_data
 from .settings import Settings, with_sn_vintage
 from .validate import SYNTHETIC_MARKER, summarise_problems, validate_data
@@ -86,15 +87,6 @@ def _measure_ids_for(dataset: str) -> list[str]:
 
     d = measure_dictionary()
     return d.index[d["dataset"] == dataset].tolist()
-
-
-def cores() -> int:
-    """How many processes the measures may use side by side: the cores this process may run on,
-    at most 2 (more gives little: the areas are few and one or two dominate)."""
-    try:
-        return max(1, min(2, len(os.sched_getaffinity(0))))
-    except AttributeError:      # not on Linux
-        return max(1, min(2, os.cpu_count() or 1))
 
 
 def code_fingerprint() -> str:

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .contract import DATASETS, Column, Dataset, RawDataset, read_dataset
 from .contract.identifiers import valid_upn_mask
@@ -252,9 +254,18 @@ def to_typed(spec: Dataset, frame: pd.DataFrame, cache: dict | None = None) -> p
     return pd.DataFrame(out, index=frame.index)
 
 
-def _not_in(frame: pd.DataFrame, column: str, allowed: set) -> np.ndarray:
-    values = frame[column].astype("string").str.strip().fillna("")
-    return ((values != "") & ~values.isin(allowed)).to_numpy(dtype=bool)
+def _not_in(frame: pd.DataFrame, column: str, allowed) -> np.ndarray:
+    """True where a cell holds a value (trimmed) that is not among ``allowed``: worked out once per
+    distinct value (a column of 4 million rows holds a few hundred URNs)."""
+    return _not_in_values(frame[column], pa.array(sorted(str(a) for a in allowed), pa.string()))
+
+
+def _not_in_values(column: pd.Series, allowed: pa.Array) -> np.ndarray:
+    codes, distinct = pd.factorize(column)
+    values = pd.Series(distinct, dtype=object).astype("string").str.strip().fillna("")
+    known = pc.is_in(pa.array(values, pa.string()), value_set=allowed).to_numpy(zero_copy_only=False)
+    bad = (values != "").to_numpy(dtype=bool) & ~known
+    return np.where(codes >= 0, bad[np.maximum(codes, 0)], False)
 
 
 def _cross_file(frames: dict[str, pd.DataFrame], raw: dict[str, RawDataset]) -> list[pd.DataFrame]:
@@ -283,10 +294,12 @@ def _cross_file(frames: dict[str, pd.DataFrame], raw: dict[str, RawDataset]) -> 
                            "Check the provision's start date against the exclusion's start date."))
     if "ks4_results" in raw and "ks4_pupils" in frames and {"upn", "academic_year"} <= set(raw["ks4_results"].frame):
         pupils = frames["ks4_pupils"]
-        known = set(pupils["upn"].astype("string") + " " + pupils["academic_year"].astype("string"))
+        known = pa.array((pupils["upn"].astype("string") + " " + pupils["academic_year"].astype("string")).unique(),
+                         pa.string())
         r = raw["ks4_results"].frame
         key = r["upn"].astype("string").str.strip() + " " + r["academic_year"].astype("string").str.strip()
-        parts.append(_rows(r, ~key.isin(known).to_numpy(dtype=bool), "ks4_results", "upn",
+        unknown = ~pc.is_in(pa.array(key, pa.string()), value_set=known).to_numpy(zero_copy_only=False)
+        parts.append(_rows(r, unknown, "ks4_results", "upn",
                            "result for a pupil who is not in ks4_pupils for that academic year",
                            "Add the pupil to ks4_pupils or correct the UPN or year."))
     if "calendar" in frames:

@@ -7,10 +7,10 @@ for its measures (papers show them as ``x``, not available).
 from __future__ import annotations
 
 import dataclasses
-import multiprocessing
 
 import pandas as pd
 
+from ..parallel import side_by_side
 from ..settings import Settings
 from .attendance import academic_year_of, attendance_measures, ytd_attendance_measures
 from .dictionary import measure_dictionary, measure_info
@@ -75,27 +75,6 @@ def compute_all(frames: dict[str, pd.DataFrame], settings: Settings, estimates=N
         out[column] = out[column].astype(str)
     return out[RESULT_COLUMNS].sort_values(["measure_id", "time_period", "breakdown_topic", "breakdown"],
                                            ignore_index=True)
-
-
-_TASKS: list = []
-
-
-def _run_task(index: int):
-    return _TASKS[index]()
-
-
-def side_by_side(tasks: list, workers: int) -> list:
-    """Call each of ``tasks`` (functions of no argument) and return their results in order; with
-    ``workers`` > 1, in that many forked processes, each task to the next free one."""
-    global _TASKS
-    if workers <= 1 or len(tasks) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        return [task() for task in tasks]
-    _TASKS = tasks          # the forked workers inherit the tasks (closures cannot be pickled)
-    try:
-        with multiprocessing.get_context("fork").Pool(min(workers, len(tasks))) as pool:
-            return pool.map(_run_task, range(len(tasks)), chunksize=1)
-    finally:
-        _TASKS = []
 
 
 def add_la_code(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:

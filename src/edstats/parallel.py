@@ -1,0 +1,40 @@
+"""Work side by side on the machine's cores: forked processes, results back in order.
+
+Forking lets each worker read the parent's frames in place (copy-on-write) and run closures,
+which cannot be pickled; only the results travel back. Where fork is not available (Windows)
+everything runs one after another in this process, with the same results.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+
+_TASKS: list = []
+
+
+def _run_task(index: int):
+    return _TASKS[index]()
+
+
+def side_by_side(tasks: list, workers: int) -> list:
+    """Call each of ``tasks`` (functions of no argument) and return their results in order; with
+    ``workers`` > 1, in that many forked processes, each task to the next free one."""
+    global _TASKS
+    if workers <= 1 or len(tasks) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return [task() for task in tasks]
+    _TASKS = tasks          # the forked workers inherit the tasks (closures cannot be pickled)
+    try:
+        with multiprocessing.get_context("fork").Pool(min(workers, len(tasks))) as pool:
+            return pool.map(_run_task, range(len(tasks)), chunksize=1)
+    finally:
+        _TASKS = []
+
+
+def cores() -> int:
+    """How many processes to use side by side: the cores this process may run on, at most 2
+    (more gives little: the pieces of work are few and one or two dominate)."""
+    try:
+        return max(1, min(2, len(os.sched_getaffinity(0))))
+    except AttributeError:      # not on Linux
+        return max(1, min(2, os.cpu_count() or 1))
