@@ -54,3 +54,19 @@ def test_t_interval_uses_the_t_distribution():
     lower, upper = mean_t_interval(10.0, 2.0, 16)
     assert lower == pytest.approx(10 - 1.065724773, abs=1e-6)
     assert upper == pytest.approx(10 + 1.065724773, abs=1e-6)
+
+
+def test_two_proportion_p_value_is_statsmodels_proportions_ztest():
+    import itertools
+
+    import numpy as np
+    from statsmodels.stats.proportion import proportions_ztest
+
+    from edstats.stats import two_proportion_p_value
+
+    for (x1, n1), (x2, n2) in itertools.product([(0, 10), (3, 10), (10, 10), (660, 1000), (1, 3), (250, 251)],
+                                                repeat=2):
+        with np.errstate(all="ignore"):
+            _, expected = proportions_ztest([x1, x2], [n1, n2])
+        got = two_proportion_p_value(x1, n1, x2, n2)
+        assert (np.isnan(got) and np.isnan(expected)) or abs(got - expected) < 1e-12, ((x1, n1, x2, n2), got, expected)

@@ -9,8 +9,6 @@ import math
 from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
-from scipy import stats as _scipy_stats
-from statsmodels.stats.proportion import proportion_confint
 
 
 def wilson_interval(successes, trials, alpha: float = 0.05):
@@ -22,6 +20,8 @@ def wilson_interval(successes, trials, alpha: float = 0.05):
     >>> [round(x, 2) for x in wilson_interval(2, 4)]
     [15.0, 85.0]
     """
+    from statsmodels.stats.proportion import proportion_confint   # here: the papers' kernels never need it
+
     k = np.asarray(successes, dtype=float)
     n = np.asarray(trials, dtype=float)
     safe_n = np.where(n > 0, n, 1.0)
@@ -41,6 +41,8 @@ def mean_t_interval(mean, sd, n, alpha: float = 0.05):
     >>> [round(x, 3) for x in mean_t_interval(10.0, 2.0, 16)]
     [8.934, 11.066]
     """
+    from scipy import stats as _scipy_stats    # here: the papers' kernels never need it
+
     mean = np.asarray(mean, dtype=float)
     sd = np.asarray(sd, dtype=float)
     n = np.asarray(n, dtype=float)
@@ -52,6 +54,21 @@ def mean_t_interval(mean, sd, n, alpha: float = 0.05):
     if lower.ndim == 0:
         return float(lower), float(upper)
     return lower, upper
+
+
+def two_proportion_p_value(successes_1, trials_1, successes_2, trials_2) -> float:
+    """Two-sided p-value of the pooled two-proportion z-test (statsmodels' ``proportions_ztest``
+    with its defaults, which the tests check this against); NaN when both proportions are 0 or 1.
+
+    >>> round(two_proportion_p_value(660, 1000, 600, 1000), 4)
+    0.0052
+    """
+    pooled = (successes_1 + successes_2) / (trials_1 + trials_2)
+    se = math.sqrt(pooled * (1 - pooled) * (1 / trials_1 + 1 / trials_2))
+    if se == 0:
+        return float("nan")
+    z = (successes_1 / trials_1 - successes_2 / trials_2) / se
+    return math.erfc(abs(z) / math.sqrt(2))
 
 
 def round_half_up(value, dp: int = 0):

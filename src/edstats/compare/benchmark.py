@@ -17,11 +17,10 @@ quartile band, direction of travel, significance, targets and status — LAIT's 
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
-from statsmodels.stats.proportion import proportions_ztest
+
+from ..stats import two_proportion_p_value
 
 BANDS = ("A", "B", "C", "D")
 
@@ -78,9 +77,7 @@ def significant_difference(value, lower, upper, other, num=None, den=None, other
     if not _known(other, value):
         return None
     if unit in ("%", "per 100") and _known(num, den, other_num, other_den) and den > 0 and other_den > 0:
-        with np.errstate(all="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore")      # 0% or 100% on both sides: no variance, not significant
-            _, p = proportions_ztest([num, other_num], [den, other_den])
+        p = two_proportion_p_value(num, den, other_num, other_den)   # NaN (0% or 100% on both sides): not significant
         return bool(p < 0.05)
     if _known(lower, upper, other_lower, other_upper):
         se = np.hypot((upper - lower) / (2 * 1.959964), (other_upper - other_lower) / (2 * 1.959964))
