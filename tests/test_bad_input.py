@@ -295,3 +295,14 @@ def test_checks_between_datasets_name_every_row_at_fault(data):
     extra = {f for f in found - expected if any(c in f[0] for c in cross)}
     assert not extra, extra
     assert set(problems.loc[problems["column"] == "school_urn", "value"]) == {"999999"}
+
+
+def test_datasets_checked_at_once_or_one_by_one_give_the_same_result(data):
+    break_upn_check_letter(data)
+    break_negative_count(data)
+    one, two = validate_data(data, workers=1), validate_data(data, workers=2)
+    assert list(one.frames) == list(two.frames)
+    for name in one.frames:
+        pd.testing.assert_frame_equal(one.frames[name], two.frames[name])
+    pd.testing.assert_frame_equal(one.problems, two.problems)
+    assert one.row_counts == two.row_counts and len(one.errors) >= 2

@@ -5,10 +5,14 @@ for the benchmark under ``build/bench/``. Wall times are medians of ``--runs`` r
 are shared and noisy, so read ratios against the baseline measured in the same run rather than
 absolute seconds.
 
-Steps: synth, validate, measures, execute notebooks (both papers, papermill), render (HTML and
-PDF), the whole pack from scratch, a re-run with unchanged inputs (cache), and year-to-date
-persistent absence from the daily feed — the library's pyarrow route against a plain-pandas
+Steps: synth; validate and measures (with the daily feed); the whole pack from scratch (validate,
+measures, execute and render both papers in HTML and PDF), on the termly extracts alone and again
+with the daily feed, each with its parts from the report's manifest (validate, measures, the papers
+executed and rendered side by side); a re-run with unchanged inputs (cache); and year-to-date
+persistent absence from the daily feed: the library's pyarrow route against a plain-pandas
 baseline (``pandas_ytd_persistent_absence`` below).
+
+Peak memory is that of the step's whole process tree (kernels and workers included), sampled.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import statistics
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 ROOT = Path.cwd()
@@ -30,18 +35,76 @@ def _run(code: str) -> dict:
     compare between routes); returns seconds, peak MB, rows, value."""
     wrapper = textwrap.dedent("""
         import json, resource, time
+        from edstats.bench import TreeMemory
+        memory = TreeMemory().start()
         t0 = time.perf_counter()
-        rows, value = 0, None
+        rows, value, timings = 0, None, {{}}
         {code}
         seconds = time.perf_counter() - t0
-        print("BENCH" + json.dumps({{"seconds": seconds, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                                     "rows": rows, "value": value}}))
+        print("BENCH" + json.dumps({{"seconds": seconds, "peak_mb": max(memory.stop(),
+                                     resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+                                     "rows": rows, "value": value, "timings": timings}}))
     """).format(code=textwrap.dedent(code).strip("\n"))
     result = subprocess.run([sys.executable, "-c", wrapper], capture_output=True, text=True, cwd=ROOT)
     line = next((l for l in result.stdout.splitlines() if l.startswith("BENCH")), None)
     if line is None:
         raise RuntimeError(f"benchmark step failed: {result.stderr[-2000:]}")
     return json.loads(line[5:])
+
+
+class TreeMemory:
+    """The peak memory of this process and every process it starts (the papers' kernels, the
+    measures' workers), summed: resident set sizes read from /proc every 50 ms. Shared pages of
+    forked workers count once per process, so this overstates rather than understates."""
+
+    def __init__(self, every: float = 0.05):
+        self.every, self.peak_mb, self._running = every, 0.0, False
+
+    @staticmethod
+    def _tree_mb() -> float:
+        import os
+
+        children: dict[int, list[int]] = {}
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open(f"/proc/{entry}/stat") as fh:
+                        ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+                except (OSError, IndexError, ValueError):
+                    continue
+                children.setdefault(ppid, []).append(int(entry))
+        total, todo = 0, [os.getpid()]
+        while todo:
+            pid = todo.pop()
+            todo.extend(children.get(pid, []))
+            try:
+                with open(f"/proc/{pid}/statm") as fh:
+                    total += int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+            except (OSError, IndexError, ValueError):
+                continue
+        return total / 2**20
+
+    def start(self) -> "TreeMemory":
+        import threading
+
+        if not Path("/proc/self/statm").exists():
+            return self
+        self._running = True
+
+        def sample():
+            while self._running:
+                self.peak_mb = max(self.peak_mb, self._tree_mb())
+                time.sleep(self.every)
+
+        self._thread = threading.Thread(target=sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> float:
+        if self._running:
+            self._running = False
+            self._thread.join()
+        return self.peak_mb
 
 
 def pandas_ytd_persistent_absence(folder: str) -> float:
@@ -90,32 +153,57 @@ def steps(data: Path, scale: str, out: Path) -> dict[str, str]:
             rows = sum(pq.read_metadata(f).num_rows if str(f).endswith(".parquet") else sum(1 for _ in open(f)) - 1
                        for f in files if str(f).endswith((".csv", ".parquet")))
             shutil.rmtree("{d}-synth", ignore_errors=True)""",
-        "validate": f"""
+        "validate (with the daily feed)": f"""
             from edstats.validate import validate_data
             v = validate_data("{d}"); rows = sum(len(f) for f in v.frames.values())""",
-        "measures (after validation)": f"""
+        "measures (after validation, with the daily feed)": f"""
             from edstats.validate import validate_data
             from edstats.measures import compute_all
             from edstats.compare.p8_estimates import load_estimates_by_year
             from edstats.settings import load_settings
             v = validate_data("{d}")
             t0 = time.perf_counter()          # time the measures only, not the validation before them
+            from edstats.parallel import cores
             r = compute_all(v.frames, load_settings("edstats.yml"), load_estimates_by_year("{d}/p8_estimates"),
-                            sessions=v.sessions)
+                            sessions=v.sessions, workers=cores())
             rows = sum(len(f) for f in v.frames.values())""",
-        "whole pack (validate, measures, execute, render HTML+PDF)": f"""
-            import shutil; from edstats.pipeline import build_report; from edstats.settings import load_settings
-            for folder in ("cache", "reports", "build"):      # from scratch: no cached measures, no report to reuse
-                shutil.rmtree("{o}/" + folder, ignore_errors=True)
-            build_report("{d}", "{o}/reports", load_settings("edstats.yml"), period="2026-01", build_dir="{o}/build",
-                         cache_dir="{o}/cache", settings_file="edstats.yml")
-            rows = 1""",
+        "whole pack (validate, measures, execute, render HTML+PDF)": _whole_pack(termly_view(data), o),
+        "whole pack with the daily feed": _whole_pack(d, o),
         "re-run, unchanged inputs (cache)": f"""
             from edstats.pipeline import build_report; from edstats.settings import load_settings
             build_report("{d}", "{o}/reports", load_settings("edstats.yml"), period="2026-01", build_dir="{o}/build",
                          cache_dir="{o}/cache", settings_file="edstats.yml")
             rows = 1""",
     }
+
+
+def termly_view(data: Path) -> str:
+    """The city's extracts without the daily feed (termly attendance only, as most LAs send):
+    a folder of links to the dataset folders beside ``data``."""
+    view = data.with_name(data.name + "-termly")
+    view.mkdir(exist_ok=True)
+    for folder in data.iterdir():
+        link = view / folder.name
+        if folder.name != "attendance_sessions" and not link.exists():
+            link.symlink_to(folder.resolve(), target_is_directory=folder.is_dir())
+    return str(view)
+
+
+def _whole_pack(d: str, o: str) -> str:
+    """From scratch (no cached measures, no report to reuse); the manifest's step times come back."""
+    return f"""
+            import json, shutil; from edstats.pipeline import build_report; from edstats.settings import load_settings
+            for folder in ("cache", "reports", "build"):
+                shutil.rmtree("{o}/" + folder, ignore_errors=True)
+            folder = build_report("{d}", "{o}/reports", load_settings("edstats.yml"), period="2026-01",
+                                  build_dir="{o}/build", cache_dir="{o}/cache", settings_file="edstats.yml")
+            timings = json.loads((folder / "manifest.json").read_text())["timings_seconds"]
+            rows = 1"""
+
+
+#: Steps of the whole pack reported from its manifest (medians over the runs), as rows of their own.
+PACK_PARTS = {"validate": "validate", "measures": "measures",
+              "papers_side_by_side": "execute and render both papers (side by side)"}
 
 
 def national_steps(data: Path) -> dict[str, str]:
@@ -132,7 +220,9 @@ def national_steps(data: Path) -> dict[str, str]:
             from edstats.settings import load_settings
             v = validate_data("{d}")
             t0 = time.perf_counter()          # time the measures only, not the validation before them
-            r = compute_by_la(v.frames, load_settings("edstats.yml"), load_estimates_by_year("{d}/p8_estimates"))
+            from edstats.parallel import cores
+            r = compute_by_la(v.frames, load_settings("edstats.yml"), load_estimates_by_year("{d}/p8_estimates"),
+                              workers=cores())
             rows = sum(len(f) for f in v.frames.values())
             value = int(r.loc[r["breakdown_topic"] == "Local authority", "breakdown"].nunique())""",
     }
@@ -177,6 +267,11 @@ def main(argv=None) -> int:
                       "runs": args.runs, "peak_mb": round(peak), "rows_per_s": round(rows / seconds) if rows > 1 else "",
                       "result": "" if runs[0]["value"] is None else round(runs[0]["value"], 6)})
         print(f"  {name}: {seconds:.2f} s", flush=True)
+        if name.startswith("whole pack") and runs[0]["timings"]:
+            for key, label in PACK_PARTS.items():
+                table.append({"scale": args.scale, "step": f"  {label}, in the {name.split(' (')[0]}",
+                              "median_s": round(statistics.median(r["timings"][key] for r in runs), 2),
+                              "runs": args.runs, "peak_mb": "", "rows_per_s": "", "result": ""})
     base = next((r for r in table if "baseline" in r["step"]), None)
     lib = next((r for r in table if "library" in r["step"]), None)
     if base and lib:

@@ -409,6 +409,7 @@ def build_report(data_dir: str | Path, out_dir: str | Path, settings: Settings, 
         # writes the open data, the KPM table and the workbook (the kernels read the measures from the
         # cache, not from these files). Waiting for them is idle time here, so threads are enough.
         step(f"execute and render {', '.join(papers)} ({', '.join(formats)}), side by side")
+        t_papers = time.perf_counter()
         with ThreadPoolExecutor(max_workers=max(1, len(papers))) as pool:
             made = [pool.submit(make_paper, paper) for paper in papers]
             step("write the open data, the KPM table and the workbook")
@@ -422,6 +423,7 @@ def build_report(data_dir: str | Path, out_dir: str | Path, settings: Settings, 
             timings["open_data_kpm_workbook"] = time.perf_counter() - t
             for future in made:              # in paper order: the first failure is the one reported
                 timings.update(future.result())
+        timings["papers_side_by_side"] = time.perf_counter() - t_papers
         timings["total"] = time.perf_counter() - started
         manifest = {
             "report_key": report_key,

@@ -7,7 +7,9 @@ one row of a table: dataset, file, line, column, value, rule, fix, severity.
 from __future__ import annotations
 
 import difflib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from datetime import date
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from .contract import DATASETS, Column, Dataset, RawDataset, read_dataset
 from .contract.identifiers import valid_upn_mask
 from .contract.reader import FILE_COL, LINE_COL, InputFile
 from .contract.sessions import read_sessions
+from .parallel import cores
 
 PROBLEM_COLUMNS = ["dataset", "file", "line", "column", "value", "rule", "fix", "severity"]
 #: Columns whose values identify a person: problem reports show them masked (the file and line
@@ -315,15 +318,24 @@ def _cross_file(frames: dict[str, pd.DataFrame], raw: dict[str, RawDataset]) -> 
 ON_INVALID_ROWS = ("stop", "quarantine")
 
 
-def validate_data(data_dir: str | Path, on_invalid_rows: str = "stop", rejects_dir: str | Path | None = None
-                  ) -> ValidatedData:
+def _read_and_check(data_dir: Path, name: str) -> tuple[RawDataset, pd.DataFrame, pd.DataFrame | None]:
+    """One dataset read, checked and typed: (raw rows, problems, typed frame or None when empty)."""
+    raw = read_dataset(data_dir / name, name)
+    cache: dict = {}
+    problems = check_dataset(DATASETS[name], raw, cache)
+    return raw, problems, (None if raw.frame.empty else to_typed(DATASETS[name], raw.frame, cache))
+
+
+def validate_data(data_dir: str | Path, on_invalid_rows: str = "stop", rejects_dir: str | Path | None = None,
+                  workers: int | None = None) -> ValidatedData:
     """Read and check every dataset folder of ``data_dir``; never raises on bad rows.
 
     A missing dataset folder is not an error (its measures become 'x', not available). With
     ``on_invalid_rows="quarantine"``, rows that break a rule are set aside: written with their
     reasons to ``rejects_dir/<dataset>.csv`` and left out of the frames, and their problems are
     marked ``quarantined`` instead of ``error``. Problems with a whole file (unreadable, a missing
-    column) cannot be quarantined and stay errors.
+    column) cannot be quarantined and stay errors. ``workers`` datasets are read and checked at
+    once, in threads (default: :func:`edstats.parallel.cores`); the result is the same for any number.
     """
     if on_invalid_rows not in ON_INVALID_ROWS:
         raise ValueError(f"on_invalid_rows must be one of {ON_INVALID_ROWS}")
@@ -332,18 +344,19 @@ def validate_data(data_dir: str | Path, on_invalid_rows: str = "stop", rejects_d
     problems = []
     sessions = None
     session_files = []
-    caches: dict[str, dict] = {}
-    for name, spec in DATASETS.items():
-        folder = data_dir / name
-        if not folder.is_dir():
-            continue
-        if name == "attendance_sessions":
-            continue            # read below, once the schools' URNs are known
-        raws[name] = read_dataset(folder, name)
-        caches[name] = {}
-        problems.append(check_dataset(spec, raws[name], caches[name]))
-    frames = {name: to_typed(DATASETS[name], rd.frame, caches[name]) for name, rd in raws.items()
-              if not rd.frame.empty}
+    names = [name for name in DATASETS if (data_dir / name).is_dir() and name != "attendance_sessions"]
+    # The daily feed is read below, once the schools' URNs are known. The others are read and checked
+    # in threads, largest first: reading Parquet and most column checks run in Arrow and numpy, which
+    # let other threads run meanwhile, and the frames need no copying between processes.
+    by_size = sorted(names, key=lambda n: -sum(p.stat().st_size for p in (data_dir / n).iterdir() if p.is_file()))
+    with ThreadPoolExecutor(max_workers=max(1, workers or cores())) as pool:
+        checked = dict(zip(by_size, pool.map(partial(_read_and_check, data_dir), by_size)))
+    frames = {}
+    for name in names:                        # in the contract's order, whatever order they finished in
+        raws[name], found, typed = checked[name]
+        problems.append(found)
+        if typed is not None:
+            frames[name] = typed
     problems.extend(_cross_file(frames, raws))
     if (data_dir / "attendance_sessions").is_dir():
         urns = set(frames["schools"]["school_urn"].dropna()) if "schools" in frames else None

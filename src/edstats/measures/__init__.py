@@ -95,7 +95,8 @@ def add_la_code(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     return out
 
 
-def compute_by_la(frames: dict[str, pd.DataFrame], settings: Settings, estimates=None, sessions=None) -> pd.DataFrame:
+def compute_by_la(frames: dict[str, pd.DataFrame], settings: Settings, estimates=None, sessions=None,
+                  workers: int = 1) -> pd.DataFrame:
     """Every measure for every LA in data that hold many (a region's or England's extracts).
 
     One pass over all pupils: each measure's ``Total`` is all the LAs together and its
@@ -103,7 +104,8 @@ def compute_by_la(frames: dict[str, pd.DataFrame], settings: Settings, estimates
     residents; everything else is as in :func:`compute_all` for one LA.
     """
     every_la = dataclasses.replace(settings, la=dataclasses.replace(settings.la, old_la_code=""))
-    return compute_all(add_la_code(frames), every_la, estimates=estimates, sessions=sessions, topics=LA_BREAKDOWN)
+    return compute_all(add_la_code(frames), every_la, estimates=estimates, sessions=sessions, topics=LA_BREAKDOWN,
+                       workers=workers)
 
 
 __all__ = ["compute_all", "compute_by_la", "measure_dictionary", "measure_info", "time_period", "RESULT_COLUMNS"]
