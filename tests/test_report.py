@@ -8,6 +8,7 @@ import csv
 import hashlib
 import json
 import shutil
+from pathlib import Path
 from decimal import ROUND_HALF_UP, Decimal
 from html.parser import HTMLParser
 
@@ -296,3 +297,15 @@ def test_pdf_fonts_are_embedded(run):
                 descriptor = descriptor.get_object() if descriptor is not None else {}
                 fonts[str(font.get("/BaseFont"))] = any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
         assert fonts and all(fonts.values()), fonts
+
+
+def test_relative_folders_work_with_the_papers_made_side_by_side(small_data, repo_root, tmp_path, monkeypatch):
+    """Both papers run at once in one process: nothing may change the process's working directory
+    under the other (papermill's cwd= would), so relative folders still land where they were meant."""
+    monkeypatch.chdir(tmp_path)
+    folder = build_report(small_data, "reports", Settings(), period="2026-01", formats=("html",),
+                          notebooks_dir=repo_root / "notebooks", build_dir="build", cache_dir="cache")
+    assert Path.cwd() == tmp_path
+    assert folder == tmp_path / "reports" / "2026-01"
+    assert {"council.html", "scrutiny.html", "kpm.csv", "measures.xlsx"} <= {p.name for p in folder.iterdir()}
+    assert (tmp_path / "build" / "2026-01" / "scrutiny.ipynb").exists()

@@ -309,7 +309,10 @@ def execute_notebook(source: Path, target: Path, parameters: dict) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
         pm.execute_notebook(str(source), str(target), parameters=parameters, kernel_name="python3",
-                            progress_bar=False, log_output=False, cwd=str(source.parent),
+                            progress_bar=False, log_output=False,
+                            # the kernel starts in the notebook's folder; papermill's own cwd= would
+                            # chdir this whole process, which papers run side by side cannot share
+                            resources={"metadata": {"path": str(source.parent)}},
                             # the kernel warns on every start that it uses local TCP, and logs the interrupt that
                             # jupyter_client sends on every shutdown: noise here (failures come back as exceptions)
                             extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
@@ -351,7 +354,7 @@ def build_report(data_dir: str | Path, out_dir: str | Path, settings: Settings, 
     """
     from .render import render_paper, renderer_name
 
-    data_dir, out_dir, notebooks_dir = Path(data_dir).resolve(), Path(out_dir), Path(notebooks_dir).resolve()
+    data_dir, out_dir, notebooks_dir = Path(data_dir).resolve(), Path(out_dir).resolve(), Path(notebooks_dir).resolve()
     for paper in papers:
         if not (notebooks_dir / f"{paper}.ipynb").exists():
             raise EdstatsError(f"There is no notebook for the paper '{paper}' in {notebooks_dir}. "
