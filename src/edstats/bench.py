@@ -54,8 +54,10 @@ def _run(code: str) -> dict:
 
 class TreeMemory:
     """The peak memory of this process and every process it starts (the papers' kernels, the
-    measures' workers), summed: resident set sizes read from /proc every 50 ms. Shared pages of
-    forked workers count once per process, so this overstates rather than understates."""
+    measures' workers), summed, sampled from /proc every 50 ms. Each process counts its
+    proportional set size (Linux's Pss: a page shared by n processes counts 1/n in each), so a
+    forked worker reading its parent's frames in place is not counted twice, as resident sizes
+    would be."""
 
     def __init__(self, every: float = 0.05):
         self.every, self.peak_mb, self._running = every, 0.0, False
@@ -78,16 +80,16 @@ class TreeMemory:
             pid = todo.pop()
             todo.extend(children.get(pid, []))
             try:
-                with open(f"/proc/{pid}/statm") as fh:
-                    total += int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-            except (OSError, IndexError, ValueError):
+                with open(f"/proc/{pid}/smaps_rollup") as fh:
+                    total += next(int(line.split()[1]) for line in fh if line.startswith("Pss:"))   # kB
+            except (OSError, StopIteration, IndexError, ValueError):
                 continue
-        return total / 2**20
+        return total / 1024
 
     def start(self) -> "TreeMemory":
         import threading
 
-        if not Path("/proc/self/statm").exists():
+        if not Path("/proc/self/smaps_rollup").exists():
             return self
         self._running = True
 
@@ -234,6 +236,7 @@ def main(argv=None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--sessions", action="store_true", help="also benchmark year-to-date absence on the daily feed")
     parser.add_argument("--out", default="build/bench")
+    parser.add_argument("--steps", default="", help="only the steps whose names contain this text, e.g. 'whole pack'")
     args = parser.parse_args(argv)
     out = ROOT / args.out
     out.mkdir(parents=True, exist_ok=True)
@@ -257,6 +260,7 @@ def main(argv=None) -> int:
             import pyarrow.parquet as pq, glob
             value = pandas_ytd_persistent_absence("{data}")
             rows = sum(pq.read_metadata(p).num_rows for p in glob.glob("{data}/attendance_sessions/*.parquet"))"""
+    plan = {name: code for name, code in plan.items() if args.steps in name}
     table = []
     for name, code in plan.items():
         runs = [_run(code) for _ in range(args.runs)]
@@ -278,7 +282,8 @@ def main(argv=None) -> int:
         lib["vs_baseline"] = f"{base['median_s'] / lib['median_s']:.1f}x faster"
         if abs(base["result"] - lib["result"]) > 1e-9:
             lib["vs_baseline"] += f" BUT RESULTS DIFFER ({lib['result']} vs {base['result']})"
-    with open(out / f"bench-{args.scale}.csv", "w", newline="") as fh:
+    written = out / f"bench-{args.scale}{'-' + args.steps.replace(' ', '-') if args.steps else ''}.csv"
+    with open(written, "w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=["scale", "step", "median_s", "runs", "peak_mb", "rows_per_s",
                                                 "result", "vs_baseline"])
         writer.writeheader()
@@ -287,7 +292,7 @@ def main(argv=None) -> int:
     print(f"\n{'step':<{width}}  median s  peak MB  rows/s")
     for r in table:
         print(f"{r['step']:<{width}}  {r['median_s']:>8}  {r['peak_mb']:>7}  {r['rows_per_s']:>9} {r.get('vs_baseline', '')}")
-    print(f"\n(medians of {args.runs} runs; written to {out / f'bench-{args.scale}.csv'})")
+    print(f"\n(medians of {args.runs} runs; written to {written})")
     return 0
 
 

@@ -1,0 +1,54 @@
+"""The benchmark's own instruments (the figures themselves come from `make bench`, never a test)."""
+
+import subprocess
+import sys
+import time
+
+import pytest
+
+from edstats.bench import TreeMemory, termly_view
+
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
+
+
+def test_tree_memory_counts_a_child_process():
+    """A child holding 300 MB while this process holds little: the tree's peak must include it."""
+    memory = TreeMemory(every=0.02).start()
+    child = subprocess.Popen([sys.executable, "-c",
+                              "import time; block = bytearray(300 * 2**20); time.sleep(1.5)"])
+    child.wait()
+    time.sleep(0.1)
+    peak = memory.stop()
+    assert peak > 300, peak
+    assert peak < 300 + 1500, peak      # this process and the child, not the machine
+
+
+def test_tree_memory_does_not_count_shared_pages_of_a_fork_twice():
+    """A fork reading its parent's 400 MB in place adds little: proportional set sizes, not resident."""
+    import multiprocessing
+
+    import numpy as np
+
+    block = np.ones(400 * 2**20 // 8)
+    memory = TreeMemory(every=0.02).start()
+
+    context = multiprocessing.get_context("fork")
+    child = context.Process(target=lambda: (float(block.sum()), time.sleep(1.0)))
+    child.start()
+    child.join()
+    peak = memory.stop()
+    assert 400 < peak < 400 + 300, peak   # resident sizes would give about 850
+    del block
+
+
+def test_termly_view_is_the_data_without_the_daily_feed(tmp_path):
+    data = tmp_path / "data-city"
+    for name in ("schools", "attendance", "attendance_sessions"):
+        (data / name).mkdir(parents=True)
+        (data / name / "x.csv").write_text("a\n1\n")
+    (data / "SYNTHETIC.md").write_text("synthetic")
+    view = termly_view(data)
+    names = sorted(p.name for p in (tmp_path / "data-city-termly").iterdir())
+    assert view.endswith("data-city-termly") and names == ["SYNTHETIC.md", "attendance", "schools"]
+    assert (tmp_path / "data-city-termly" / "schools" / "x.csv").read_text() == "a\n1\n"
+    assert termly_view(data) == view      # a second call leaves the links as they are
