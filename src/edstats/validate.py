@@ -257,15 +257,13 @@ def to_typed(spec: Dataset, frame: pd.DataFrame, cache: dict | None = None) -> p
     return pd.DataFrame(out, index=frame.index)
 
 
-def _not_in(frame: pd.DataFrame, column: str, allowed) -> np.ndarray:
+def _not_in(column: pd.Series, allowed) -> np.ndarray:
     """True where a cell holds a value (trimmed) that is not among ``allowed``: worked out once per
-    distinct value (a column of 4 million rows holds a few hundred URNs)."""
-    return _not_in_values(frame[column], pa.array(sorted(str(a) for a in allowed), pa.string()))
-
-
-def _not_in_values(column: pd.Series, allowed: pa.Array) -> np.ndarray:
+    distinct value (a column of 4 million rows holds a few hundred URNs). Blank cells are left to
+    the column's own checks."""
     codes, distinct = pd.factorize(column)
     values = pd.Series(distinct, dtype=object).astype("string").str.strip().fillna("")
+    allowed = pa.array(sorted({str(a) for a in allowed}), pa.string())
     known = pc.is_in(pa.array(values, pa.string()), value_set=allowed).to_numpy(zero_copy_only=False)
     bad = (values != "").to_numpy(dtype=bool) & ~known
     return np.where(codes >= 0, bad[np.maximum(codes, 0)], False)
@@ -280,11 +278,11 @@ def _cross_file(frames: dict[str, pd.DataFrame], raw: dict[str, RawDataset]) -> 
         for name, rd in raw.items():
             if name == "schools" or "school_urn" not in rd.frame:
                 continue
-            parts.append(_rows(rd.frame, _not_in(rd.frame, "school_urn", urns), name, "school_urn",
+            parts.append(_rows(rd.frame, _not_in(rd.frame["school_urn"], urns), name, "school_urn",
                                "school_urn is not in the schools dataset", "Add the school to schools/ or correct the URN."))
     if "provision" in raw and "exclusions" in frames and "exclusion_id" in raw["provision"].frame:
         ids = set(frames["exclusions"]["exclusion_id"].dropna())
-        parts.append(_rows(raw["provision"].frame, _not_in(raw["provision"].frame, "exclusion_id", ids), "provision",
+        parts.append(_rows(raw["provision"].frame, _not_in(raw["provision"].frame["exclusion_id"], ids), "provision",
                            "exclusion_id", "exclusion_id is not in the exclusions dataset",
                            "Every placement must belong to a recorded exclusion; check the id."))
     if "provision" in raw and "exclusions" in frames and {"exclusion_id", "start_date"} <= set(raw["provision"].frame):
@@ -297,19 +295,17 @@ def _cross_file(frames: dict[str, pd.DataFrame], raw: dict[str, RawDataset]) -> 
                            "Check the provision's start date against the exclusion's start date."))
     if "ks4_results" in raw and "ks4_pupils" in frames and {"upn", "academic_year"} <= set(raw["ks4_results"].frame):
         pupils = frames["ks4_pupils"]
-        known = pa.array((pupils["upn"].astype("string") + " " + pupils["academic_year"].astype("string")).unique(),
-                         pa.string())
+        known = set(pupils["upn"].astype("string") + " " + pupils["academic_year"].astype("string"))
         r = raw["ks4_results"].frame
         key = r["upn"].astype("string").str.strip() + " " + r["academic_year"].astype("string").str.strip()
-        unknown = ~pc.is_in(pa.array(key, pa.string()), value_set=known).to_numpy(zero_copy_only=False)
-        parts.append(_rows(r, unknown, "ks4_results", "upn",
+        parts.append(_rows(r, _not_in(key, known), "ks4_results", "upn",
                            "result for a pupil who is not in ks4_pupils for that academic year",
                            "Add the pupil to ks4_pupils or correct the UPN or year."))
     if "calendar" in frames:
         dates = set(pd.to_datetime(frames["calendar"]["date"]).dt.strftime("%Y-%m-%d").dropna())
         for name in ("exclusions", "provision"):
             if name in raw and "start_date" in raw[name].frame:
-                parts.append(_rows(raw[name].frame, _not_in(raw[name].frame, "start_date", dates), name, "start_date",
+                parts.append(_rows(raw[name].frame, _not_in(raw[name].frame["start_date"], dates), name, "start_date",
                                    "start_date is not covered by the calendar dataset",
                                    "Add that academic year to calendar/ so school days can be counted."))
     return parts
