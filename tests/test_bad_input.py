@@ -306,3 +306,59 @@ def test_datasets_checked_at_once_or_one_by_one_give_the_same_result(data):
         pd.testing.assert_frame_equal(one.frames[name], two.frames[name])
     pd.testing.assert_frame_equal(one.problems, two.problems)
     assert one.row_counts == two.row_counts and len(one.errors) >= 2
+
+
+# -- rules across columns, worked out once per distinct combination of their columns --------------------------
+
+MESSY = {    # values as extracts hold them: codes, blanks, stray spaces, missing cells, numbers from Parquet
+    "elg": ["1", "2", "A", " A", "", None],
+    "academic_year": ["2024/25", " 2023/24", "", None],
+    "date_of_birth": ["2019-09-01", "2020-08-31", "2020-09-01", " 2019-12-25 ", "2018-08-31", "", None],
+    "ss": [100.0, 80.0, float("nan")],
+    "ss_text": ["100", " 95", "", None],
+    "code": ["", "A", " B", None],
+    "qualification": ["GCSE", "OTHER_APPROVED", " GCSE", ""],
+    "a8_category": ["MATHS", "SCI_COMBINED", "ENG_LANG", ""],
+    "grade": ["9", "4", "6-5", "10", "U", "X", "B", "", None],
+    "points": [4.5, 0.0, float("nan")],
+}
+
+
+def _messy_frame(columns: dict, rows=3000, seed=7) -> pd.DataFrame:
+    import numpy as np
+    from edstats.contract.reader import FILE_COL, LINE_COL
+
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame({name: pd.Series([pool[i] for i in rng.integers(0, len(pool), rows)],
+                                          dtype=float if isinstance(pool[0], float) else object)
+                          for name, pool in columns.items()})
+    frame[FILE_COL] = "messy.csv"
+    frame[LINE_COL] = np.arange(2, rows + 2)
+    return frame
+
+
+@pytest.mark.parametrize("dataset, columns", [
+    ("eyfsp", {**{f"elg{i:02d}": MESSY["elg"] for i in range(1, 18)},
+               "academic_year": MESSY["academic_year"], "date_of_birth": MESSY["date_of_birth"]}),
+    ("ks2", {f"{s}_ss": MESSY["ss"] for s in ("read", "mat")} | {"gps_ss": MESSY["ss_text"]}
+     | {f"{s}_code": MESSY["code"] for s in ("read", "mat", "gps")}),
+    ("ks4_results", {c: MESSY[c] for c in ("qualification", "a8_category", "grade", "points")}),
+])
+@pytest.mark.parametrize("categorical", [False, True], ids=["text", "categorical"])
+def test_rules_across_columns_find_the_same_rows_once_per_combination(dataset, columns, categorical):
+    """Each rule across columns, worked out on the distinct combinations, names exactly the rows it
+    names when evaluated row by row (the frame as read: text, categoricals from Parquet, numbers)."""
+    from edstats.contract import DATASETS, RawDataset
+    from edstats.validate import check_dataset
+
+    frame = _messy_frame(columns)
+    if categorical:
+        frame = frame.astype({c: "category" for c in columns if frame[c].dtype == object})
+    spec = DATASETS[dataset]
+    problems = check_dataset(spec, RawDataset(dataset, frame))
+    for check in spec.row_checks:
+        assert check.columns, f"{check.rule}: a rule on codes is worked out per combination"
+        expected = set(frame.loc[check.bad(frame).to_numpy(dtype=bool), "_line"])
+        found = set(problems.loc[problems["rule"] == check.rule, "line"])
+        assert found == expected, check.rule
+        assert 0 < len(found) < len(frame), f"{check.rule}: the messy frame breaks it in some rows, not all"

@@ -175,6 +175,25 @@ def _duplicated(frame: pd.DataFrame, columns: list[str], cache: dict) -> np.ndar
     return pd.Series(key).duplicated(keep="first").to_numpy()
 
 
+def _distinct_combinations(frame: pd.DataFrame, columns: list[str], cache: dict) -> tuple[np.ndarray, pd.DataFrame]:
+    """(each row's combination number, the distinct combinations of ``columns`` as trimmed text,
+    '' for blank): a rule across those columns is then worked out once per combination."""
+    key = np.zeros(len(frame), dtype=np.int64)
+    for column in columns:
+        codes, uniques = _factorize(frame, column, cache)
+        key = key * (len(uniques) + 1) + (codes + 1)
+        if len(key) and key.max() > 2 ** 40:      # renumber before the next column could overflow
+            key = pd.factorize(key)[0].astype(np.int64)
+    combination, _ = pd.factorize(key)       # numbered in order of first appearance
+    first_row = np.flatnonzero(~pd.Series(combination).duplicated().to_numpy())
+    combinations = {}
+    for column in columns:
+        codes, uniques = _factorize(frame, column, cache)
+        text = np.append(uniques.astype("string").fillna("").str.strip().to_numpy(dtype=object), "")
+        combinations[column] = pd.Series(text[codes[first_row]], dtype="string")   # code -1 picks the ''
+    return combination, pd.DataFrame(combinations, index=pd.RangeIndex(len(first_row)))
+
+
 def check_dataset(spec: Dataset, raw: RawDataset, cache: dict | None = None) -> pd.DataFrame:
     """Every contract problem in one dataset, as a problem table (possibly empty)."""
     cache = {} if cache is None else cache
@@ -205,7 +224,12 @@ def check_dataset(spec: Dataset, raw: RawDataset, cache: dict | None = None) -> 
             "severity": "warning"}]))
     for check in spec.row_checks:
         try:
-            bad = np.asarray(check.bad(frame), dtype=bool)
+            if check.columns:
+                combination, combinations = _distinct_combinations(frame, [c for c in check.columns if c in present],
+                                                                   cache)
+                bad = np.asarray(check.bad(combinations), dtype=bool)[combination]
+            else:
+                bad = np.asarray(check.bad(frame), dtype=bool)
         except KeyError:      # a column it needs is missing: reported above already
             continue
         parts.append(_rows(frame, bad, spec.name, check.column, check.rule, check.fix))

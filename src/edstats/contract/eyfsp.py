@@ -42,9 +42,10 @@ EYFSP = Dataset(
     row_checks=(
         RowCheck("elg01", "A (not assessed) must apply to all 17 goals or none",
                  "A child is either assessed on every goal or not assessed at all; correct the judgements.",
-                 _partly_not_assessed),
+                 _partly_not_assessed, columns=ELG_COLUMNS),
         RowCheck("date_of_birth", "date_of_birth is outside the academic year's Reception age range",
                  "A child in Reception in 2024/25 was born between 1 September 2019 and 31 August 2020; check the "
-                 "date of birth or the academic year.", _not_reception_age),
+                 "date of birth or the academic year.", _not_reception_age,
+                 columns=("academic_year", "date_of_birth")),
     ),
 )

@@ -19,7 +19,7 @@ def _score_and_code(subject):
         return has_score == has_code
     return RowCheck(f"{subject}_code", f"{subject}: give either a scaled score or a code, not both and not neither",
                     "A pupil with a scaled score has a blank code; a pupil without one has a code such as A or B.",
-                    bad)
+                    bad, columns=(f"{subject}_ss", f"{subject}_code"))
 
 
 KS2 = Dataset(

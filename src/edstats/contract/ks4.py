@@ -52,8 +52,10 @@ KS4_RESULTS = Dataset(
     ),
     row_checks=(
         RowCheck("grade", "GCSE grade must be 9 to 1, U or X (combined science: two grades like 6-5)",
-                 "Correct the grade; legacy letter grades are not part of the contract.", _bad_grade),
+                 "Correct the grade; legacy letter grades are not part of the contract.", _bad_grade,
+                 columns=("qualification", "a8_category", "grade")),
         RowCheck("points", "points are required for an approved non-GCSE qualification",
-                 "Add the qualification's points from DfE's KS4 qualifications list.", _approved_without_points),
+                 "Add the qualification's points from DfE's KS4 qualifications list.", _approved_without_points,
+                 columns=("qualification", "points")),
     ),
 )

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..errors import InputError
 
@@ -68,16 +70,49 @@ def _read_csv(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, engine="pyarrow", encoding="utf-8-sig")
 
 
+def _is_text(arrow_type) -> bool:
+    return pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type)
+
+
+def _used_entries_only(chunk: pa.DictionaryArray) -> pa.DictionaryArray:
+    """A row group's dictionary cut to the values its rows use, in the dictionary's order. A writer
+    may store every value of a pandas categorical in each row group (hundreds of thousands of UPNs
+    for a few thousand rows): unifying those across row groups would take minutes and gigabytes,
+    and an unused code would linger as an empty category."""
+    used = np.sort(pc.unique(chunk.indices).drop_null().to_numpy())
+    if len(used) == len(chunk.dictionary):
+        return chunk
+    renumber = np.full(len(chunk.dictionary), -1, dtype=np.int32)
+    renumber[used] = np.arange(len(used), dtype=np.int32)
+    indices = renumber[chunk.indices.fill_null(0).to_numpy()]
+    missing = chunk.indices.is_null().to_numpy(zero_copy_only=False) if chunk.null_count else None
+    return pa.DictionaryArray.from_arrays(pa.array(indices, mask=missing, type=chunk.indices.type),
+                                          chunk.dictionary.take(used))
+
+
+def _one_dictionary(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A text column read as dictionaries, one per row group, turned into one array with one
+    dictionary of the values used (pandas then makes one categorical without re-checking each
+    row group's dictionary)."""
+    chunks = [_used_entries_only(c) for c in column.chunks]
+    if len(chunks) == 1:
+        return chunks[0]
+    return pa.table({"c": pa.chunked_array(chunks, type=column.type)}).unify_dictionaries().column("c").combine_chunks()
+
+
 def _read_parquet(path: Path) -> pd.DataFrame:
     """Parquet keeps its numeric columns typed (the checks accept them as they are); text and
     dates become text so that they are checked like a CSV's."""
     import pyarrow.parquet as pq
 
     schema = pq.read_schema(path)
-    text_columns = [f.name for f in schema if str(f.type) in ("string", "large_string")]
+    text_columns = [f.name for f in schema if _is_text(f.type)
+                    or (pa.types.is_dictionary(f.type) and _is_text(f.type.value_type))]
     # Text read as dictionaries (pandas categoricals): a column of 4 million UPNs holds each UPN
     # once, and every check works on the distinct values.
-    frame = pq.read_table(path, read_dictionary=text_columns).to_pandas()
+    table = pq.read_table(path, read_dictionary=text_columns)
+    frame = pa.table({name: (_one_dictionary(column) if name in text_columns else column)
+                      for name, column in zip(table.column_names, table.columns)}).to_pandas()
     for name, col in frame.items():
         if pd.api.types.is_datetime64_any_dtype(col):
             frame[name] = col.dt.strftime("%Y-%m-%d").astype("string")
@@ -98,8 +133,6 @@ def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
               if all(c in f and isinstance(f[c].dtype, pd.CategoricalDtype) for f in frames)]
     stacked = pd.concat([f.drop(columns=shared) for f in frames], ignore_index=True)
     if shared:
-        import pyarrow as pa
-
         def chunk(series: pd.Series):
             codes = series.cat.codes.to_numpy()
             return pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0, type=pa.int32()),

@@ -1,0 +1,72 @@
+"""Reading a dataset folder: Parquet text arrives as categoricals of the values used, whatever the
+writer stored in each row group's dictionary, and reads the same as the plain-text file."""
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from edstats.contract.reader import FILE_COL, LINE_COL, read_dataset
+
+
+def _rows(n=5000, seed=3):
+    rng = np.random.default_rng(seed)
+    upn = np.array([f"A{i:012d}" for i in rng.integers(0, 2000, n)], dtype=object)
+    sex = np.array(["F", "M", None], dtype=object)[rng.integers(0, 3, n)]
+    return pd.DataFrame({"upn": upn, "sex": sex, "possible_sessions": rng.integers(0, 300, n)})
+
+
+def _write(frame: pd.DataFrame, path, categories=None):
+    """As a pandas categorical whose every category (used or not) goes into each row group's dictionary,
+    in row groups of 700 rows; or as plain text."""
+    if categories is not None:
+        frame = frame.assign(upn=pd.Categorical(frame["upn"], categories=categories),
+                             sex=pd.Categorical(frame["sex"], categories=["F", "M", "X"]))
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path, row_group_size=700)
+
+
+def test_row_groups_that_carry_every_category_read_as_the_values_used(tmp_path):
+    plain, stored = tmp_path / "plain", tmp_path / "stored"
+    plain.mkdir(), stored.mkdir()
+    frame = _rows()
+    every_upn = [f"A{i:012d}" for i in range(50_000)]          # 25 times the UPNs the rows use
+    _write(frame, plain / "a.parquet")
+    _write(frame, stored / "a.parquet", categories=every_upn)
+    stored_dict = pq.ParquetFile(stored / "a.parquet", read_dictionary=["upn"]).read_row_group(0).column("upn")
+    assert len(stored_dict.chunk(0).dictionary) == 50_000         # the file is as pathological as meant
+
+    a, b = read_dataset(plain, "attendance").frame, read_dataset(stored, "attendance").frame
+    for column in ("upn", "sex"):
+        assert isinstance(b[column].dtype, pd.CategoricalDtype)
+        assert set(b[column].cat.categories) == set(frame[column].dropna())     # only values used
+        assert b[column].astype(object).equals(a[column].astype(object)), column     # missing stays missing
+        assert b[column].astype(object).equals(frame[column].astype(object)), column
+    assert b["possible_sessions"].equals(a["possible_sessions"])
+    assert list(b[LINE_COL]) == list(range(2, len(frame) + 2))
+
+
+def test_files_stacked_keep_one_categorical_and_every_row(tmp_path):
+    folder = tmp_path / "attendance"
+    folder.mkdir()
+    first, second = _rows(seed=1), _rows(seed=2)
+    _write(first, folder / "a_2023-24.parquet", categories=sorted(set(first["upn"]) | {"Z000000000000"}))
+    _write(second, folder / "a_2024-25.parquet")
+    read = read_dataset(folder, "attendance")
+    both = pd.concat([first, second], ignore_index=True)
+    assert isinstance(read.frame["upn"].dtype, pd.CategoricalDtype)
+    assert read.frame["upn"].astype(object).equals(both["upn"].astype(object))
+    assert read.frame["sex"].astype(object).equals(both["sex"].astype(object))
+    assert [f.rows for f in read.files] == [len(first), len(second)]
+    assert read.frame[FILE_COL].astype(str).str.endswith(".parquet").all()
+
+
+def test_row_groups_some_using_every_value_some_not_read_alike(tmp_path):
+    """Row groups whose dictionaries are cut and ones left whole still stack into one column."""
+    folder = tmp_path / "attendance"
+    folder.mkdir()
+    frame = _rows(n=1400)
+    frame.loc[:699, "sex"] = ["F", "M", "X"] * 233 + ["F"]      # the first row group uses every category
+    _write(frame, folder / "a.parquet", categories=sorted(set(frame["upn"])))
+    read = read_dataset(folder, "attendance").frame
+    assert read["sex"].astype(object).equals(frame["sex"].astype(object))
+    assert read["upn"].astype(object).equals(frame["upn"].astype(object))
