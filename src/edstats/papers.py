@@ -19,8 +19,8 @@ from .charts import bands_chart, funnel_chart, gap_chart, monthly_chart, no_data
 from .compare.benchmark import STATUS_COLOURS
 from .narrative import fmt as narrative_fmt
 from .narrative import key_message
-from .disclosure import SYMBOLS, suppress
-from .measures import measure_dictionary, measure_info
+from .disclosure import SYMBOLS
+from .measures import measure_info
 from .periods import Period, edition, reporting_year
 from .pipeline import PreparedRun, kpm_for, prepare_published, prepare_run, read_kpm, resolve_period
 from .settings import load_settings, with_sn_vintage
@@ -128,8 +128,7 @@ class Paper:
     @cached_property
     def results(self) -> pd.DataFrame:
         """Every result with a ``suppressed`` flag (numbers kept for ordering, never shown when set)."""
-        units = measure_dictionary()["unit"]
-        return suppress(self.run.results, self.settings.suppression_threshold, units, self.run.school_districts)
+        return self.run.marked
 
     # -- selecting ---------------------------------------------------------------------------
     def reporting_period(self, measure_id: str) -> str | None:

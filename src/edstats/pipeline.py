@@ -63,6 +63,18 @@ class PreparedRun:
     published_only: bool = False
     series: dict = field(default_factory=dict)   # name -> frame, for the monthly and distribution charts
     as_at: str | None = None                     # the data's last date (exclusions, provision, daily feed)
+    #: ``results`` with the ``suppressed`` flag of disclosure control: worked out once per run (it is
+    #: kept in the measures cache), for the papers, the KPM table and the open data alike
+    marked: pd.DataFrame | None = None
+    cache_folder: Path | None = None             # this run's entry in the measures cache, if any
+
+    def __post_init__(self):
+        if self.marked is None:
+            from .disclosure import suppress
+            from .measures import measure_dictionary
+
+            self.marked = suppress(self.results, self.settings.suppression_threshold,
+                                   measure_dictionary()["unit"], self.school_districts)
 
     @property
     def available(self) -> dict[str, list[str]]:
@@ -164,6 +176,8 @@ def prepare_run(data_dir: str | Path, settings: Settings, cache_dir: str | Path 
     if cache and (cache / "results.parquet").exists():
         meta = json.loads((cache / "run.json").read_text())
         return PreparedRun(results=pd.read_parquet(cache / "results.parquet"), settings=settings,
+                           marked=pd.read_parquet(cache / "marked.parquet") if (cache / "marked.parquet").exists()
+                           else None, cache_folder=cache,
                            comparators=comparators, groups=groups,
                            synthetic=synthetic, inputs=meta["inputs"],
                            warnings=pd.DataFrame(meta["warnings"]), cache_key=key, from_cache=True,
@@ -199,6 +213,7 @@ def prepare_run(data_dir: str | Path, settings: Settings, cache_dir: str | Path 
     if cache:
         tmp = Path(tempfile.mkdtemp(dir=cache.parent if cache.parent.exists() else _mkdir(cache.parent)))
         results.to_parquet(tmp / "results.parquet", index=False)
+        run.marked.to_parquet(tmp / "marked.parquet", index=False)
         for name, frame in series.items():
             frame.to_parquet(tmp / f"series_{name}.parquet", index=False)
         (tmp / "run.json").write_text(json.dumps({"inputs": inputs, "warnings": warnings.to_dict("records"),
@@ -208,6 +223,7 @@ def prepare_run(data_dir: str | Path, settings: Settings, cache_dir: str | Path 
             tmp.rename(cache)
         except OSError:  # another process wrote the same entry first
             shutil.rmtree(tmp, ignore_errors=True)
+        run.cache_folder = cache
     return run
 
 
@@ -269,19 +285,31 @@ def resolve_period(run: PreparedRun, period: str | None) -> Period:
 
 
 def kpm_for(run: PreparedRun, previous: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The comparison table of a run (suppression applied to the LA's own values)."""
-    from .compare.kpm import build_kpm
-    from .disclosure import suppress
-    from .measures import measure_dictionary
+    """The comparison table of a run (suppression applied to the LA's own values).
 
-    marked = suppress(run.results, run.settings.suppression_threshold, measure_dictionary()["unit"],
-                      run.school_districts)
+    With a measures cache it is kept there, one per previous paper, so that the pipeline works it
+    out once for the KPM file and both papers' kernels (each would otherwise build it again).
+    """
+    from .compare.kpm import build_kpm
+
+    stored = None
+    if run.cache_folder is not None:
+        previous_hash = "none" if previous is None else hashlib.sha256(
+            previous.to_csv(index=False).encode()).hexdigest()[:16]
+        stored = run.cache_folder / f"kpm-{previous_hash}.parquet"
+        if stored.exists():
+            return pd.read_parquet(stored)
     table = run.comparators if not run.comparators.empty else pd.DataFrame(
         columns=["measure_id", "time_period", "geographic_level", "area_code", "old_la_code", "area_name",
                  "breakdown_topic", "breakdown", "value", "numerator", "denominator", "source", "release"])
     groups = run.groups if not run.groups.empty else pd.DataFrame(
         columns=["group_type", "vintage", "la_code", "member_code", "rank", "closeness"])
-    return build_kpm(marked, table, groups, run.settings, previous)
+    kpm = build_kpm(run.marked, table, groups, run.settings, previous)
+    if stored is not None:
+        part = stored.with_name(f".{stored.name}.{os.getpid()}")
+        kpm.to_parquet(part, index=False)
+        part.replace(stored)          # whole or not at all: a kernel reading it never sees half a file
+    return kpm
 
 
 def _previous_folder(out_dir: Path, meeting: Period) -> Path | None:
@@ -415,11 +443,12 @@ def build_report(data_dir: str | Path, out_dir: str | Path, settings: Settings, 
         t_papers = time.perf_counter()
         with ThreadPoolExecutor(max_workers=max(1, len(papers))) as pool:
             made = [pool.submit(make_paper, paper) for paper in papers]
-            step("write the open data, the KPM table and the workbook")
+            step("write the KPM table, the open data and the workbook")
             t = time.perf_counter()
-            write_open_data(run.results, settings, staging, run.school_districts)
+            # first: the kernels take theirs from the measures cache when it is there before they need it
             kpm = kpm_for(run, previous_kpm(out_dir, meeting))
             kpm.to_csv(staging / "kpm.csv", index=False)
+            write_open_data(run.marked, settings, staging)
             write_workbook(staging / "measures.xlsx", kpm, pd.read_csv(staging / "measures.csv", dtype=str),
                            settings.la.council_name, meeting.label,
                            sorted(run.comparators["release"].dropna().unique()) if "release" in run.comparators else [])

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from .disclosure import suppress
 from .measures import measure_dictionary
 from .settings import Settings
 
@@ -22,10 +21,9 @@ OPEN_DATA_COLUMNS = [
 _VALUE_COLUMNS = ["numerator", "denominator", "value", "ci_lower", "ci_upper"]
 
 
-def public_results(results: pd.DataFrame, settings: Settings, school_districts: dict | None = None) -> pd.DataFrame:
-    """Results with suppression applied: numbers become text, suppressed cells ``c``."""
-    units = measure_dictionary()["unit"]
-    marked = suppress(results, settings.suppression_threshold, units, school_districts)
+def public_results(marked: pd.DataFrame) -> pd.DataFrame:
+    """Results marked by disclosure control (:func:`edstats.disclosure.suppress`) as published:
+    numbers become text, suppressed cells ``c``."""
     out = marked.drop(columns="suppressed").astype({c: object for c in _VALUE_COLUMNS})
     for col in _VALUE_COLUMNS:
         out[col] = marked[col].map(lambda v: "x" if pd.isna(v) else repr(float(v)).removesuffix(".0")
@@ -34,14 +32,14 @@ def public_results(results: pd.DataFrame, settings: Settings, school_districts: 
     return out
 
 
-def to_open_data(results: pd.DataFrame, settings: Settings, school_districts: dict | None = None) -> pd.DataFrame:
-    """The EES open-data layout for the LA's own results (suppression applied).
+def to_open_data(marked: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """The EES open-data layout for the LA's own results, marked by disclosure control.
 
     School rows (breakdown topic ``School``, breakdown = the school's URN) have geographic level
     ``School``; every other row is the local authority's.
     """
     la = settings.la
-    pub = public_results(results, settings, school_districts)
+    pub = public_results(marked)
     frame = pd.DataFrame({
         "time_period": pub["time_period"],
         "time_identifier": "Academic year",
@@ -81,11 +79,10 @@ def open_data_meta(measure_ids) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def write_open_data(results: pd.DataFrame, settings: Settings, folder: Path,
-                    school_districts: dict | None = None) -> list[Path]:
-    """Write measures.csv and measures.meta.csv into ``folder``."""
-    data = to_open_data(results, settings, school_districts)
+def write_open_data(marked: pd.DataFrame, settings: Settings, folder: Path) -> list[Path]:
+    """Write measures.csv and measures.meta.csv into ``folder`` from results marked by disclosure control."""
+    data = to_open_data(marked, settings)
     paths = [folder / "measures.csv", folder / "measures.meta.csv"]
     data.to_csv(paths[0], index=False, lineterminator="\n")
-    open_data_meta(results["measure_id"]).to_csv(paths[1], index=False, lineterminator="\n")
+    open_data_meta(marked["measure_id"]).to_csv(paths[1], index=False, lineterminator="\n")
     return paths

@@ -75,13 +75,14 @@ def _is_text(arrow_type) -> bool:
 
 
 def _used_entries_only(chunk: pa.DictionaryArray) -> pa.DictionaryArray:
-    """A row group's dictionary cut to the values its rows use, in the dictionary's order. A writer
-    may store every value of a pandas categorical in each row group (hundreds of thousands of UPNs
-    for a few thousand rows): unifying those across row groups would take minutes and gigabytes,
-    and an unused code would linger as an empty category."""
-    used = np.sort(pc.unique(chunk.indices).drop_null().to_numpy())
-    if len(used) == len(chunk.dictionary):
+    """A row group's dictionary cut to the values its rows use, in the dictionary's order, when it
+    holds more values than the row group has rows. A writer may store every value of a pandas
+    categorical in each row group (hundreds of thousands of UPNs for a few thousand rows): unifying
+    those across row groups would take minutes and gigabytes. (A few unused values in a short
+    dictionary cost nothing: every check maps distinct values back to rows through the codes.)"""
+    if len(chunk.dictionary) <= len(chunk):
         return chunk
+    used = np.sort(pc.unique(chunk.indices).drop_null().to_numpy())
     renumber = np.full(len(chunk.dictionary), -1, dtype=np.int32)
     renumber[used] = np.arange(len(used), dtype=np.int32)
     indices = renumber[chunk.indices.fill_null(0).to_numpy()]
@@ -90,14 +91,27 @@ def _used_entries_only(chunk: pa.DictionaryArray) -> pa.DictionaryArray:
                                           chunk.dictionary.take(used))
 
 
-def _one_dictionary(column: pa.ChunkedArray) -> pa.ChunkedArray:
-    """A text column read as dictionaries, one per row group, turned into one array with one
-    dictionary of the values used (pandas then makes one categorical without re-checking each
-    row group's dictionary)."""
-    chunks = [_used_entries_only(c) for c in column.chunks]
-    if len(chunks) == 1:
-        return chunks[0]
-    return pa.table({"c": pa.chunked_array(chunks, type=column.type)}).unify_dictionaries().column("c").combine_chunks()
+def _one_dictionary(column: pa.ChunkedArray) -> pa.Array:
+    """A text column read as dictionaries turned into one array with one dictionary of the values
+    used (pandas then makes one categorical without re-checking each row group's dictionary).
+
+    Parquet gives a dictionary per row group, shared by the batches it is read in: the batches are
+    joined first, so that a row group is cut and unified once."""
+    row_groups, start = [], 0
+    chunks = column.chunks
+    for i in range(1, len(chunks) + 1):
+        if i == len(chunks) or _buffers(chunks[i].dictionary) != _buffers(chunks[start].dictionary):
+            indices = pa.concat_arrays([c.indices for c in chunks[start:i]])
+            row_groups.append(_used_entries_only(pa.DictionaryArray.from_arrays(indices, chunks[start].dictionary)))
+            start = i
+    if len(row_groups) == 1:
+        return row_groups[0]
+    return pa.table({"c": pa.chunked_array(row_groups, type=column.type)}).unify_dictionaries().column("c").combine_chunks()
+
+
+def _buffers(array: pa.Array) -> tuple:
+    """Where an array's memory is: the same for the batches of one row group (one dictionary)."""
+    return len(array), tuple(b.address if b is not None else 0 for b in array.buffers())
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:
