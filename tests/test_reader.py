@@ -70,3 +70,26 @@ def test_row_groups_some_using_every_value_some_not_read_alike(tmp_path):
     read = read_dataset(folder, "attendance").frame
     assert read["sex"].astype(object).equals(frame["sex"].astype(object))
     assert read["upn"].astype(object).equals(frame["upn"].astype(object))
+
+
+def test_files_whose_columns_differ_in_type_still_stack_every_row(tmp_path):
+    """Stacked in Arrow when the types agree (an integer column and a float one are promoted), by
+    pandas when they cannot be (a column written as numbers in one file and text in another)."""
+    import datetime
+
+    folder = tmp_path / "exclusions"
+    folder.mkdir()
+    first = pd.DataFrame({"upn": ["A000000000001", "A000000000002"], "sessions": [4, 6],
+                          "start_date": [datetime.date(2024, 9, 3), datetime.date(2025, 1, 6)]})
+    second = pd.DataFrame({"upn": ["A000000000003"], "sessions": [2.5], "start_date": [datetime.date(2025, 3, 3)]})
+    third = pd.DataFrame({"upn": ["A000000000004"], "sessions": ["three"], "start_date": [datetime.date(2025, 5, 1)]})
+    for i, frame in enumerate((first, second)):
+        frame.to_parquet(folder / f"e{i}.parquet", index=False)
+    promoted = read_dataset(folder, "exclusions").frame
+    assert promoted["sessions"].tolist() == [4.0, 6.0, 2.5]
+    assert promoted["start_date"].tolist() == ["2024-09-03", "2025-01-06", "2025-03-03"]    # dates as text
+    third.to_parquet(folder / "e2.parquet", index=False)
+    mixed = read_dataset(folder, "exclusions")
+    assert [str(v) for v in mixed.frame["sessions"]] == ["4", "6", "2.5", "three"]     # as written
+    assert mixed.frame["upn"].astype(str).tolist() == [f"A00000000000{i}" for i in range(1, 5)]
+    assert mixed.frame[LINE_COL].tolist() == [2, 3, 2, 2]

@@ -24,6 +24,7 @@ def side_by_side(tasks: list, workers: int) -> list:
     if workers <= 1 or len(tasks) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         return [task() for task in tasks]
     _TASKS = tasks          # the forked workers inherit the tasks (closures cannot be pickled)
+    release_unused_memory()
     try:
         with multiprocessing.get_context("fork").Pool(min(workers, len(tasks))) as pool:
             return pool.map(_run_task, range(len(tasks)), chunksize=1)
@@ -38,3 +39,22 @@ def cores() -> int:
         return max(1, min(2, len(os.sched_getaffinity(0))))
     except AttributeError:      # not on Linux
         return max(1, min(2, os.cpu_count() or 1))
+
+
+def release_unused_memory() -> None:
+    """Give the memory that Python, numpy and Arrow have freed but kept back to the system (after
+    validation: the files' text, the checks' masks), so that it is not carried into the workers."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    try:
+        import pyarrow
+
+        pyarrow.default_memory_pool().release_unused()
+    except ImportError:
+        pass
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):      # not glibc
+        pass

@@ -114,19 +114,32 @@ def _buffers(array: pa.Array) -> tuple:
     return len(array), tuple(b.address if b is not None else 0 for b in array.buffers())
 
 
-def _read_parquet(path: Path) -> pd.DataFrame:
-    """Parquet keeps its numeric columns typed (the checks accept them as they are); text and
-    dates become text so that they are checked like a CSV's."""
+def _read_parquet(path: Path) -> pa.Table:
+    """A Parquet file as an Arrow table, text read as dictionaries: a column of 4 million UPNs holds
+    each UPN once, and every check works on the distinct values. Tables are stacked in Arrow and
+    turned into one pandas frame at the end (:func:`_to_frame`)."""
     import pyarrow.parquet as pq
 
     schema = pq.read_schema(path)
     text_columns = [f.name for f in schema if _is_text(f.type)
                     or (pa.types.is_dictionary(f.type) and _is_text(f.type.value_type))]
-    # Text read as dictionaries (pandas categoricals): a column of 4 million UPNs holds each UPN
-    # once, and every check works on the distinct values.
-    table = pq.read_table(path, read_dictionary=text_columns)
-    frame = pa.table({name: (_one_dictionary(column) if name in text_columns else column)
-                      for name, column in zip(table.column_names, table.columns)}).to_pandas()
+    return pq.read_table(path, read_dictionary=text_columns)
+
+
+def _to_frame(tables: list[pa.Table]) -> pd.DataFrame:
+    """Parquet's rows (one table, in a list) as a pandas frame: numeric columns stay typed (the checks
+    accept them as they are); text becomes one categorical of the values used per column, and
+    dates text, so that they are checked like a CSV's. ``tables`` is emptied, so that the table's
+    memory goes as its columns are converted (the peak stays near the size of the result)."""
+    (table,) = tables
+    tables.clear()
+    names, columns = table.column_names, table.columns
+    del table
+    for i, column in enumerate(columns):
+        if pa.types.is_dictionary(column.type):
+            columns[i] = _one_dictionary(column)
+    del column
+    frame = pa.Table.from_arrays(columns, names=names).to_pandas(split_blocks=True, self_destruct=True)
     for name, col in frame.items():
         if pd.api.types.is_datetime64_any_dtype(col):
             frame[name] = col.dt.strftime("%Y-%m-%d").astype("string")
@@ -135,12 +148,24 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     return frame
 
 
-def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """Stack files' frames, keeping text read from Parquet categorical across files.
+def _stack(parts: list) -> pd.DataFrame:
+    """Stack files' rows (Arrow tables from Parquet, frames from CSV), keeping text read from
+    Parquet categorical across files.
 
-    pandas turns categoricals with different categories into plain strings when it stacks them
-    (tens of millions of UPN strings at national scale); Arrow unifies the dictionaries instead.
+    Parquet files alone are stacked in Arrow and converted once. Otherwise pandas stacks them; it
+    turns categoricals with different categories into plain strings (tens of millions of UPN
+    strings at national scale), so Arrow unifies the dictionaries instead.
     """
+    if all(isinstance(p, pa.Table) for p in parts):
+        try:
+            stacked = pa.concat_tables(parts, promote_options="permissive")
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+            pass         # the files give a column different types: stacked by pandas below
+        else:
+            parts[:] = [stacked]      # the files' own tables go: only the stacked one is converted
+            del stacked
+            return _to_frame(parts)
+    frames = [_to_frame([p]) if isinstance(p, pa.Table) else p for p in parts]
     if len(frames) == 1:
         return frames[0].reset_index(drop=True)
     shared = [c for c in frames[0].columns
@@ -163,7 +188,7 @@ def read_dataset(folder: Path, name: str) -> RawDataset:
     """Stack every file of ``folder`` for dataset ``name``; file problems are collected, not raised."""
     folder = Path(folder)
     result = RawDataset(name=name, frame=pd.DataFrame())
-    frames, paths, columns_seen = [], [], None
+    parts, paths, columns_seen = [], [], None     # parts: each file's rows, an Arrow table or a frame
     for path in sorted(p for p in folder.iterdir() if p.is_file()):
         suffix = path.suffix.lower()
         if path.name.lower() in _IGNORED_NAMES:
@@ -175,7 +200,7 @@ def read_dataset(folder: Path, name: str) -> RawDataset:
                 "Export it as CSV UTF-8 into this folder, or move it out of the data folder."))
             continue
         try:
-            frame = _read_csv(path) if suffix == ".csv" else _read_parquet(path)
+            part = _read_csv(path) if suffix == ".csv" else _read_parquet(path)
         except InputError as exc:
             result.problems.append(_problem(name, path, str(exc), "Fix or replace the file."))
             continue
@@ -183,32 +208,39 @@ def read_dataset(folder: Path, name: str) -> RawDataset:
             result.problems.append(_problem(name, path, f"{path.name} could not be read: {exc}",
                                             "Check the file is a complete CSV or Parquet export."))
             continue
-        result.files.append(InputFile(str(path), file_sha256(path), len(frame)))
-        frame.columns = [str(c).strip() for c in frame.columns]
-        if len(frame.columns) == 1 and any(sep in frame.columns[0] for sep in (";", "\t", "|")):
-            sep = next(s for s in (";", "\t", "|") if s in frame.columns[0])
+        arrow = isinstance(part, pa.Table)
+        rows = part.num_rows if arrow else len(part)
+        result.files.append(InputFile(str(path), file_sha256(path), rows))
+        columns = [str(c).strip() for c in (part.column_names if arrow else part.columns)]
+        if len(columns) == 1 and any(sep in columns[0] for sep in (";", "\t", "|")):
+            sep = next(s for s in (";", "\t", "|") if s in columns[0])
             result.problems.append(_problem(
                 name, path, f"the header is one column separated by {sep!r}, not commas",
-                "Save the file with comma separators (CSV UTF-8).", line=1, column=frame.columns[0][:60]))
+                "Save the file with comma separators (CSV UTF-8).", line=1, column=columns[0][:60]))
             continue
-        if frame.empty:
+        if rows == 0:
             result.problems.append(_problem(
                 name, path, f"{path.name} has a header but no data rows",
                 "The export stopped after the header: export it again with its rows, or remove the file.", line=1))
-        if columns_seen is not None and set(frame.columns) != set(columns_seen[1]):
+        if columns_seen is not None and set(columns) != set(columns_seen[1]):
             result.problems.append(_problem(
                 name, path,
                 f"{path.name} has different columns from {Path(columns_seen[0]).name} "
-                f"(only here: {sorted(set(frame.columns) - set(columns_seen[1])) or 'none'}; "
-                f"missing here: {sorted(set(columns_seen[1]) - set(frame.columns)) or 'none'})",
+                f"(only here: {sorted(set(columns) - set(columns_seen[1])) or 'none'}; "
+                f"missing here: {sorted(set(columns_seen[1]) - set(columns)) or 'none'})",
                 "Every file of one dataset must have the same columns.", line=1))
-        columns_seen = columns_seen or (str(path), list(frame.columns))
-        frame[FILE_COL] = np.int32(len(paths))
+        columns_seen = columns_seen or (str(path), columns)
+        where = {FILE_COL: np.full(rows, len(paths), dtype=np.int32), LINE_COL: np.arange(2, rows + 2, dtype=np.int64)}
+        if arrow:
+            part = pa.Table.from_arrays(part.columns + [pa.array(v) for v in where.values()],
+                                        names=columns + list(where))
+        else:
+            part.columns = columns
+            part = part.assign(**where)
         paths.append(str(path))
-        frame[LINE_COL] = np.arange(2, len(frame) + 2, dtype=np.int64)
-        frames.append(frame)
-    if frames:
-        stacked = _stack(frames)
+        parts.append(part)
+    if parts:
+        stacked = _stack(parts)
         stacked[FILE_COL] = pd.Categorical.from_codes(stacked[FILE_COL].to_numpy(), categories=paths)
         result.frame = stacked
     return result
