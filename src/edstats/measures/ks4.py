@@ -35,6 +35,7 @@ EBACC_CATEGORIES = ("SCI_COMBINED", "SCI_BIO", "SCI_CHEM", "SCI_PHYS", "COMP_SCI
                     "LANGUAGE")
 SCIENCE_CATEGORIES = ("SCI_COMBINED", "SCI_BIO", "SCI_CHEM", "SCI_PHYS", "COMP_SCI")
 KEY = ["upn", "academic_year"]
+PUPIL = "_pupil"     # a pupil's number while Attainment 8 is worked out
 P8_DIVISOR = {"a8": 10, "eng": 2, "mat": 2, "ebacc": 3, "open": 3}
 P8_MEASURE = {"a8": "ks4_p8_avg", "eng": "ks4_p8_eng_avg", "mat": "ks4_p8_mat_avg", "ebacc": "ks4_p8_ebacc_avg",
               "open": "ks4_p8_open_avg"}
@@ -48,8 +49,8 @@ def gcse_points(grade: pd.Series) -> pd.Series:
 
 
 def _slot_rows(results: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    """One row per slot-able result: key, a8_category, points (a double award becomes two rows)."""
-    r = results[KEY + ["qualification", "a8_category", "grade", "points"]].copy()
+    """One row per slot-able result: pupil, a8_category, points (a double award becomes two rows)."""
+    r = results[[PUPIL, "qualification", "a8_category", "grade", "points"]].copy()
     r["a8_category"] = r["a8_category"].astype(str)
     combined = r["a8_category"] == "SCI_COMBINED"
     single = r[~combined].copy()
@@ -64,36 +65,50 @@ def _slot_rows(results: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     doubles = [double.assign(slot_points=first.to_numpy()), double.assign(slot_points=second.to_numpy())]
     out = pd.concat([single, *doubles], ignore_index=True)
     out["slot_points"] = out["slot_points"].fillna(0.0)
-    return out[KEY + ["a8_category", "slot_points"]]
+    return out[[PUPIL, "a8_category", "slot_points"]]
+
+
+def _pupil_numbers(results: pd.DataFrame) -> tuple[np.ndarray, pd.MultiIndex]:
+    """Each result's pupil (upn, academic_year) as a number, in order of first appearance, and the
+    pupils. Grouping on one integer is fast; grouping on the UPN categorical re-sorts its categories
+    (millions at national scale) every time."""
+    key = np.zeros(len(results), dtype=np.int64)
+    for column in KEY:
+        codes, uniques = pd.factorize(results[column])
+        key = key * (len(uniques) + 1) + codes + 1
+    number, _ = pd.factorize(key)
+    first = np.flatnonzero(~pd.Series(number).duplicated().to_numpy())
+    return number, pd.MultiIndex.from_frame(results[KEY].iloc[first])
 
 
 def attainment8(results: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """Per pupil (upn, academic_year): A8 elements, A8, best English and maths grades, EBacc APS."""
-    slots = _slot_rows(results, settings)
+    number, pupils = _pupil_numbers(results)
+    slots = _slot_rows(results.assign(**{PUPIL: number}), settings)
     cat = slots["a8_category"]
     english = slots[cat.isin(["ENG_LANG", "ENG_LIT"])].pivot_table(
-        index=KEY, columns="a8_category", values="slot_points", aggfunc="max")
+        index=PUPIL, columns="a8_category", values="slot_points", aggfunc="max")
     english = english.reindex(columns=["ENG_LANG", "ENG_LIT"])
     both = english.notna().all(axis=1)
     best_english = english.max(axis=1)
     weight = np.where(both | (not settings.methodology.ks4_english_double_weight_requires_both), 2, 1)
     per_pupil = pd.DataFrame({"eng": best_english * weight, "best_english": best_english}, index=english.index)
     spare = english.min(axis=1)[both].rename("slot_points").reset_index().assign(a8_category="ENG_SPARE")
-    maths = slots[cat == "MATHS"].groupby(KEY)["slot_points"].max()
+    maths = slots[cat == "MATHS"].groupby(PUPIL)["slot_points"].max()
     # EBacc: the best three EBacc results; the rest go to the open pool.
-    ebacc_pool = slots[cat.isin(EBACC_CATEGORIES)].sort_values(KEY + ["slot_points"], ascending=[True, True, False])
-    ebacc_rank = ebacc_pool.groupby(KEY).cumcount()
-    ebacc = ebacc_pool[ebacc_rank < 3].groupby(KEY)["slot_points"].sum()
-    open_pool = pd.concat([ebacc_pool[ebacc_rank >= 3], spare[KEY + ["a8_category", "slot_points"]],
+    ebacc_pool = slots[cat.isin(EBACC_CATEGORIES)].sort_values([PUPIL, "slot_points"], ascending=[True, False])
+    ebacc_rank = ebacc_pool.groupby(PUPIL).cumcount()
+    ebacc = ebacc_pool[ebacc_rank < 3].groupby(PUPIL)["slot_points"].sum()
+    open_pool = pd.concat([ebacc_pool[ebacc_rank >= 3], spare[[PUPIL, "a8_category", "slot_points"]],
                            slots[cat.isin(["OTHER_GCSE", "OTHER_APPROVED"])]], ignore_index=True)
-    open_pool = open_pool.sort_values(KEY + ["slot_points"], ascending=[True, True, False])
-    opened = open_pool[open_pool.groupby(KEY).cumcount() < 3].groupby(KEY)["slot_points"].sum()
+    open_pool = open_pool.sort_values([PUPIL, "slot_points"], ascending=[True, False])
+    opened = open_pool[open_pool.groupby(PUPIL).cumcount() < 3].groupby(PUPIL)["slot_points"].sum()
     # EBacc APS pillars: English, maths, two science grades, best humanity, best language.
-    science = slots[cat.isin(SCIENCE_CATEGORIES)].sort_values(KEY + ["slot_points"], ascending=[True, True, False])
-    science2 = science[science.groupby(KEY).cumcount() < 2].groupby(KEY)["slot_points"].sum()
-    humanity = slots[cat.isin(["HISTORY", "GEOGRAPHY"])].groupby(KEY)["slot_points"].max()
-    language = slots[cat == "LANGUAGE"].groupby(KEY)["slot_points"].max()
-    index = pd.MultiIndex.from_frame(results[KEY].drop_duplicates())
+    science = slots[cat.isin(SCIENCE_CATEGORIES)].sort_values([PUPIL, "slot_points"], ascending=[True, False])
+    science2 = science[science.groupby(PUPIL).cumcount() < 2].groupby(PUPIL)["slot_points"].sum()
+    humanity = slots[cat.isin(["HISTORY", "GEOGRAPHY"])].groupby(PUPIL)["slot_points"].max()
+    language = slots[cat == "LANGUAGE"].groupby(PUPIL)["slot_points"].max()
+    index = pd.RangeIndex(len(pupils), name=PUPIL)
     out = per_pupil.reindex(index)
     out["mat"] = (2 * maths).reindex(index)
     out["best_maths"] = maths.reindex(index)
@@ -104,7 +119,7 @@ def attainment8(results: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     pillars = (out["best_english"].fillna(0) + out["best_maths"].fillna(0) + science2.reindex(index).fillna(0)
                + humanity.reindex(index).fillna(0) + language.reindex(index).fillna(0))
     out["ebacc_aps"] = pillars / settings.methodology.ks4_ebacc_aps_divisor
-    return out
+    return out.set_axis(pupils)
 
 
 def prior_attainment(pupils: pd.DataFrame, settings: Settings) -> pd.Series:
