@@ -190,7 +190,7 @@ def _stack(parts: list) -> pd.DataFrame:
         table = pa.table({c: pa.chunked_array([chunk(f[c]) for f in frames]) for c in shared}).unify_dictionaries()
         unified = table.to_pandas()
         for c in shared:
-            stacked[c] = unified[c]
+            stacked[c] = _python_categories(unified[c])
     return stacked[list(frames[0].columns) + [c for c in stacked.columns if c not in frames[0].columns]]
 
 
