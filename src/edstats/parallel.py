@@ -42,18 +42,13 @@ def cores() -> int:
 
 
 def release_unused_memory() -> None:
-    """Give the memory that Python, numpy and Arrow have freed but kept back to the system (after
-    validation: the files' text, the checks' masks), so that it is not carried into the workers."""
+    """Give the memory that Python and numpy have freed but kept back to the system (after
+    validation: the files' text, the checks' masks), so that it is not carried into the workers.
+    (Arrow's own pool is left alone: asking it to purge just before a fork is not safe.)"""
     import ctypes
     import gc
 
     gc.collect()
-    try:
-        import pyarrow
-
-        pyarrow.default_memory_pool().release_unused()
-    except ImportError:
-        pass
     try:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
     except (OSError, AttributeError):      # not glibc
