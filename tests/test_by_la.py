@@ -79,3 +79,23 @@ def test_an_error_in_a_worker_reaches_the_caller():
     assert side_by_side([lambda: 1, lambda: 2, lambda: 3], workers=2) == [1, 2, 3]
     with pytest.raises(ValueError, match="area failed"):
         side_by_side([lambda: 1, fails], workers=2)
+
+
+def test_a_worker_killed_by_the_system_does_not_leave_the_run_waiting():
+    """multiprocessing.Pool waits for ever when a worker dies (the system's out-of-memory killer
+    did this at national scale); the work it left is done in this process instead, with a warning."""
+    import os
+    import signal
+
+    from edstats.parallel import side_by_side
+
+    parent = os.getpid()
+
+    def dies_in_a_worker():
+        if os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return "done here"
+
+    with pytest.warns(RuntimeWarning, match="worker process stopped"):
+        results = side_by_side([lambda: 1, dies_in_a_worker, lambda: 3, lambda: 4], workers=2)
+    assert results == [1, "done here", 3, 4]

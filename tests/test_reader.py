@@ -94,19 +94,3 @@ def test_files_whose_columns_differ_in_type_still_stack_every_row(tmp_path):
     assert mixed.frame["upn"].astype(str).tolist() == [f"A00000000000{i}" for i in range(1, 5)]
     assert mixed.frame[LINE_COL].tolist() == [2, 3, 2, 2]
 
-
-def test_categories_are_python_strings_however_the_files_are_stacked(tmp_path):
-    """Arrow-backed categories would be turned into Python objects by every groupby (slow on
-    millions of UPNs): whether Parquet files stack in Arrow or beside a CSV, they are made once."""
-    folder = tmp_path / "attendance"
-    folder.mkdir()
-    _write(_rows(seed=1), folder / "a.parquet")
-    assert read_dataset(folder, "attendance").frame["upn"].cat.categories.dtype == object
-    _write(_rows(seed=2), folder / "b.parquet")
-    assert read_dataset(folder, "attendance").frame["upn"].cat.categories.dtype == object
-    third = _rows(seed=3)
-    third["sessions_note"] = "x"                       # a column the others lack: stacked by pandas
-    pq.write_table(pa.Table.from_pandas(third.astype({"possible_sessions": str}), preserve_index=False),
-                   folder / "c.parquet")
-    read = read_dataset(folder, "attendance").frame
-    assert read["upn"].cat.categories.dtype == object and len(read) == 3 * len(third)

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import warnings
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 _TASKS: list = []
 
@@ -19,17 +22,35 @@ def _run_task(index: int):
 
 def side_by_side(tasks: list, workers: int) -> list:
     """Call each of ``tasks`` (functions of no argument) and return their results in order; with
-    ``workers`` > 1, in that many forked processes, each task to the next free one."""
+    ``workers`` > 1, in that many forked processes, each task to the next free one.
+
+    A worker that dies (killed by the system for want of memory, say) does not leave the run
+    waiting for ever: the tasks it left unfinished are done here, one after another, with a warning.
+    An exception raised by a task is raised here, as it would be without workers.
+    """
     global _TASKS
     if workers <= 1 or len(tasks) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         return [task() for task in tasks]
     _TASKS = tasks          # the forked workers inherit the tasks (closures cannot be pickled)
     release_unused_memory()
+    results, unfinished = [None] * len(tasks), []
     try:
-        with multiprocessing.get_context("fork").Pool(min(workers, len(tasks))) as pool:
-            return pool.map(_run_task, range(len(tasks)), chunksize=1)
+        with ProcessPoolExecutor(min(workers, len(tasks)), mp_context=multiprocessing.get_context("fork")) as pool:
+            futures = [pool.submit(_run_task, i) for i in range(len(tasks))]
+            for i, future in enumerate(futures):
+                try:
+                    results[i] = future.result()
+                except BrokenProcessPool:
+                    unfinished.append(i)
     finally:
         _TASKS = []
+    if unfinished:
+        warnings.warn(f"a worker process stopped before finishing (killed by the system, perhaps for want of "
+                      f"memory); {len(unfinished)} of {len(tasks)} pieces of work were done again in this process",
+                      RuntimeWarning, stacklevel=2)
+        for i in unfinished:
+            results[i] = tasks[i]()
+    return results
 
 
 def cores() -> int:

@@ -141,21 +141,11 @@ def _to_frame(tables: list[pa.Table]) -> pd.DataFrame:
     del column
     frame = pa.Table.from_arrays(columns, names=names).to_pandas(split_blocks=True, self_destruct=True)
     for name, col in frame.items():
-        if isinstance(col.dtype, pd.CategoricalDtype):
-            frame[name] = _python_categories(col)
-        elif pd.api.types.is_datetime64_any_dtype(col):
+        if pd.api.types.is_datetime64_any_dtype(col):
             frame[name] = col.dt.strftime("%Y-%m-%d").astype("string")
         elif pd.api.types.is_object_dtype(col):
             frame[name] = col.astype("string")
     return frame
-
-
-def _python_categories(column: pd.Series) -> pd.Categorical:
-    """The same categorical with its categories held as Python strings. Arrow-backed categories
-    are turned into Python objects again by every groupby, merge and lookup on the column (at
-    national scale, millions of UPNs hundreds of times: minutes); Python strings are made once."""
-    categories = pd.Index(column.cat.categories.to_numpy(dtype=object), dtype=object)
-    return pd.Categorical.from_codes(column.cat.codes.to_numpy(), dtype=pd.CategoricalDtype(categories))
 
 
 def _stack(parts: list) -> pd.DataFrame:
@@ -190,7 +180,7 @@ def _stack(parts: list) -> pd.DataFrame:
         table = pa.table({c: pa.chunked_array([chunk(f[c]) for f in frames]) for c in shared}).unify_dictionaries()
         unified = table.to_pandas()
         for c in shared:
-            stacked[c] = _python_categories(unified[c])
+            stacked[c] = unified[c]
     return stacked[list(frames[0].columns) + [c for c in stacked.columns if c not in frames[0].columns]]
 
 
