@@ -166,25 +166,27 @@ def _check_column(frame: pd.DataFrame, col: Column, dataset: str, cache: dict) -
     return out
 
 
-def _duplicated(frame: pd.DataFrame, columns: list[str], cache: dict) -> np.ndarray:
-    """Rows whose key repeats an earlier row's, via integer codes (fast on millions of rows)."""
-    key = np.zeros(len(frame), dtype=np.int64)
-    for column in columns:
-        codes, uniques = _factorize(frame, column, cache)
-        key = key * (len(uniques) + 1) + (codes + 1)
-    return pd.Series(key).duplicated(keep="first").to_numpy()
-
-
-def _distinct_combinations(frame: pd.DataFrame, columns: list[str], cache: dict) -> tuple[np.ndarray, pd.DataFrame]:
-    """(each row's combination number, the distinct combinations of ``columns`` as trimmed text,
-    '' for blank): a rule across those columns is then worked out once per combination."""
+def _combination_numbers(frame: pd.DataFrame, columns: list[str], cache: dict) -> np.ndarray:
+    """Each row's combination of ``columns`` as a number, in order of first appearance (on the
+    columns' integer codes: fast on millions of rows)."""
     key = np.zeros(len(frame), dtype=np.int64)
     for column in columns:
         codes, uniques = _factorize(frame, column, cache)
         key = key * (len(uniques) + 1) + (codes + 1)
         if len(key) and key.max() > 2 ** 40:      # renumber before the next column could overflow
             key = pd.factorize(key)[0].astype(np.int64)
-    combination, _ = pd.factorize(key)       # numbered in order of first appearance
+    return pd.factorize(key)[0]
+
+
+def _duplicated(frame: pd.DataFrame, columns: list[str], cache: dict) -> np.ndarray:
+    """Rows whose key repeats an earlier row's."""
+    return pd.Series(_combination_numbers(frame, columns, cache)).duplicated(keep="first").to_numpy()
+
+
+def _distinct_combinations(frame: pd.DataFrame, columns: list[str], cache: dict) -> tuple[np.ndarray, pd.DataFrame]:
+    """(each row's combination number, the distinct combinations of ``columns`` as trimmed text,
+    '' for blank): a rule across those columns is then worked out once per combination."""
+    combination = _combination_numbers(frame, columns, cache)
     first_row = np.flatnonzero(~pd.Series(combination).duplicated().to_numpy())
     combinations = {}
     for column in columns:
