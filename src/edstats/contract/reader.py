@@ -135,10 +135,9 @@ def _to_frame(tables: list[pa.Table]) -> pd.DataFrame:
     tables.clear()
     names, columns = table.column_names, table.columns
     del table
-    for i, column in enumerate(columns):
-        if pa.types.is_dictionary(column.type):
-            columns[i] = _one_dictionary(column)
-    del column
+    for i in range(len(columns)):        # by position: no name keeps an original column alive
+        if pa.types.is_dictionary(columns[i].type):
+            columns[i] = _one_dictionary(columns[i])
     frame = pa.Table.from_arrays(columns, names=names).to_pandas(split_blocks=True, self_destruct=True)
     for name, col in frame.items():
         if pd.api.types.is_datetime64_any_dtype(col):
