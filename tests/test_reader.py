@@ -94,3 +94,15 @@ def test_files_whose_columns_differ_in_type_still_stack_every_row(tmp_path):
     assert mixed.frame["upn"].astype(str).tolist() == [f"A00000000000{i}" for i in range(1, 5)]
     assert mixed.frame[LINE_COL].tolist() == [2, 3, 2, 2]
 
+
+
+def test_a_dictionary_that_repeats_a_value_reads_as_one_category():
+    """pyarrow's writer never repeats a dictionary value, but another writer might: one row group's
+    dictionary is taken as it is only when each value is in it once (pandas needs distinct categories)."""
+    from edstats.contract.reader import _to_frame
+
+    repeated = pa.DictionaryArray.from_arrays(pa.array([0, 1, 2, 1, None], pa.int32()), pa.array(["a", "a", "b"]))
+    frame = _to_frame([pa.table({"x": pa.chunked_array([repeated]), "n": [1, 2, 3, 4, 5]})])
+    assert list(frame["x"].cat.categories) == ["a", "b"]
+    assert frame["x"].astype(object).tolist()[:4] == ["a", "a", "b", "a"] and pd.isna(frame["x"].iloc[4])
+    assert frame["n"].tolist() == [1, 2, 3, 4, 5] and list(frame.columns) == ["x", "n"]
