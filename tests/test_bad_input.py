@@ -139,6 +139,14 @@ def break_absence_over_possible_sessions(data):
     return path, 9, "authorised_absence"
 
 
+def break_attendance_without_a_session_count(data):
+    """A column that a rule across columns reads is missing: reported once, as a missing column."""
+    paths = sorted((data / "attendance").glob("*.parquet"))
+    for path in paths:
+        pd.read_parquet(path).drop(columns=["authorised_absence"]).to_parquet(path, index=False)
+    return paths[0], 1, "authorised_absence"
+
+
 def break_negative_count(data):
     return _attendance(data, "unauthorised_absence", -1)
 
@@ -362,3 +370,4 @@ def test_rules_across_columns_find_the_same_rows_once_per_combination(dataset, c
         found = set(problems.loc[problems["rule"] == check.rule, "line"])
         assert found == expected, check.rule
         assert 0 < len(found) < len(frame), f"{check.rule}: the messy frame breaks it in some rows, not all"
+

@@ -51,10 +51,11 @@ class RowCheck:
 
 
 def number(frame, column):
-    """A column as numbers (blank or malformed -> NaN), for row checks."""
+    """A column as numbers (blank or malformed -> NaN), for row checks; a missing column raises
+    KeyError, which the checks take as 'reported already, as a missing column'."""
     import pandas as pd
 
-    return pd.to_numeric(frame[column], errors="coerce") if column in frame else None
+    return pd.to_numeric(frame[column], errors="coerce")
 
 
 def text(frame, column):
