@@ -371,3 +371,20 @@ def test_rules_across_columns_find_the_same_rows_once_per_combination(dataset, c
         assert found == expected, check.rule
         assert 0 < len(found) < len(frame), f"{check.rule}: the messy frame breaks it in some rows, not all"
 
+
+@pytest.mark.parametrize("categorical", [False, True], ids=["text", "categorical"])
+def test_duplicate_keys_are_the_rows_pandas_finds_repeated(categorical):
+    """The duplicate-key check (on the key's integer codes, one pass) names exactly the rows that
+    pandas' ``duplicated`` names on the text: every repeat after the first, blanks included."""
+    from edstats.contract import DATASETS, RawDataset
+    from edstats.validate import check_dataset
+
+    keys = {"upn": ["A1", "A2", "A3", "", None], "academic_year": MESSY["academic_year"],
+            "term": ["AUT", "SPR", "SUM", None], "school_urn": ["100001", "100002"]}
+    frame = _messy_frame(keys, rows=400, seed=11)
+    if categorical:
+        frame = frame.astype({c: "category" for c in keys})
+    problems = check_dataset(DATASETS["attendance"], RawDataset("attendance", frame))
+    found = set(problems.loc[problems["rule"].str.startswith("duplicate row"), "line"])
+    expected = set(frame.loc[frame[list(keys)].astype(object).fillna("<missing>").duplicated(), "_line"])
+    assert found == expected and 0 < len(found) < len(frame)

@@ -178,16 +178,25 @@ def _combination_numbers(frame: pd.DataFrame, columns: list[str], cache: dict) -
     return pd.factorize(key)[0]
 
 
+def _repeats(numbers: np.ndarray) -> np.ndarray:
+    """Rows whose number (numbered in order of first appearance) an earlier row has: a row brings a
+    new number exactly when it is above every number before it (no second pass of hashing)."""
+    if not len(numbers):
+        return np.zeros(0, dtype=bool)
+    highest_before = np.concatenate([[-1], np.maximum.accumulate(numbers)[:-1]])
+    return numbers <= highest_before
+
+
 def _duplicated(frame: pd.DataFrame, columns: list[str], cache: dict) -> np.ndarray:
     """Rows whose key repeats an earlier row's."""
-    return pd.Series(_combination_numbers(frame, columns, cache)).duplicated(keep="first").to_numpy()
+    return _repeats(_combination_numbers(frame, columns, cache))
 
 
 def _distinct_combinations(frame: pd.DataFrame, columns: list[str], cache: dict) -> tuple[np.ndarray, pd.DataFrame]:
     """(each row's combination number, the distinct combinations of ``columns`` as trimmed text,
     '' for blank): a rule across those columns is then worked out once per combination."""
     combination = _combination_numbers(frame, columns, cache)
-    first_row = np.flatnonzero(~pd.Series(combination).duplicated().to_numpy())
+    first_row = np.flatnonzero(~_repeats(combination))
     combinations = {}
     for column in columns:
         codes, uniques = _factorize(frame, column, cache)
