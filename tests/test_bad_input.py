@@ -147,6 +147,15 @@ def break_attendance_without_a_session_count(data):
     return paths[0], 1, "authorised_absence"
 
 
+def break_fraction_of_a_session_in_parquet(data):
+    path = sorted((data / "attendance").glob("*.parquet"))[-1]
+    frame = pd.read_parquet(path)
+    frame["authorised_absence"] = frame["authorised_absence"].astype(float)      # as some exports store counts
+    frame.loc[7, "authorised_absence"] = 2.5
+    frame.to_parquet(path, index=False)
+    return path, 9, "authorised_absence"
+
+
 def break_negative_count(data):
     return _attendance(data, "unauthorised_absence", -1)
 
@@ -388,3 +397,43 @@ def test_duplicate_keys_are_the_rows_pandas_finds_repeated(categorical):
     found = set(problems.loc[problems["rule"].str.startswith("duplicate row"), "line"])
     expected = set(frame.loc[frame[list(keys)].astype(object).fillna("<missing>").duplicated(), "_line"])
     assert found == expected and 0 < len(found) < len(frame)
+
+
+# -- numbers as Parquet stores them ------------------------------------------------------------------------
+
+def test_numbers_from_parquet_are_checked_row_by_row_and_typed_as_read():
+    """Whole numbers, numbers with gaps and a URN written as a number: the same problems and typed
+    values as the same cells written as text."""
+    import numpy as np
+    from edstats.contract import DATASETS, RawDataset
+    from edstats.validate import check_dataset, to_typed
+
+    as_numbers = pd.DataFrame({
+        "upn": ["A1"] * 6, "school_urn": [100001, 100002, 12, 100001, 100002, 100003],
+        "possible_sessions": np.array([10, -1, 300, 0, 12, 7], dtype=np.int64),
+        "authorised_absence": [1.0, 2.5, np.nan, 0.0, 3.0, 1.0],
+        "unauthorised_absence": np.array([0, 0, 0, 0, 0, 1], dtype=np.int64),
+        "ncyear": [1.0, 2.0, 3.0, 4.0, 99.0, 6.0], "_file": "a.parquet", "_line": np.arange(2, 8)})
+    as_text = as_numbers.astype({c: object for c in ("school_urn", "possible_sessions", "authorised_absence",
+                                                     "unauthorised_absence", "ncyear")})
+    for c in ("school_urn", "possible_sessions", "unauthorised_absence"):
+        as_text[c] = as_numbers[c].astype(str)
+    as_text["authorised_absence"] = ["1", "2.5", "", "0", "3", "1"]
+    as_text["ncyear"] = ["1", "2", "3", "4", "99", "6"]
+    spec = DATASETS["attendance"]
+    found = {}
+    for name, frame in (("numbers", as_numbers), ("text", as_text)):
+        problems = check_dataset(spec, RawDataset("attendance", frame))
+        found[name] = set(problems.loc[problems["severity"] == "error", ["line", "column", "rule"]]
+                          .itertuples(index=False, name=None))
+    assert found["numbers"] == found["text"]
+    assert {(4, "school_urn", "school_urn must be a 6-digit URN"),
+            (3, "possible_sessions", "possible_sessions must not be negative"),
+            (3, "authorised_absence", "authorised_absence must be a whole number"),
+            (6, "ncyear", "ncyear must be at most 14")} <= found["numbers"]
+    typed_numbers, typed_text = to_typed(spec, as_numbers), to_typed(spec, as_text)
+    assert typed_numbers["school_urn"].tolist() == ["100001", "100002", "12", "100001", "100002", "100003"]
+    for column in ("possible_sessions", "unauthorised_absence", "ncyear"):
+        assert str(typed_numbers[column].dtype) == "Int64"
+        assert typed_numbers[column].tolist() == typed_text[column].tolist(), column
+    assert np.shares_memory(typed_numbers["possible_sessions"].array._data, as_numbers["possible_sessions"].to_numpy())
