@@ -159,11 +159,11 @@ def _to_frame(tables: list[pa.Table]) -> pd.DataFrame:
     rest = [i for i in range(len(columns)) if columns[i] is not None]
     other = pa.Table.from_arrays([columns[i] for i in rest], names=[names[i] for i in rest])
     del columns
-    frame = other.to_pandas(split_blocks=True, self_destruct=True).set_axis(pd.RangeIndex(rows))
+    numbers = other.to_pandas(split_blocks=True, self_destruct=True).set_axis(pd.RangeIndex(rows))
     del other
-    for name, values in text.items():
-        frame[name] = values
-    frame = frame[names]
+    frame = pd.DataFrame({name: text[name] if name in text else numbers[name] for name in names},
+                         index=numbers.index, copy=False)       # the columns as they are: no copy
+    del numbers
     for name, col in frame.items():
         if pd.api.types.is_datetime64_any_dtype(col):
             frame[name] = col.dt.strftime("%Y-%m-%d").astype("string")
