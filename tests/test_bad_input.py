@@ -437,3 +437,34 @@ def test_numbers_from_parquet_are_checked_row_by_row_and_typed_as_read():
         assert str(typed_numbers[column].dtype) == "Int64"
         assert typed_numbers[column].tolist() == typed_text[column].tolist(), column
     assert np.shares_memory(typed_numbers["possible_sessions"].array._data, as_numbers["possible_sessions"].to_numpy())
+
+
+@pytest.mark.parametrize("table", [True, False], ids=["table of pairs", "hashed pairs"])
+@pytest.mark.parametrize("categorical", [False, True], ids=["text", "categorical"])
+def test_pairs_not_known_are_the_rows_text_matching_finds(categorical, table):
+    """A KS4 result's (UPN, year) is looked for among the pupils' on distinct values; the rows it
+    names are exactly those whose trimmed text pair is not a pupil's (rows missing a value are the
+    columns' own checks)."""
+    import numpy as np
+    from edstats.validate import _pairs_not_in
+
+    rng = np.random.default_rng(5)
+    n = 40 if table else 1100      # 1,100 distinct years among the pupils: too many possible pairs for a table
+    known = pd.DataFrame({"upn": [f"A{i}" for i in range(n)],
+                          "academic_year": ["2023/24", "2024/25"] * (n // 2) if table else [f"Y{i}" for i in range(n)]})
+    upn = pd.Series([f"A{i}" for i in rng.integers(0, n + 5, 600)], dtype=object)
+    upn[rng.random(600) < 0.1] = " " + upn[rng.random(600) < 0.1]
+    upn[rng.random(600) < 0.05] = None
+    year = pd.Series(rng.choice(["2023/24", "2024/25", " 2023/24", "2019/20", "", None], 600), dtype=object)
+    if not table:
+        year = pd.Series(rng.choice(list(known["academic_year"]) + [None], 600), dtype=object)
+    rows = pd.DataFrame({"upn": upn, "academic_year": year})
+    if categorical:
+        rows, known = rows.astype("category"), known.astype("category")
+    found = _pairs_not_in(rows, known, ["upn", "academic_year"])
+    text = rows.astype(object)
+    pairs = set(zip(known["upn"].astype(str), known["academic_year"].astype(str)))
+    expected = np.array([u is not None and y is not None and not pd.isna(u) and not pd.isna(y)
+                         and (str(u).strip(), str(y).strip()) not in pairs
+                         for u, y in zip(text["upn"], text["academic_year"])])
+    assert (found == expected).all() and 0 < expected.sum() < len(rows)
