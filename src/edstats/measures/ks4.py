@@ -41,28 +41,48 @@ P8_MEASURE = {"a8": "ks4_p8_avg", "eng": "ks4_p8_eng_avg", "mat": "ks4_p8_mat_av
               "open": "ks4_p8_open_avg"}
 
 
-def gcse_points(grade: pd.Series) -> pd.Series:
-    """Points of a single GCSE grade: '9'..'1' -> 9..1, 'U' and 'X' -> 0, anything else NaN."""
+def _by_distinct_value(values: pd.Series, work) -> pd.Series:
+    """``work`` (a function of a Series of text, giving a Series or frame) done once per distinct
+    value of ``values`` (a grade column holds a dozen values over millions of rows) and spread back
+    over the rows; missing values give what ``work`` gives for a missing value."""
+    codes, distinct = pd.factorize(values)
+    done = work(pd.Series(list(distinct) + [None], dtype=object).astype("string"))
+    return done.iloc[np.where(codes >= 0, codes, len(distinct))].set_axis(values.index)
+
+
+def _gcse_points(grade: pd.Series) -> pd.Series:
     g = grade.astype("string").str.strip()
     points = pd.to_numeric(g.where(g.str.fullmatch(r"[1-9]").fillna(False)), errors="coerce")
     return points.where(~g.isin(["U", "X"]).fillna(False), 0.0).astype(float)
 
 
+def gcse_points(grade: pd.Series) -> pd.Series:
+    """Points of a single GCSE grade: '9'..'1' -> 9..1, 'U' and 'X' -> 0, anything else NaN."""
+    return _by_distinct_value(grade, _gcse_points)
+
+
+def _double_award_points(grade: pd.Series) -> pd.DataFrame:
+    """A combined science grade '6-5' as its two grades' points (6.0, 5.0); U and X score 0 in both."""
+    pair = grade.str.extract(r"^([1-9])-([1-9])$").astype(float)
+    pair.loc[grade.isin(["U", "X"]).fillna(False).to_numpy(dtype=bool)] = 0.0
+    return pair
+
+
 def _slot_rows(results: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    """One row per slot-able result: pupil, a8_category, points (a double award becomes two rows)."""
-    r = results[[PUPIL, "qualification", "a8_category", "grade", "points"]].copy()
-    r["a8_category"] = r["a8_category"].astype(str)
-    combined = r["a8_category"] == "SCI_COMBINED"
-    single = r[~combined].copy()
-    single["slot_points"] = np.where(single["qualification"] == "OTHER_APPROVED",
-                                     single["points"].astype(float), gcse_points(single["grade"]))
-    double = r[combined].copy()
-    pair = double["grade"].astype(str).str.extract(r"^([1-9])-([1-9])$").astype(float)
-    absent = double["grade"].astype(str).isin(["U", "X"])
-    first, second = pair[0].where(~absent, 0.0), pair[1].where(~absent, 0.0)
+    """One row per slot-able result: pupil, a8_category, points (a double award becomes two rows).
+
+    Grades are turned into points once per distinct grade, not once per result."""
+    r = results[[PUPIL, "qualification", "a8_category", "grade", "points"]]
+    combined = (r["a8_category"] == "SCI_COMBINED").to_numpy(dtype=bool)
+    single = r[~combined]
+    single = single.assign(slot_points=np.where(single["qualification"] == "OTHER_APPROVED",
+                                                single["points"].astype(float), gcse_points(single["grade"])))
+    double = r[combined]
+    pair = _by_distinct_value(double["grade"], _double_award_points).to_numpy()
+    first, second = pair[:, 0], pair[:, 1]
     if settings.methodology.ks4_combined_science_points == "mean":
         first = second = (first + second) / 2
-    doubles = [double.assign(slot_points=first.to_numpy()), double.assign(slot_points=second.to_numpy())]
+    doubles = [double.assign(slot_points=first), double.assign(slot_points=second)]
     out = pd.concat([single, *doubles], ignore_index=True)
     out["slot_points"] = out["slot_points"].fillna(0.0)
     return out[[PUPIL, "a8_category", "slot_points"]]
