@@ -103,15 +103,24 @@ def sixth_day_cases(exclusions: pd.DataFrame, provision: pd.DataFrame | None, ca
     return perm
 
 
+def _default_as_at(exclusions: pd.DataFrame, provision: pd.DataFrame | None) -> str:
+    """The snapshot date when none is given: the last start date in the exclusions and provision."""
+    return max(pd.to_datetime(exclusions["start_date"]).max(),
+               pd.to_datetime(provision["start_date"]).max() if provision is not None and not provision.empty
+               else pd.Timestamp.min).strftime("%Y-%m-%d")
+
+
 def sixth_day_measures(exclusions: pd.DataFrame, provision: pd.DataFrame | None, calendar: pd.DataFrame | None,
                        as_at: str | None) -> pd.DataFrame:
     """The four sixth-day measures (Total rows)."""
     if calendar is None or calendar.empty:
         return empty_result()
-    as_at = as_at or max(pd.to_datetime(exclusions["start_date"]).max(),
-                         pd.to_datetime(provision["start_date"]).max() if provision is not None and not provision.empty
-                         else pd.Timestamp.min).strftime("%Y-%m-%d")
-    cases = sixth_day_cases(exclusions, provision, calendar, as_at)
+    as_at = as_at or _default_as_at(exclusions, provision)
+    return _sixth_day_rows(sixth_day_cases(exclusions, provision, calendar, as_at), as_at)
+
+
+def _sixth_day_rows(cases: pd.DataFrame, as_at: str) -> pd.DataFrame:
+    """The four sixth-day measures from the cases of :func:`sixth_day_cases` (all, or one LA's)."""
     rows = []
     decided = cases[cases["sixth_day_passed"]]
     for year, g in decided.groupby("academic_year"):
@@ -145,9 +154,13 @@ def exclusion_measures(exclusions: pd.DataFrame | None, provision: pd.DataFrame 
     if schools is not None and not schools.empty:
         parts.append(exclusion_rates(exclusions, schools, {k: v for k, v in topics.items()
                                                            if k in SCHOOL_BREAKDOWNS or k in LA_BREAKDOWN}))
-    parts.append(sixth_day_measures(exclusions, provision, calendar, as_at))
-    if la_topics(topics) and "la_code" in exclusions:
-        for code, one_la in exclusions.groupby("la_code", observed=True):
-            rows = sixth_day_measures(one_la, provision, calendar, as_at)
-            parts.append(rows.assign(breakdown_topic="Local authority", breakdown=str(code)))
+    if calendar is not None and not calendar.empty:
+        as_at = as_at or _default_as_at(exclusions, provision)
+        cases = sixth_day_cases(exclusions, provision, calendar, as_at)     # once: each case is its own
+        parts.append(_sixth_day_rows(cases, as_at))
+        if la_topics(topics) and "la_code" in exclusions:
+            by_la = dict(list(cases.groupby("la_code", observed=True)))
+            for code in exclusions["la_code"].dropna().unique():       # every LA with exclusions, as found
+                rows = _sixth_day_rows(by_la.get(code, cases.iloc[:0]), as_at)
+                parts.append(rows.assign(breakdown_topic="Local authority", breakdown=str(code)))
     return pd.concat([p for p in parts if not p.empty], ignore_index=True) if parts else empty_result()
