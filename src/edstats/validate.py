@@ -22,6 +22,7 @@ from .contract import DATASETS, Column, Dataset, RawDataset, read_dataset
 from .contract.identifiers import valid_upn_mask
 from .contract.reader import FILE_COL, LINE_COL, InputFile
 from .contract.sessions import read_sessions
+from .grouping import combination_numbers, first_rows, repeats
 from .parallel import cores
 
 PROBLEM_COLUMNS = ["dataset", "file", "line", "column", "value", "rule", "fix", "severity"]
@@ -183,35 +184,24 @@ def _check_column(frame: pd.DataFrame, col: Column, dataset: str, cache: dict) -
 
 def _combination_numbers(frame: pd.DataFrame, columns: list[str], cache: dict) -> np.ndarray:
     """Each row's combination of ``columns`` as a number, in order of first appearance (on the
-    columns' integer codes: fast on millions of rows)."""
-    key = np.zeros(len(frame), dtype=np.int64)
+    columns' integer codes, factorized once per validation run)."""
+    codes_and_sizes = []
     for column in columns:
         codes, uniques = _factorize(frame, column, cache)
-        key = key * (len(uniques) + 1) + (codes + 1)
-        if len(key) and key.max() > 2 ** 40:      # renumber before the next column could overflow
-            key = pd.factorize(key)[0].astype(np.int64)
-    return pd.factorize(key)[0]
-
-
-def _repeats(numbers: np.ndarray) -> np.ndarray:
-    """Rows whose number (numbered in order of first appearance) an earlier row has: a row brings a
-    new number exactly when it is above every number before it (no second pass of hashing)."""
-    if not len(numbers):
-        return np.zeros(0, dtype=bool)
-    highest_before = np.concatenate([[-1], np.maximum.accumulate(numbers)[:-1]])
-    return numbers <= highest_before
+        codes_and_sizes.append((codes, len(uniques)))
+    return combination_numbers(codes_and_sizes)
 
 
 def _duplicated(frame: pd.DataFrame, columns: list[str], cache: dict) -> np.ndarray:
     """Rows whose key repeats an earlier row's."""
-    return _repeats(_combination_numbers(frame, columns, cache))
+    return repeats(_combination_numbers(frame, columns, cache))
 
 
 def _distinct_combinations(frame: pd.DataFrame, columns: list[str], cache: dict) -> tuple[np.ndarray, pd.DataFrame]:
     """(each row's combination number, the distinct combinations of ``columns`` as trimmed text,
     '' for blank): a rule across those columns is then worked out once per combination."""
     combination = _combination_numbers(frame, columns, cache)
-    first_row = np.flatnonzero(~_repeats(combination))
+    first_row = first_rows(combination)
     combinations = {}
     for column in columns:
         codes, uniques = _factorize(frame, column, cache)

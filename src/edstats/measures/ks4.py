@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..compare.p8_estimates import ELEMENTS, P8Estimates
+from ..grouping import column_combination_numbers, first_rows
 from ..settings import Settings
 from .result import CHARACTERISTIC_BREAKDOWNS, _groups, as_category, empty_result, la_topics, mean_result, proportion_result, time_period
 
@@ -92,13 +93,8 @@ def _pupil_numbers(results: pd.DataFrame) -> tuple[np.ndarray, pd.MultiIndex]:
     """Each result's pupil (upn, academic_year) as a number, in order of first appearance, and the
     pupils. Grouping on one integer is fast; grouping on the UPN categorical re-sorts its categories
     (millions at national scale) every time."""
-    key = np.zeros(len(results), dtype=np.int64)
-    for column in KEY:
-        codes, uniques = pd.factorize(results[column])
-        key = key * (len(uniques) + 1) + codes + 1
-    number, _ = pd.factorize(key)
-    first = np.flatnonzero(~pd.Series(number).duplicated().to_numpy())
-    return number, pd.MultiIndex.from_frame(results[KEY].iloc[first])
+    number = column_combination_numbers(results, KEY)
+    return number, pd.MultiIndex.from_frame(results[KEY].iloc[first_rows(number)])
 
 
 def attainment8(results: pd.DataFrame, settings: Settings) -> pd.DataFrame:
