@@ -1,0 +1,50 @@
+"""Rows numbered by their combination of columns (edstats.grouping): the same groups as pandas finds
+on the values themselves, in order of first appearance, whatever the columns' types."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from edstats.grouping import column_combination_numbers, combination_numbers, first_rows, repeats
+
+
+def _frame(rows=5000, seed=1):
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({
+        "upn": pd.Series([f"A{i:05d}" for i in rng.integers(0, 900, rows)], dtype=object).where(
+            rng.random(rows) > 0.03),                                     # some missing
+        "year": rng.choice(["2023/24", "2024/25"], rows),
+        "urn": rng.integers(100000, 100040, rows),
+    })
+
+
+@pytest.mark.parametrize("categorical", [False, True], ids=["text", "categorical"])
+def test_numbers_are_pandas_groups_in_order_of_first_appearance(categorical):
+    frame = _frame()
+    if categorical:
+        frame = frame.astype({"upn": "category", "year": "category"})
+    numbers = column_combination_numbers(frame, ["upn", "year", "urn"])
+    expected = frame.astype(object).fillna("<missing>").groupby(["upn", "year", "urn"], sort=False).ngroup()
+    assert (numbers == expected.to_numpy()).all()
+    assert (first_rows(numbers) == np.flatnonzero(~expected.duplicated().to_numpy())).all()
+    assert (repeats(numbers) == expected.duplicated().to_numpy()).all()
+    assert 0 < repeats(numbers).sum() < len(frame)
+
+
+def test_many_distinct_values_are_renumbered_before_the_key_overflows():
+    """Four columns of 60,000 distinct values each: 60,001^4 is far past 2^63, so the key must be
+    renumbered on the way; the groups stay exact."""
+    rng = np.random.default_rng(2)
+    rows = 120_000
+    columns = [rng.integers(0, 60_000, rows) for _ in range(4)]
+    columns[3][1::2] = columns[3][0::2]                                   # some repeats to find
+    for c in columns[:3]:
+        c[1::2] = c[0::2]
+    numbers = combination_numbers([(c, 60_000) for c in columns])
+    expected = pd.DataFrame(columns).T.groupby([0, 1, 2, 3], sort=False).ngroup().to_numpy()
+    assert (numbers == expected).all() and repeats(numbers).sum() == rows // 2
+
+
+def test_no_rows():
+    assert len(combination_numbers([(np.zeros(0, dtype=np.int64), 0)])) == 0
+    assert len(repeats(np.zeros(0, dtype=np.int64))) == 0 and len(first_rows(np.zeros(0, dtype=np.int64))) == 0
