@@ -48,3 +48,13 @@ def test_many_distinct_values_are_renumbered_before_the_key_overflows():
 def test_no_rows():
     assert len(combination_numbers([(np.zeros(0, dtype=np.int64), 0)])) == 0
     assert len(repeats(np.zeros(0, dtype=np.int64))) == 0 and len(first_rows(np.zeros(0, dtype=np.int64))) == 0
+
+
+def test_combinations_that_would_collide_in_64_bits_stay_apart():
+    """With 2^21 values a column, four columns need 84 bits: without renumbering on the way, first
+    codes 0 and 2 (the rest equal) would wrap to the same 64-bit key."""
+    size = 2 ** 21 - 1
+    first = np.array([0, 2, 0])
+    others = [np.array([5, 5, 5]), np.array([7, 7, 7]), np.array([9, 9, 9])]
+    numbers = combination_numbers([(first, size)] + [(c, size) for c in others])
+    assert list(numbers) == [0, 1, 0]
