@@ -10,6 +10,7 @@ three monthly rates (``neet_average: rates``) or the three months' counts summed
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ..settings import Settings
@@ -22,12 +23,31 @@ _FLAGS = {"neet_pct": ("NEET",), "nk_pct": ("NOT_KNOWN",), "neet_nk_pct": ("NEET
 CCIS_BREAKDOWNS = {k: v for k, v in CHARACTERISTIC_BREAKDOWNS.items() if k not in ("School", "School district")}
 
 
+def _in_cohort(ccis: pd.DataFrame, settings: Settings) -> np.ndarray:
+    """Rows of residents of academic age 16-17 in scope (EXCLUDED activities removed)."""
+    keep = (ccis["academic_age"].isin(["16", "17"]) & (ccis["activity_group"] != "EXCLUDED")).to_numpy(dtype=bool)
+    if "residence_la" in ccis and settings.la.old_la_code:      # no LA code: every LA's residents (compute_by_la)
+        resident = ccis["residence_la"].isna() | (ccis["residence_la"] == settings.la.old_la_code)
+        keep = keep & resident.to_numpy(dtype=bool)
+    return keep
+
+
 def cohort(ccis: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    """Residents of academic age 16-17 in scope (EXCLUDED activities removed), with ``window`` year."""
-    c = ccis[ccis["academic_age"].isin(["16", "17"]) & (ccis["activity_group"] != "EXCLUDED")]
-    if "residence_la" in c and settings.la.old_la_code:      # no LA code: every LA's residents (compute_by_la)
-        c = c[c["residence_la"].isna() | (c["residence_la"] == settings.la.old_la_code)]
-    return c
+    """Residents of academic age 16-17 in scope (EXCLUDED activities removed)."""
+    return ccis[_in_cohort(ccis, settings)]
+
+
+def _window_years(months: pd.Series) -> pd.Series:
+    """The Dec-Feb window a month falls in, as its academic year ('2024-12' and '2025-02' ->
+    '2024/25'); missing for months outside a window. Worked out once per distinct month."""
+    codes, distinct = pd.factorize(months)
+    years = []
+    for month in pd.Series(distinct, dtype=object).astype(str):
+        start = int(month[:4]) - (month[5:7] != "12") if month[:4].isdigit() else None
+        years.append(f"{start}/{(start + 1) % 100:02d}" if start is not None and month[5:7] in WINDOW_MONTHS else None)
+    per_month = pd.Categorical(years + [None])          # the last: a missing month
+    return pd.Series(pd.Categorical.from_codes(per_month.codes[np.where(codes >= 0, codes, len(distinct))],
+                                               categories=per_month.categories), index=months.index)
 
 
 def by_month(ccis: pd.DataFrame, settings: Settings) -> pd.DataFrame:
@@ -47,10 +67,10 @@ def neet_measures(ccis: pd.DataFrame | None, settings: Settings, topics=CCIS_BRE
     """The three Dec-Feb measures by window and breakdown."""
     if ccis is None or ccis.empty:
         return empty_result()
-    c = cohort(ccis, settings)
-    c = c[c["month"].str[5:7].isin(WINDOW_MONTHS)].copy()
-    start = c["month"].str[:4].astype(int) - (c["month"].str[5:7] != "12").astype(int)
-    c["academic_year"] = start.astype(str) + "/" + ((start + 1) % 100).astype(str).str.zfill(2)
+    window_year = _window_years(ccis["month"])
+    keep = _in_cohort(ccis, settings) & window_year.notna().to_numpy()
+    columns = ["month", "activity_group"] + [column for column, _ in topics.values() if column in ccis]
+    c = ccis.loc[keep, list(dict.fromkeys(columns))].assign(academic_year=window_year[keep])   # rows taken once
     parts = []
     for topic, labels in _groups(c, topics):
         for measure_id, groups in _FLAGS.items():
@@ -64,7 +84,7 @@ def neet_measures(ccis: pd.DataFrame | None, settings: Settings, topics=CCIS_BRE
             value = window["rate"] if settings.methodology.neet_average == "rates" else 100 * window["num"] / window["den"]
             lower, upper = wilson_interval(window["num"].round().to_numpy(), window["den"].round().to_numpy())
             parts.append(pd.DataFrame({
-                "measure_id": measure_id, "time_period": window["academic_year"].str[:4] + window["academic_year"].str[5:7],
+                "measure_id": measure_id, "time_period": window["academic_year"].astype(str).str[:4] + window["academic_year"].astype(str).str[5:7],
                 "breakdown_topic": topic, "breakdown": window["breakdown"].astype(str), "numerator": window["num"],
                 "denominator": window["den"], "value": value, "ci_lower": lower, "ci_upper": upper}))
     return pd.concat(parts, ignore_index=True) if parts else empty_result()
