@@ -99,3 +99,24 @@ def test_a_worker_killed_by_the_system_does_not_leave_the_run_waiting():
     with pytest.warns(RuntimeWarning, match="worker process stopped"):
         results = side_by_side([lambda: 1, dies_in_a_worker, lambda: 3, lambda: 4], workers=2)
     assert results == [1, "done here", 3, 4]
+
+
+@pytest.mark.parametrize("categorical", [False, True], ids=["text", "categorical"])
+def test_young_people_with_no_residence_la_are_an_unknown_la(categorical):
+    """NEET by LA: a blank residence_la is the 'Unknown' LA, as any blank breakdown is, never 'nan'."""
+    from edstats.measures import LA_BREAKDOWN, add_la_code
+    from edstats.measures.neet import neet_measures
+
+    months = ["2024-12", "2025-01", "2025-02"]
+    rows = [{"person_id": f"P{i}", "month": m, "academic_age": "16", "residence_la": la,
+             "activity_group": "NEET" if i % 4 == 0 else "EET"}
+            for i, la in enumerate(["330", "330", None, "331"] * 5) for m in months]
+    ccis = pd.DataFrame(rows)
+    if categorical:
+        ccis = ccis.astype({"residence_la": "category", "month": "category"})
+    frames = add_la_code({"ccis": ccis, "schools": pd.DataFrame({"school_urn": ["100000"], "laestab": ["3302000"]})})
+    settings = dataclasses.replace(Settings(), la=dataclasses.replace(Settings().la, old_la_code=""))
+    out = neet_measures(frames["ccis"], settings, LA_BREAKDOWN)
+    las = out[(out["breakdown_topic"] == "Local authority") & (out["measure_id"] == "neet_pct")]
+    assert sorted(las["breakdown"]) == ["330", "331", "Unknown"]
+    assert las.set_index("breakdown").loc["Unknown", "denominator"] == 5

@@ -86,8 +86,10 @@ def add_la_code(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     for name, frame in frames.items():
         if name == "schools":
             out[name] = schools
-        elif name == "ccis":
-            out[name] = frame.assign(la_code=frame["residence_la"].astype(str))
+        elif name == "ccis":     # a blank residence_la is an unknown LA (as for any breakdown), not 'nan'
+            residence = frame["residence_la"]
+            out[name] = frame.assign(la_code=residence if isinstance(residence.dtype, pd.CategoricalDtype)
+                                     else residence.astype("string"))
         elif "school_urn" in frame:
             out[name] = frame.assign(la_code=frame["school_urn"].map(la_of_school).astype("category"))
         else:
