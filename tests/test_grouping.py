@@ -58,3 +58,18 @@ def test_combinations_that_would_collide_in_64_bits_stay_apart():
     others = [np.array([5, 5, 5]), np.array([7, 7, 7]), np.array([9, 9, 9])]
     numbers = combination_numbers([(first, size)] + [(c, size) for c in others])
     assert list(numbers) == [0, 1, 0]
+
+
+@pytest.mark.parametrize("bucketed", [False, True], ids=["one table", "in buckets"])
+def test_repeated_combinations_are_pandas_duplicates(bucketed, monkeypatch):
+    """Repeats looked for in buckets of rows (as on millions of rows) or all at once: the rows
+    pandas' ``duplicated`` names."""
+    from edstats import grouping
+
+    if bucketed:
+        monkeypatch.setattr(grouping, "BUCKETED_ROWS", 100)
+    frame = _frame(rows=20_000, seed=4)
+    factorized = [pd.factorize(frame[c]) for c in ("upn", "year", "urn")]
+    found = grouping.repeated_combinations([(codes, len(d)) for codes, d in factorized], buckets=7)
+    expected = frame.astype(object).fillna("<missing>").duplicated().to_numpy()
+    assert (found == expected).all() and 0 < found.sum() < len(frame)

@@ -11,16 +11,47 @@ import numpy as np
 import pandas as pd
 
 
-def combination_numbers(codes_and_sizes: list[tuple[np.ndarray, int]]) -> np.ndarray:
-    """Each row's combination of columns given as (codes, number of distinct values) — codes -1 for
-    a missing value, which is a value of its own — numbered 0, 1, 2, ... in order of first appearance."""
+def _key(codes_and_sizes: list[tuple[np.ndarray, int]]) -> np.ndarray:
+    """One non-negative integer per row, equal for rows exactly when their codes are all equal."""
     rows = len(codes_and_sizes[0][0]) if codes_and_sizes else 0
     key = np.zeros(rows, dtype=np.int64)
     for codes, size in codes_and_sizes:
         key = key * (size + 1) + (np.asarray(codes, dtype=np.int64) + 1)
         if rows and key.max() > 2 ** 40:      # renumber before the next column could overflow
             key = pd.factorize(key)[0].astype(np.int64)
-    return pd.factorize(key)[0]
+    return key
+
+
+def combination_numbers(codes_and_sizes: list[tuple[np.ndarray, int]]) -> np.ndarray:
+    """Each row's combination of columns given as (codes, number of distinct values) — codes -1 for
+    a missing value, which is a value of its own — numbered 0, 1, 2, ... in order of first appearance."""
+    return pd.factorize(_key(codes_and_sizes))[0]
+
+
+#: Above this many rows, repeats are looked for in buckets of rows (see :func:`repeated_combinations`).
+BUCKETED_ROWS = 1_000_000
+
+
+def repeated_combinations(codes_and_sizes: list[tuple[np.ndarray, int]], buckets: int = 256) -> np.ndarray:
+    """Rows whose combination of columns an earlier row has (as :func:`repeats` of
+    :func:`combination_numbers`).
+
+    On many rows the rows are first put in ``buckets`` by their key (equal keys share a bucket,
+    and a bucket keeps the rows' order), and each bucket is hashed on its own: small hash tables
+    stay in the processor's cache, about twice as fast over the 55 million rows of national
+    attendance."""
+    key = _key(codes_and_sizes)
+    if len(key) <= BUCKETED_ROWS:
+        return repeats(pd.factorize(key)[0])
+    bucket = (key % buckets).astype(np.int16)
+    order = np.argsort(bucket, kind="stable")
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(bucket, minlength=buckets))])
+    sorted_key = key[order]
+    out = np.empty(len(key), dtype=bool)
+    for start, end in zip(bounds[:-1], bounds[1:]):
+        if end > start:
+            out[order[start:end]] = repeats(pd.factorize(sorted_key[start:end])[0])
+    return out
 
 
 def codes_and_size(values: pd.Series) -> tuple[np.ndarray, int]:

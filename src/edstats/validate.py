@@ -22,7 +22,7 @@ from .contract import DATASETS, Column, Dataset, RawDataset, read_dataset
 from .contract.identifiers import valid_upn_mask
 from .contract.reader import FILE_COL, LINE_COL, InputFile
 from .contract.sessions import read_sessions
-from .grouping import combination_numbers, first_rows, repeats
+from .grouping import combination_numbers, first_rows, repeated_combinations
 from .parallel import cores
 
 PROBLEM_COLUMNS = ["dataset", "file", "line", "column", "value", "rule", "fix", "severity"]
@@ -182,19 +182,19 @@ def _check_column(frame: pd.DataFrame, col: Column, dataset: str, cache: dict) -
     return out
 
 
+def _codes_and_sizes(frame: pd.DataFrame, columns: list[str], cache: dict) -> list[tuple[np.ndarray, int]]:
+    """The columns' integer codes and numbers of distinct values (factorized once per validation run)."""
+    return [(codes, len(uniques)) for codes, uniques in (_factorize(frame, column, cache) for column in columns)]
+
+
 def _combination_numbers(frame: pd.DataFrame, columns: list[str], cache: dict) -> np.ndarray:
-    """Each row's combination of ``columns`` as a number, in order of first appearance (on the
-    columns' integer codes, factorized once per validation run)."""
-    codes_and_sizes = []
-    for column in columns:
-        codes, uniques = _factorize(frame, column, cache)
-        codes_and_sizes.append((codes, len(uniques)))
-    return combination_numbers(codes_and_sizes)
+    """Each row's combination of ``columns`` as a number, in order of first appearance."""
+    return combination_numbers(_codes_and_sizes(frame, columns, cache))
 
 
 def _duplicated(frame: pd.DataFrame, columns: list[str], cache: dict) -> np.ndarray:
     """Rows whose key repeats an earlier row's."""
-    return repeats(_combination_numbers(frame, columns, cache))
+    return repeated_combinations(_codes_and_sizes(frame, columns, cache))
 
 
 def _distinct_combinations(frame: pd.DataFrame, columns: list[str], cache: dict) -> tuple[np.ndarray, pd.DataFrame]:
