@@ -16,9 +16,9 @@ def _key(codes_and_sizes: list[tuple[np.ndarray, int]]) -> np.ndarray:
     rows = len(codes_and_sizes[0][0]) if codes_and_sizes else 0
     key = np.zeros(rows, dtype=np.int64)
     for codes, size in codes_and_sizes:
-        key = key * (size + 1) + (np.asarray(codes, dtype=np.int64) + 1)
-        if rows and key.max() > 2 ** 40:      # renumber before the next column could overflow
+        if rows and (int(key.max()) + 1) * (size + 1) >= 2 ** 62:     # renumber only if this column could overflow
             key = pd.factorize(key)[0].astype(np.int64)
+        key = key * (size + 1) + (np.asarray(codes, dtype=np.int64) + 1)
     return key
 
 
