@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
 from edstats.contract.reader import FILE_COL, LINE_COL, read_dataset
 
@@ -102,7 +103,33 @@ def test_a_dictionary_that_repeats_a_value_reads_as_one_category():
     from edstats.contract.reader import _to_frame
 
     repeated = pa.DictionaryArray.from_arrays(pa.array([0, 1, 2, 1, None], pa.int32()), pa.array(["a", "a", "b"]))
-    frame = _to_frame([pa.table({"x": pa.chunked_array([repeated]), "n": [1, 2, 3, 4, 5]})])
+    frame = _to_frame(pa.table({"x": pa.chunked_array([repeated]), "n": [1, 2, 3, 4, 5]}))
     assert list(frame["x"].cat.categories) == ["a", "b"]
     assert frame["x"].astype(object).tolist()[:4] == ["a", "a", "b", "a"] and pd.isna(frame["x"].iloc[4])
     assert frame["n"].tolist() == [1, 2, 3, 4, 5] and list(frame.columns) == ["x", "n"]
+
+
+@pytest.mark.parametrize("last", ["c.parquet", "c.csv"])
+def test_a_parquet_file_whose_data_cannot_be_read_is_reported_and_the_others_are_read(tmp_path, last):
+    """Its footer reads (so its columns and rows are known) but a data page is corrupt: the file is
+    named in a problem, and the files before and after it are read whole, each row with its own file."""
+    folder = tmp_path / "attendance"
+    folder.mkdir()
+    frames = [_rows(n=3000, seed=s) for s in (1, 2, 3)]
+    for name, frame in zip(("a.parquet", "b.parquet", last), frames):
+        if name.endswith(".csv"):
+            frame.to_csv(folder / name, index=False)
+        else:
+            pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), folder / name, compression="snappy")
+    broken = bytearray((folder / "b.parquet").read_bytes())
+    broken[200:3000] = bytes((x * 7 + 13) % 256 for x in broken[200:3000])
+    (folder / "b.parquet").write_bytes(bytes(broken))
+
+    read = read_dataset(folder, "attendance")
+    assert [p["file"] for p in read.problems] == [str(folder / "b.parquet")]
+    assert "could not be read" in read.problems[0]["rule"]
+    assert [f.path for f in read.files] == [str(folder / "a.parquet"), str(folder / last)]
+    both = pd.concat([frames[0], frames[2]], ignore_index=True)
+    assert read.frame["upn"].astype(object).equals(both["upn"].astype(object))
+    assert read.frame[FILE_COL].astype(str).tolist() == [str(folder / "a.parquet")] * 3000 + [str(folder / last)] * 3000
+    assert read.frame[LINE_COL].tolist() == list(range(2, 3002)) * 2

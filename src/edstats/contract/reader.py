@@ -130,66 +130,135 @@ def _buffers(array: pa.Array) -> tuple:
     return len(array), tuple(b.address if b is not None else 0 for b in array.buffers())
 
 
-def _read_parquet(path: Path) -> pa.Table:
-    """A Parquet file as an Arrow table, text read as dictionaries: a column of 4 million UPNs holds
-    each UPN once, and every check works on the distinct values. Tables are stacked in Arrow and
-    turned into one pandas frame at the end (:func:`_to_frame`)."""
-    import pyarrow.parquet as pq
+class _UnreadableFile(Exception):
+    """A Parquet file whose metadata could be read but not its data."""
 
-    schema = pq.read_schema(path)
-    text_columns = [f.name for f in schema if _is_text(f.type)
-                    or (pa.types.is_dictionary(f.type) and _is_text(f.type.value_type))]
-    return pq.read_table(path, read_dictionary=text_columns)
+    def __init__(self, part: "_ParquetFile", cause: Exception):
+        super().__init__(str(cause))
+        self.part = part
 
 
-def _to_frame(tables: list[pa.Table]) -> pd.DataFrame:
-    """Parquet's rows (one table, in a list) as a pandas frame: numeric columns stay typed (the checks
-    accept them as they are); text becomes one categorical of the values used per column, and
-    dates text, so that they are checked like a CSV's. ``tables`` is emptied, so that the table's
-    memory goes as its columns are converted (the peak stays near the size of the result)."""
-    (table,) = tables
-    tables.clear()
-    names, columns, rows = table.column_names, table.columns, table.num_rows
+class _TypesDiffer(Exception):
+    """The files give a column different types."""
+
+
+@dataclass
+class _ParquetFile:
+    """A Parquet file known by its metadata; its data are read one column at a time when the
+    dataset's files are stacked (:func:`_stack_columns`), so that no whole table is held in Arrow
+    beside the frame being built (national attendance: a peak of 4.7 GB instead of 7.3 GB).
+    Text is read as dictionaries: a column of 4 million UPNs holds each UPN once, and every check
+    works on the distinct values."""
+
+    path: Path
+    names: list[str]            # as written in the file
+    rows: int
+    number: int = 0             # the file's position among the dataset's files (its ``_file`` code)
+    columns: list[str] = field(default_factory=list)      # the names trimmed
+
+    @classmethod
+    def open(cls, path: Path) -> "_ParquetFile":
+        import pyarrow.parquet as pq
+
+        metadata = pq.read_metadata(path)
+        return cls(path, metadata.schema.to_arrow_schema().names, metadata.num_rows)
+
+    def _read(self, names: list[str] | None) -> pa.Table:
+        import pyarrow.parquet as pq
+
+        schema = pq.read_schema(self.path)
+        text = [f.name for f in schema if (names is None or f.name in names) and (
+            _is_text(f.type) or (pa.types.is_dictionary(f.type) and _is_text(f.type.value_type)))]
+        try:
+            return pq.read_table(self.path, columns=names, read_dictionary=text)
+        except (ValueError, OSError) as exc:       # Arrow's errors are ValueErrors or OSErrors
+            raise _UnreadableFile(self, exc) from exc
+
+    def column(self, name: str) -> pa.ChunkedArray:
+        """One column, by its trimmed name."""
+        return self._read([self.names[self.columns.index(name)]]).column(0)
+
+    def table(self) -> pa.Table:
+        """Every column, with ``_file`` and ``_line``."""
+        table = self._read(None)
+        where = _where(self.number, self.rows)
+        return pa.Table.from_arrays(table.columns + [pa.array(v) for v in where.values()],
+                                    names=self.columns + list(where))
+
+
+def _where(number: int, rows: int) -> dict[str, np.ndarray]:
+    """``_file`` (the file's position among the dataset's files) and ``_line`` of a file's rows."""
+    return {FILE_COL: np.full(rows, number, dtype=np.int32), LINE_COL: np.arange(2, rows + 2, dtype=np.int64)}
+
+
+def _column_to_pandas(column: pa.ChunkedArray):
+    """One Arrow column as pandas: text as a categorical of the values used, dates as ISO text (so
+    that they are checked like a CSV's), numbers as they are."""
+    if pa.types.is_dictionary(column.type):
+        return _categorical(_one_dictionary(column))
+    values = column.to_pandas()
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return values.dt.strftime("%Y-%m-%d").astype("string")
+    if pd.api.types.is_object_dtype(values):
+        return values.astype("string")
+    return values
+
+
+def _stack_columns(parts: list[_ParquetFile]) -> pd.DataFrame:
+    """Parquet files stacked one column at a time: each column is read from every file, turned into
+    pandas and let go before the next is read. Columns some files lack are missing there (the
+    reader reports the difference); a column the files give different types raises
+    :class:`_TypesDiffer`."""
+    names = list(dict.fromkeys(c for part in parts for c in part.columns))
+    rows = sum(part.rows for part in parts)
+    out = {}
+    for name in names:
+        read = [part.column(name) if name in part.columns else None for part in parts]
+        types = {c.type for c in read if c is not None}
+        if len(types) > 1:
+            raise _TypesDiffer(name)
+        (kind,) = types
+        column = pa.chunked_array([chunk for c, part in zip(read, parts)
+                                   for chunk in (c.chunks if c is not None else [pa.nulls(part.rows, kind)])], type=kind)
+        del read
+        values = _column_to_pandas(column)
+        del column
+        out[name] = pd.Series(values, index=pd.RangeIndex(rows), copy=False) if not isinstance(values, pd.Series) \
+            else values.set_axis(pd.RangeIndex(rows))
+    for key, values in {FILE_COL: np.concatenate([_where(p.number, p.rows)[FILE_COL] for p in parts]),
+                        LINE_COL: np.concatenate([_where(p.number, p.rows)[LINE_COL] for p in parts])}.items():
+        out[key] = pd.Series(values, index=pd.RangeIndex(rows), copy=False)
+    return pd.DataFrame(out, index=pd.RangeIndex(rows), copy=False)
+
+
+def _to_frame(table: pa.Table) -> pd.DataFrame:
+    """One Arrow table as a pandas frame, converted column by column (:func:`_column_to_pandas`)."""
+    rows, names, columns = table.num_rows, table.column_names, table.columns
     del table
-    text = {}
-    for i in range(len(columns)):        # by position: no name keeps an original column alive
-        if pa.types.is_dictionary(columns[i].type):
-            text[names[i]] = _categorical(_one_dictionary(columns[i]))
-            columns[i] = None
-    rest = [i for i in range(len(columns)) if columns[i] is not None]
-    other = pa.Table.from_arrays([columns[i] for i in rest], names=[names[i] for i in rest])
-    del columns
-    numbers = other.to_pandas(split_blocks=True, self_destruct=True).set_axis(pd.RangeIndex(rows))
-    del other
-    frame = pd.DataFrame({name: text[name] if name in text else numbers[name] for name in names},
-                         index=numbers.index, copy=False)       # the columns as they are: no copy
-    del numbers
-    for name, col in frame.items():
-        if pd.api.types.is_datetime64_any_dtype(col):
-            frame[name] = col.dt.strftime("%Y-%m-%d").astype("string")
-        elif pd.api.types.is_object_dtype(col):
-            frame[name] = col.astype("string")
-    return frame
+    out = {}
+    for i, name in enumerate(names):         # by position: each Arrow column goes once converted
+        values = _column_to_pandas(columns[i])
+        columns[i] = None
+        out[name] = values.set_axis(pd.RangeIndex(rows)) if isinstance(values, pd.Series) else \
+            pd.Series(values, index=pd.RangeIndex(rows), copy=False)
+    return pd.DataFrame(out, index=pd.RangeIndex(rows), copy=False)
 
 
 def _stack(parts: list) -> pd.DataFrame:
-    """Stack files' rows (Arrow tables from Parquet, frames from CSV), keeping text read from
-    Parquet categorical across files.
+    """Stack files' rows (Parquet files, frames from CSV), keeping text read from Parquet
+    categorical across files.
 
-    Parquet files alone are stacked in Arrow and converted once. Otherwise pandas stacks them; it
-    turns categoricals with different categories into plain strings (tens of millions of UPN
-    strings at national scale), so Arrow unifies the dictionaries instead.
+    Parquet files alone are stacked one column at a time (:func:`_stack_columns`). Otherwise each
+    is read whole and pandas stacks them; it turns categoricals with different categories into
+    plain strings (tens of millions of UPN strings at national scale), so Arrow unifies the
+    dictionaries instead.
     """
-    if all(isinstance(p, pa.Table) for p in parts):
+    if all(isinstance(p, _ParquetFile) for p in parts):
         try:
-            stacked = pa.concat_tables(parts, promote_options="permissive")
-        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+            return _stack_columns(parts)
+        except _TypesDiffer:
             pass         # the files give a column different types: stacked by pandas below
-        else:
-            parts[:] = [stacked]      # the files' own tables go: only the stacked one is converted
-            del stacked
-            return _to_frame(parts)
-    frames = [_to_frame([p]) if isinstance(p, pa.Table) else p for p in parts]
+    frames = [_to_frame(p.table()) if isinstance(p, _ParquetFile) else p for p in parts]
     if len(frames) == 1:
         return frames[0].reset_index(drop=True)
     shared = [c for c in frames[0].columns
@@ -224,7 +293,7 @@ def read_dataset(folder: Path, name: str) -> RawDataset:
                 "Export it as CSV UTF-8 into this folder, or move it out of the data folder."))
             continue
         try:
-            part = _read_csv(path) if suffix == ".csv" else _read_parquet(path)
+            part = _read_csv(path) if suffix == ".csv" else _ParquetFile.open(path)
         except InputError as exc:
             result.problems.append(_problem(name, path, str(exc), "Fix or replace the file."))
             continue
@@ -232,10 +301,10 @@ def read_dataset(folder: Path, name: str) -> RawDataset:
             result.problems.append(_problem(name, path, f"{path.name} could not be read: {exc}",
                                             "Check the file is a complete CSV or Parquet export."))
             continue
-        arrow = isinstance(part, pa.Table)
-        rows = part.num_rows if arrow else len(part)
+        arrow = isinstance(part, _ParquetFile)
+        rows = part.rows if arrow else len(part)
         result.files.append(InputFile(str(path), file_sha256(path), rows))
-        columns = [str(c).strip() for c in (part.column_names if arrow else part.columns)]
+        columns = [str(c).strip() for c in (part.names if arrow else part.columns)]
         if len(columns) == 1 and any(sep in columns[0] for sep in (";", "\t", "|")):
             sep = next(s for s in (";", "\t", "|") if s in columns[0])
             result.problems.append(_problem(
@@ -254,17 +323,30 @@ def read_dataset(folder: Path, name: str) -> RawDataset:
                 f"missing here: {sorted(set(columns_seen[1]) - set(columns)) or 'none'})",
                 "Every file of one dataset must have the same columns.", line=1))
         columns_seen = columns_seen or (str(path), columns)
-        where = {FILE_COL: np.full(rows, len(paths), dtype=np.int32), LINE_COL: np.arange(2, rows + 2, dtype=np.int64)}
         if arrow:
-            part = pa.Table.from_arrays(part.columns + [pa.array(v) for v in where.values()],
-                                        names=columns + list(where))
+            part.columns, part.number = columns, len(paths)
         else:
             part.columns = columns
-            part = part.assign(**where)
+            part = part.assign(**_where(len(paths), rows))
         paths.append(str(path))
         parts.append(part)
-    if parts:
-        stacked = _stack(parts)
+    while parts:
+        try:
+            stacked = _stack(parts)
+        except _UnreadableFile as exc:       # its data, not its metadata: reported, and the others read
+            path = exc.part.path
+            result.problems.append(_problem(name, path, f"{path.name} could not be read: {exc}",
+                                            "Check the file is a complete CSV or Parquet export."))
+            result.files = [f for f in result.files if f.path != str(path)]
+            keep = [i for i, p in enumerate(parts) if p is not exc.part]
+            parts, paths = [parts[i] for i in keep], [paths[i] for i in keep]
+            for number, part in enumerate(parts):          # the files after it move up one
+                if isinstance(part, _ParquetFile):
+                    part.number = number
+                else:
+                    parts[number] = part.assign(**{FILE_COL: np.full(len(part), number, dtype=np.int32)})
+            continue
         stacked[FILE_COL] = pd.Categorical.from_codes(stacked[FILE_COL].to_numpy(), categories=paths)
         result.frame = stacked
+        break
     return result
