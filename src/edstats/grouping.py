@@ -18,7 +18,9 @@ def _key(codes_and_sizes: list[tuple[np.ndarray, int]]) -> np.ndarray:
     for codes, size in codes_and_sizes:
         if rows and (int(key.max()) + 1) * (size + 1) >= 2 ** 62:     # renumber only if this column could overflow
             key = pd.factorize(key)[0].astype(np.int64)
-        key = key * (size + 1) + (np.asarray(codes, dtype=np.int64) + 1)
+        key *= size + 1                   # in place: at national scale each copy is 440 MB
+        key += codes
+        key += 1
     return key
 
 
@@ -46,8 +48,10 @@ def repeated_combinations(codes_and_sizes: list[tuple[np.ndarray, int]], buckets
     bucket = (key % buckets).astype(np.int16)
     order = np.argsort(bucket, kind="stable")
     bounds = np.concatenate([[0], np.cumsum(np.bincount(bucket, minlength=buckets))])
+    del bucket
     sorted_key = key[order]
     out = np.empty(len(key), dtype=bool)
+    del key
     for start, end in zip(bounds[:-1], bounds[1:]):
         if end > start:
             out[order[start:end]] = repeats(pd.factorize(sorted_key[start:end])[0])

@@ -6,6 +6,8 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 # DfE's check-letter alphabet: 23 letters, no I, O or S.
 UPN_ALPHABET = "ABCDEFGHJKLMNPQRTUVWXYZ"
@@ -38,18 +40,27 @@ def is_valid_upn(upn: str) -> bool:
 
 
 def valid_upn_mask(upns: pd.Series) -> pd.Series:
-    """Vectorised :func:`is_valid_upn` over a Series of strings (fast on millions of rows)."""
-    s = upns.astype("string").fillna("")
-    shape_ok = (s.str.match(_PERMANENT.pattern) | s.str.match(_TEMPORARY.pattern)).to_numpy(dtype=bool)
-    ok = np.zeros(len(s), dtype=bool)
+    """Vectorised :func:`is_valid_upn` over a Series of strings (fast on millions of values).
+
+    Arrow matches the two shapes and hands over the well-shaped UPNs as one block of 13-byte
+    records, whose check letters numpy works out together: no Python string per UPN (the nine
+    million distinct UPNs of national attendance took 8 s and 3 GB that way)."""
+    text = pa.array(upns.astype("string").fillna("").array)
+    text = (text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text).cast(pa.large_string())
+    shape_ok = pc.or_(pc.match_substring_regex(text, _PERMANENT.pattern),
+                      pc.match_substring_regex(text, _TEMPORARY.pattern)).to_numpy(zero_copy_only=False)
+    ok = np.zeros(len(text), dtype=bool)
     if shape_ok.any():
-        good = s.to_numpy(dtype=object)[shape_ok]
-        chars = np.frombuffer("".join(good).encode("ascii"), dtype=np.uint8).reshape(-1, 13)
-        lookup = np.full(256, -1, dtype=np.int64)
+        good = text.filter(pa.array(shape_ok)).cast(pa.binary(13))       # each is 13 ASCII characters
+        chars = np.frombuffer(good.buffers()[1], dtype=np.uint8, count=13 * len(good),
+                              offset=13 * good.offset).reshape(-1, 13)
+        lookup = np.full(256, -1, dtype=np.int32)
         lookup[ord("0"):ord("9") + 1] = np.arange(10)
         for i, letter in enumerate(UPN_ALPHABET):
             lookup[ord(letter)] = i
+        total = np.zeros(len(chars), dtype=np.int32)
+        for position in range(1, 13):         # a character at a time: no 12-wide table of 64-bit numbers
+            total += lookup[chars[:, position]] * (position + 1)
         alphabet = np.frombuffer(UPN_ALPHABET.encode("ascii"), dtype=np.uint8)
-        expected = alphabet[(lookup[chars[:, 1:]] * np.arange(2, 14)).sum(axis=1) % 23]
-        ok[shape_ok] = expected == chars[:, 0]
+        ok[shape_ok] = alphabet[total % 23] == chars[:, 0]
     return pd.Series(ok, index=upns.index)
