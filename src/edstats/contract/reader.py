@@ -119,7 +119,10 @@ def _categorical(array: pa.DictionaryArray) -> pd.Categorical:
     dictionary = array.dictionary
     n = len(dictionary)
     code_type = np.int8 if n < 2 ** 7 else np.int16 if n < 2 ** 15 else np.int32 if n < 2 ** 31 else np.int64
-    codes = array.indices.fill_null(-1).to_numpy().astype(code_type)          # -1: a missing value
+    indices = array.indices.fill_null(0) if array.null_count else array.indices   # filling copies: only if needed
+    codes = indices.to_numpy().astype(code_type)
+    if array.null_count:
+        codes[array.is_null().to_numpy(zero_copy_only=False)] = -1                # -1: a missing value
     categories = pd.Index(pd.array(dictionary, dtype=pd.StringDtype("pyarrow", na_value=np.nan)))
     dtype = pd.CategoricalDtype._from_fastpath(categories, ordered=False)       # distinct: checked above
     return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
@@ -155,6 +158,7 @@ class _ParquetFile:
     rows: int
     number: int = 0             # the file's position among the dataset's files (its ``_file`` code)
     columns: list[str] = field(default_factory=list)      # the names trimmed
+    _file: object = field(default=None, repr=False)       # the open pyarrow.parquet.ParquetFile
 
     @classmethod
     def open(cls, path: Path) -> "_ParquetFile":
@@ -166,13 +170,20 @@ class _ParquetFile:
     def _read(self, names: list[str] | None) -> pa.Table:
         import pyarrow.parquet as pq
 
-        schema = pq.read_schema(self.path)
-        text = [f.name for f in schema if (names is None or f.name in names) and (
-            _is_text(f.type) or (pa.types.is_dictionary(f.type) and _is_text(f.type.value_type)))]
         try:
-            return pq.read_table(self.path, columns=names, read_dictionary=text)
+            if self._file is None:       # opened once: its footer (every row group's metadata) parsed once
+                schema = pq.read_schema(self.path)
+                text = [f.name for f in schema if _is_text(f.type)
+                        or (pa.types.is_dictionary(f.type) and _is_text(f.type.value_type))]
+                self._file = pq.ParquetFile(self.path, read_dictionary=text)
+            return self._file.read(columns=names)
         except (ValueError, OSError) as exc:       # Arrow's errors are ValueErrors or OSErrors
             raise _UnreadableFile(self, exc) from exc
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
 
     def column(self, name: str) -> pa.ChunkedArray:
         """One column, by its trimmed name."""
@@ -225,9 +236,9 @@ def _stack_columns(parts: list[_ParquetFile]) -> pd.DataFrame:
         del column
         out[name] = pd.Series(values, index=pd.RangeIndex(rows), copy=False) if not isinstance(values, pd.Series) \
             else values.set_axis(pd.RangeIndex(rows))
-    for key, values in {FILE_COL: np.concatenate([_where(p.number, p.rows)[FILE_COL] for p in parts]),
-                        LINE_COL: np.concatenate([_where(p.number, p.rows)[LINE_COL] for p in parts])}.items():
-        out[key] = pd.Series(values, index=pd.RangeIndex(rows), copy=False)
+    where = [_where(p.number, p.rows) for p in parts]
+    for key in (FILE_COL, LINE_COL):
+        out[key] = pd.Series(np.concatenate([w[key] for w in where]), index=pd.RangeIndex(rows), copy=False)
     return pd.DataFrame(out, index=pd.RangeIndex(rows), copy=False)
 
 
@@ -334,6 +345,7 @@ def read_dataset(folder: Path, name: str) -> RawDataset:
         try:
             stacked = _stack(parts)
         except _UnreadableFile as exc:       # its data, not its metadata: reported, and the others read
+            exc.part.close()
             path = exc.part.path
             result.problems.append(_problem(name, path, f"{path.name} could not be read: {exc}",
                                             "Check the file is a complete CSV or Parquet export."))
@@ -349,4 +361,7 @@ def read_dataset(folder: Path, name: str) -> RawDataset:
         stacked[FILE_COL] = pd.Categorical.from_codes(stacked[FILE_COL].to_numpy(), categories=paths)
         result.frame = stacked
         break
+    for part in parts:
+        if isinstance(part, _ParquetFile):
+            part.close()
     return result
