@@ -172,6 +172,17 @@ def break_future_date(data):
     return path, 2, "start_date"
 
 
+def break_repeated_exclusion_with_provision(data):
+    """An exclusion recorded twice, with a placement after it: reported as a duplicate, and the
+    check of the placement's start against the exclusion's takes the first record."""
+    provision = pd.concat([pd.read_csv(p, dtype=str) for p in sorted((data / "provision").glob("*.csv"))])
+    path = sorted((data / "exclusions").glob("*.csv"))[-1]
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    row = int(frame.index[frame["exclusion_id"].isin(set(provision["exclusion_id"]))][0])
+    rewrite(path, lambda f: f.loc.__setitem__(len(f), f.iloc[row]))
+    return path, len(frame) + 2, "exclusion_id"
+
+
 def break_duplicate_pupils(data):
     path = eyfsp_file(data)
     rewrite(path, lambda f: f.loc.__setitem__(len(f), f.iloc[3]))

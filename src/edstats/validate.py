@@ -136,17 +136,19 @@ def _unique_checks(col: Column, uniques: pd.Series) -> list[tuple[np.ndarray, st
     return [(np.asarray(mask, dtype=bool), rule, fix) for mask, rule, fix in checks]
 
 
+def _codes_and_distinct(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """(each row's code, -1 for missing; the distinct values): a categorical's own codes and
+    categories (Parquet text: they come free), otherwise ``pd.factorize``'s."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.cat.codes.to_numpy(), pd.Series(values.cat.categories)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return codes, pd.Series(uniques)
+
+
 def _factorize(frame: pd.DataFrame, column: str, cache: dict):
     """(codes, distinct values) of a column, computed once per validation run."""
     if column not in cache:
-        values = frame[column]
-        if isinstance(values.dtype, pd.CategoricalDtype):      # Parquet text: codes come free
-            codes = values.cat.codes.to_numpy()
-            uniques = pd.Series(values.cat.categories)
-        else:
-            codes, uniques = pd.factorize(values, use_na_sentinel=True)
-            uniques = pd.Series(uniques)
-        cache[column] = (codes, uniques)
+        cache[column] = _codes_and_distinct(frame[column])
     return cache[column]
 
 
@@ -316,16 +318,23 @@ def to_typed(spec: Dataset, frame: pd.DataFrame, cache: dict | None = None) -> p
     return pd.DataFrame(out, index=frame.index, copy=False)      # the columns as they are: no copy
 
 
-def _not_in(column: pd.Series, allowed) -> np.ndarray:
-    """True where a cell holds a value (trimmed) that is not among ``allowed``: worked out once per
-    distinct value (a column of 4 million rows holds a few hundred URNs). Blank cells are left to
-    the column's own checks."""
-    codes, distinct = pd.factorize(column)
-    values = pd.Series(distinct, dtype=object).astype("string").str.strip().fillna("")
-    allowed = pa.array(sorted({str(a) for a in allowed}), pa.string())
+def _used_values(values: pd.Series) -> pa.Array:
+    """A column's distinct values present (not missing), as Arrow text: no Python object per row
+    (5.4 million exclusion ids at national scale)."""
+    codes, distinct = _codes_and_distinct(values)
+    present = np.bincount(codes[codes >= 0], minlength=len(distinct)) > 0 if len(codes) else np.zeros(len(distinct), bool)
+    return pa.array(distinct[present].astype(object).astype("string"), pa.string())
+
+
+def _not_in(column: pd.Series, allowed: pa.Array) -> np.ndarray:
+    """True where a cell holds a value (trimmed) that is not among ``allowed`` (see
+    :func:`_used_values`): worked out once per distinct value (a column of 4 million rows holds a
+    few hundred URNs). Blank cells are left to the column's own checks."""
+    codes, distinct = _codes_and_distinct(column)
+    values = distinct.astype(object).astype("string").str.strip().fillna("")
     known = pc.is_in(pa.array(values, pa.string()), value_set=allowed).to_numpy(zero_copy_only=False)
-    bad = (values != "").to_numpy(dtype=bool) & ~known
-    return np.where(codes >= 0, bad[np.maximum(codes, 0)], False)
+    bad = np.append((values != "").to_numpy(dtype=bool) & ~known, False)
+    return bad[codes]          # code -1 (missing) picks the appended False
 
 
 def _pairs_not_in(frame: pd.DataFrame, known: pd.DataFrame, columns: list[str]) -> np.ndarray:
@@ -337,10 +346,10 @@ def _pairs_not_in(frame: pd.DataFrame, known: pd.DataFrame, columns: list[str]) 
     row's pair is ever written out as text (28 million results at national scale)."""
     row_positions, sizes = [], []
     for column in columns:
-        codes, distinct = pd.factorize(frame[column])
-        known_codes, known_distinct = pd.factorize(known[column])
-        trimmed = pa.array(pd.Series(distinct, dtype=object).astype("string").str.strip(), pa.string())
-        known_text = pa.array(pd.Series(known_distinct, dtype=object).astype("string"), pa.string())
+        codes, distinct = _codes_and_distinct(frame[column])
+        known_codes, known_distinct = _codes_and_distinct(known[column])
+        trimmed = pa.array(distinct.astype(object).astype("string").str.strip(), pa.string())
+        known_text = pa.array(known_distinct.astype(object).astype("string"), pa.string())
         position = pc.index_in(trimmed, value_set=known_text).fill_null(-1).to_numpy().astype(np.int64)
         row_positions.append((np.where(codes >= 0, position[np.maximum(codes, 0)], -1), codes >= 0, known_codes))
         sizes.append(len(known_distinct))
@@ -363,20 +372,24 @@ def _cross_file(frames: dict[str, pd.DataFrame], raw: dict[str, RawDataset]) -> 
     known pupils, and a calendar that covers every date the exclusions and provision use."""
     parts = []
     if "schools" in frames:
-        urns = set(frames["schools"]["school_urn"].dropna())
+        urns = _used_values(frames["schools"]["school_urn"])
         for name, rd in raw.items():
             if name == "schools" or "school_urn" not in rd.frame:
                 continue
             parts.append(_rows(rd.frame, _not_in(rd.frame["school_urn"], urns), name, "school_urn",
                                "school_urn is not in the schools dataset", "Add the school to schools/ or correct the URN."))
     if "provision" in raw and "exclusions" in frames and "exclusion_id" in raw["provision"].frame:
-        ids = set(frames["exclusions"]["exclusion_id"].dropna())
+        ids = _used_values(frames["exclusions"]["exclusion_id"])
         parts.append(_rows(raw["provision"].frame, _not_in(raw["provision"].frame["exclusion_id"], ids), "provision",
                            "exclusion_id", "exclusion_id is not in the exclusions dataset",
                            "Every placement must belong to a recorded exclusion; check the id."))
     if "provision" in raw and "exclusions" in frames and {"exclusion_id", "start_date"} <= set(raw["provision"].frame):
-        start = frames["exclusions"].set_index("exclusion_id")["start_date"]
         p = raw["provision"].frame
+        exclusions = frames["exclusions"]         # only those with provision, each id once (a repeat is an error above)
+        followed = ~_not_in(exclusions["exclusion_id"], _used_values(p["exclusion_id"])) & \
+            exclusions["exclusion_id"].notna().to_numpy()
+        start = exclusions.loc[followed].set_index(exclusions.loc[followed, "exclusion_id"].astype(str))["start_date"]
+        start = start[~start.index.duplicated()]
         excluded_from = pd.to_datetime(p["exclusion_id"].astype("string").map(start), errors="coerce")
         begins = pd.to_datetime(p["start_date"].astype("string"), format="%Y-%m-%d", errors="coerce")
         parts.append(_rows(p, (begins < excluded_from).to_numpy(dtype=bool), "provision", "start_date",
@@ -388,7 +401,7 @@ def _cross_file(frames: dict[str, pd.DataFrame], raw: dict[str, RawDataset]) -> 
                            "result for a pupil who is not in ks4_pupils for that academic year",
                            "Add the pupil to ks4_pupils or correct the UPN or year."))
     if "calendar" in frames:
-        dates = set(pd.to_datetime(frames["calendar"]["date"]).dt.strftime("%Y-%m-%d").dropna())
+        dates = _used_values(pd.to_datetime(frames["calendar"]["date"]).dt.strftime("%Y-%m-%d"))
         for name in ("exclusions", "provision"):
             if name in raw and "start_date" in raw[name].frame:
                 parts.append(_rows(raw[name].frame, _not_in(raw[name].frame["start_date"], dates), name, "start_date",
@@ -441,7 +454,7 @@ def validate_data(data_dir: str | Path, on_invalid_rows: str = "stop", rejects_d
             frames[name] = typed
     problems.extend(_cross_file(frames, raws))
     if (data_dir / "attendance_sessions").is_dir():
-        urns = set(frames["schools"]["school_urn"].dropna()) if "schools" in frames else None
+        urns = _used_values(frames["schools"]["school_urn"]) if "schools" in frames else None
         sessions, session_files, feed_problems = read_sessions(data_dir / "attendance_sessions", urns)
         problems.append(pd.DataFrame(feed_problems, columns=PROBLEM_COLUMNS))
     table = pd.concat([p for p in problems if not p.empty], ignore_index=True) if any(
