@@ -454,7 +454,7 @@ def validate_data(data_dir: str | Path, on_invalid_rows: str = "stop", rejects_d
             frames[name] = typed
     problems.extend(_cross_file(frames, raws))
     if (data_dir / "attendance_sessions").is_dir():
-        urns = _used_values(frames["schools"]["school_urn"]) if "schools" in frames else None
+        urns = set(frames["schools"]["school_urn"].dropna()) if "schools" in frames else None
         sessions, session_files, feed_problems = read_sessions(data_dir / "attendance_sessions", urns)
         problems.append(pd.DataFrame(feed_problems, columns=PROBLEM_COLUMNS))
     table = pd.concat([p for p in problems if not p.empty], ignore_index=True) if any(
