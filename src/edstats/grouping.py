@@ -58,18 +58,19 @@ def repeated_combinations(codes_and_sizes: list[tuple[np.ndarray, int]], buckets
     return out
 
 
-def codes_and_size(values: pd.Series) -> tuple[np.ndarray, int]:
-    """A column's integer codes (-1 for missing) and how many values they can take: a categorical's
-    own codes, otherwise those of ``pd.factorize``."""
+def codes_and_distinct(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """(each row's code, -1 for missing; the distinct values): a categorical's own codes and
+    categories (Parquet text: they come free), otherwise ``pd.factorize``'s."""
     if isinstance(values.dtype, pd.CategoricalDtype):
-        return values.cat.codes.to_numpy(), len(values.cat.categories)
-    codes, distinct = pd.factorize(values)
-    return codes, len(distinct)
+        return values.cat.codes.to_numpy(), pd.Series(values.cat.categories)
+    codes, distinct = pd.factorize(values, use_na_sentinel=True)
+    return codes, pd.Series(distinct)
 
 
 def column_combination_numbers(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
     """:func:`combination_numbers` of ``frame``'s ``columns`` (missing values are a value of their own)."""
-    return combination_numbers([codes_and_size(frame[column]) for column in columns])
+    return combination_numbers([(codes, len(distinct)) for codes, distinct in
+                                (codes_and_distinct(frame[column]) for column in columns)])
 
 
 def repeats(numbers: np.ndarray) -> np.ndarray:

@@ -22,7 +22,7 @@ from .contract import DATASETS, Column, Dataset, RawDataset, read_dataset
 from .contract.identifiers import valid_upn_mask
 from .contract.reader import FILE_COL, LINE_COL, InputFile
 from .contract.sessions import read_sessions
-from .grouping import combination_numbers, first_rows, repeated_combinations
+from .grouping import codes_and_distinct, combination_numbers, first_rows, repeated_combinations
 from .parallel import cores
 
 PROBLEM_COLUMNS = ["dataset", "file", "line", "column", "value", "rule", "fix", "severity"]
@@ -136,19 +136,10 @@ def _unique_checks(col: Column, uniques: pd.Series) -> list[tuple[np.ndarray, st
     return [(np.asarray(mask, dtype=bool), rule, fix) for mask, rule, fix in checks]
 
 
-def _codes_and_distinct(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
-    """(each row's code, -1 for missing; the distinct values): a categorical's own codes and
-    categories (Parquet text: they come free), otherwise ``pd.factorize``'s."""
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        return values.cat.codes.to_numpy(), pd.Series(values.cat.categories)
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    return codes, pd.Series(uniques)
-
-
 def _factorize(frame: pd.DataFrame, column: str, cache: dict):
     """(codes, distinct values) of a column, computed once per validation run."""
     if column not in cache:
-        cache[column] = _codes_and_distinct(frame[column])
+        cache[column] = codes_and_distinct(frame[column])
     return cache[column]
 
 
@@ -321,7 +312,7 @@ def to_typed(spec: Dataset, frame: pd.DataFrame, cache: dict | None = None) -> p
 def _used_values(values: pd.Series) -> pa.Array:
     """A column's distinct values present (not missing), as Arrow text: no Python object per row
     (5.4 million exclusion ids at national scale)."""
-    codes, distinct = _codes_and_distinct(values)
+    codes, distinct = codes_and_distinct(values)
     present = np.bincount(codes[codes >= 0], minlength=len(distinct)) > 0 if len(codes) else np.zeros(len(distinct), bool)
     return pa.array(distinct[present].astype(object).astype("string"), pa.string())
 
@@ -330,7 +321,7 @@ def _not_in(column: pd.Series, allowed: pa.Array) -> np.ndarray:
     """True where a cell holds a value (trimmed) that is not among ``allowed`` (see
     :func:`_used_values`): worked out once per distinct value (a column of 4 million rows holds a
     few hundred URNs). Blank cells are left to the column's own checks."""
-    codes, distinct = _codes_and_distinct(column)
+    codes, distinct = codes_and_distinct(column)
     values = distinct.astype(object).astype("string").str.strip().fillna("")
     known = pc.is_in(pa.array(values, pa.string()), value_set=allowed).to_numpy(zero_copy_only=False)
     bad = np.append((values != "").to_numpy(dtype=bool) & ~known, False)
@@ -346,8 +337,8 @@ def _pairs_not_in(frame: pd.DataFrame, known: pd.DataFrame, columns: list[str]) 
     row's pair is ever written out as text (28 million results at national scale)."""
     row_positions, sizes = [], []
     for column in columns:
-        codes, distinct = _codes_and_distinct(frame[column])
-        known_codes, known_distinct = _codes_and_distinct(known[column])
+        codes, distinct = codes_and_distinct(frame[column])
+        known_codes, known_distinct = codes_and_distinct(known[column])
         trimmed = pa.array(distinct.astype(object).astype("string").str.strip(), pa.string())
         known_text = pa.array(known_distinct.astype(object).astype("string"), pa.string())
         position = pc.index_in(trimmed, value_set=known_text).fill_null(-1).to_numpy().astype(np.int64)
