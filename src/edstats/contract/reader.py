@@ -156,6 +156,7 @@ class _ParquetFile:
     path: Path
     names: list[str]            # as written in the file
     rows: int
+    metadata: object = field(default=None, repr=False)    # the footer, parsed once
     number: int = 0             # the file's position among the dataset's files (its ``_file`` code)
     columns: list[str] = field(default_factory=list)      # the names trimmed
     _file: object = field(default=None, repr=False)       # the open pyarrow.parquet.ParquetFile
@@ -165,17 +166,16 @@ class _ParquetFile:
         import pyarrow.parquet as pq
 
         metadata = pq.read_metadata(path)
-        return cls(path, metadata.schema.to_arrow_schema().names, metadata.num_rows)
+        return cls(path, metadata.schema.to_arrow_schema().names, metadata.num_rows, metadata)
 
     def _read(self, names: list[str] | None) -> pa.Table:
         import pyarrow.parquet as pq
 
         try:
-            if self._file is None:       # opened once: its footer (every row group's metadata) parsed once
-                schema = pq.read_schema(self.path)
-                text = [f.name for f in schema if _is_text(f.type)
+            if self._file is None:
+                text = [f.name for f in self.metadata.schema.to_arrow_schema() if _is_text(f.type)
                         or (pa.types.is_dictionary(f.type) and _is_text(f.type.value_type))]
-                self._file = pq.ParquetFile(self.path, read_dictionary=text)
+                self._file = pq.ParquetFile(self.path, metadata=self.metadata, read_dictionary=text)
             return self._file.read(columns=names)
         except (ValueError, OSError) as exc:       # Arrow's errors are ValueErrors or OSErrors
             raise _UnreadableFile(self, exc) from exc
@@ -202,11 +202,11 @@ def _where(number: int, rows: int) -> dict[str, np.ndarray]:
     return {FILE_COL: np.full(rows, number, dtype=np.int32), LINE_COL: np.arange(2, rows + 2, dtype=np.int64)}
 
 
-def _column_to_pandas(column: pa.ChunkedArray):
-    """One Arrow column as pandas: text as a categorical of the values used, dates as ISO text (so
-    that they are checked like a CSV's), numbers as they are."""
+def _column_to_pandas(column: pa.ChunkedArray) -> pd.Series:
+    """One Arrow column as a pandas Series (index 0, 1, 2, ...): text as a categorical of the values
+    used, dates as ISO text (so that they are checked like a CSV's), numbers as they are."""
     if pa.types.is_dictionary(column.type):
-        return _categorical(_one_dictionary(column))
+        return pd.Series(_categorical(_one_dictionary(column)), copy=False)
     values = column.to_pandas()
     if pd.api.types.is_datetime64_any_dtype(values):
         return values.dt.strftime("%Y-%m-%d").astype("string")
@@ -232,13 +232,11 @@ def _stack_columns(parts: list[_ParquetFile]) -> pd.DataFrame:
         column = pa.chunked_array([chunk for c, part in zip(read, parts)
                                    for chunk in (c.chunks if c is not None else [pa.nulls(part.rows, kind)])], type=kind)
         del read
-        values = _column_to_pandas(column)
+        out[name] = _column_to_pandas(column)
         del column
-        out[name] = pd.Series(values, index=pd.RangeIndex(rows), copy=False) if not isinstance(values, pd.Series) \
-            else values.set_axis(pd.RangeIndex(rows))
     where = [_where(p.number, p.rows) for p in parts]
     for key in (FILE_COL, LINE_COL):
-        out[key] = pd.Series(np.concatenate([w[key] for w in where]), index=pd.RangeIndex(rows), copy=False)
+        out[key] = pd.Series(np.concatenate([w[key] for w in where]), copy=False)
     return pd.DataFrame(out, index=pd.RangeIndex(rows), copy=False)
 
 
@@ -248,10 +246,8 @@ def _to_frame(table: pa.Table) -> pd.DataFrame:
     del table
     out = {}
     for i, name in enumerate(names):         # by position: each Arrow column goes once converted
-        values = _column_to_pandas(columns[i])
+        out[name] = _column_to_pandas(columns[i])
         columns[i] = None
-        out[name] = values.set_axis(pd.RangeIndex(rows)) if isinstance(values, pd.Series) else \
-            pd.Series(values, index=pd.RangeIndex(rows), copy=False)
     return pd.DataFrame(out, index=pd.RangeIndex(rows), copy=False)
 
 
