@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..compare.p8_estimates import ELEMENTS, P8Estimates
-from ..grouping import column_combination_numbers, first_rows
+from ..grouping import codes_and_distinct, column_combination_numbers, first_rows
 from ..settings import Settings
 from .result import CHARACTERISTIC_BREAKDOWNS, _groups, as_category, empty_result, la_topics, mean_result, proportion_result, time_period
 
@@ -46,7 +46,7 @@ def _by_distinct_value(values: pd.Series, work) -> pd.Series:
     """``work`` (a function of a Series of text, giving a Series or frame) done once per distinct
     value of ``values`` (a grade column holds a dozen values over millions of rows) and spread back
     over the rows; missing values give what ``work`` gives for a missing value."""
-    codes, distinct = pd.factorize(values)
+    codes, distinct = codes_and_distinct(values)
     done = work(pd.Series(list(distinct) + [None], dtype=object).astype("string"))
     return done.iloc[np.where(codes >= 0, codes, len(distinct))].set_axis(values.index)
 
