@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 
 from .contract import DATASETS, Column, Dataset, RawDataset, read_dataset
 from .contract.identifiers import valid_upn_mask
-from .contract.reader import FILE_COL, LINE_COL, InputFile
+from .contract.reader import FILE_COL, LINE_COL, InputFile, integer_bits
 from .contract.sessions import read_sessions
 from .grouping import codes_and_distinct, combination_numbers, first_rows, repeated_combinations
 from .parallel import cores
@@ -263,22 +263,31 @@ def _typed_uniques(col: Column, uniques: pd.Series) -> pd.Series:
 
 
 def _nullable(values: pd.Series, dtype: str) -> pd.Series:
-    """Numbers as pandas' nullable ``dtype``, sharing the read column's memory when it already holds
-    that kind of number without gaps (55 million rows of national attendance: 440 MB a column)."""
+    """Numbers read as numbers as pandas' nullable type: ``Float64``, or for ``Int`` the width
+    :func:`_whole` gives. A column that already holds such numbers without gaps is wrapped, not
+    copied (the reader has narrowed national attendance's counts: 110 MB a column)."""
     array = values.to_numpy()
-    if (dtype == "Int64" and array.dtype == np.int64) or (dtype == "Float64" and array.dtype == np.float64
-                                                          and not np.isnan(array).any()):
-        nullable = (pd.arrays.IntegerArray if dtype == "Int64" else pd.arrays.FloatingArray)(
-            array, np.zeros(len(array), dtype=bool))
-        return pd.Series(nullable, index=values.index, copy=False)
-    return _whole(values) if dtype == "Int64" else values.astype(dtype)
+    if dtype == "Int" and array.dtype.kind == "i" and array.dtype.itemsize * 8 == _integer_bits(array):
+        return pd.Series(pd.arrays.IntegerArray(array, np.zeros(len(array), dtype=bool)), index=values.index, copy=False)
+    if dtype == "Float64" and array.dtype == np.float64 and not np.isnan(array).any():
+        return pd.Series(pd.arrays.FloatingArray(array, np.zeros(len(array), dtype=bool)), index=values.index,
+                         copy=False)
+    return _whole(values) if dtype == "Int" else values.astype(dtype)
+
+
+def _integer_bits(numbers) -> int:
+    """:func:`~edstats.contract.reader.integer_bits` of the numbers present (a Series or an array)."""
+    numbers = pd.Series(numbers, copy=False)
+    return integer_bits(numbers.min(), numbers.max())
 
 
 def _whole(numbers: pd.Series) -> pd.Series:
-    """Numbers as ``Int64``; one that is not whole (an error the checks report) becomes missing."""
+    """Whole numbers as a nullable integer type as narrow as :func:`~edstats.contract.reader.integer_bits`
+    allows (``Int16``, ``Int32`` or ``Int64``, the same whether they came as text or as numbers);
+    one that is not whole (an error the checks report) becomes missing."""
     if pd.api.types.is_float_dtype(numbers.dtype):
         numbers = numbers.where(numbers % 1 == 0)
-    return numbers.astype("Int64")
+    return numbers.astype(f"Int{_integer_bits(numbers)}")
 
 
 def to_typed(spec: Dataset, frame: pd.DataFrame, cache: dict | None = None) -> pd.DataFrame:
@@ -290,7 +299,7 @@ def to_typed(spec: Dataset, frame: pd.DataFrame, cache: dict | None = None) -> p
             continue
         values = frame[col.name]
         if pd.api.types.is_numeric_dtype(values.dtype):
-            out[col.name] = (_nullable(values, "Int64" if col.kind == "integer" else "Float64")
+            out[col.name] = (_nullable(values, "Int" if col.kind == "integer" else "Float64")
                              if col.kind in ("integer", "number") else values.astype("string"))
             continue
         codes, uniques = _factorize(frame, col.name, cache)

@@ -202,11 +202,32 @@ def _where(number: int, rows: int) -> dict[str, np.ndarray]:
     return {FILE_COL: np.full(rows, number, dtype=np.int32), LINE_COL: np.arange(2, rows + 2, dtype=np.int64)}
 
 
+#: A column of whole numbers is held in 16 or 32 bits when this many times its largest magnitude
+#: still fits: a sum of a row's counts (absences against possible sessions, two scaled scores)
+#: cannot then overflow. National attendance's five counts take 0.8 GB instead of 2.5 GB.
+INTEGER_HEADROOM = 100
+
+
+def integer_bits(smallest, largest) -> int:
+    """16, 32 or 64: the integer width that holds every whole number from ``smallest`` to
+    ``largest`` times :data:`INTEGER_HEADROOM` (a column with no numbers: 16)."""
+    if smallest is None or largest is None or pd.isna(smallest) or pd.isna(largest):
+        return 16
+    magnitude = max(abs(int(smallest)), abs(int(largest))) * INTEGER_HEADROOM
+    return 16 if magnitude < 2 ** 15 else 32 if magnitude < 2 ** 31 else 64
+
+
 def _column_to_pandas(column: pa.ChunkedArray) -> pd.Series:
     """One Arrow column as a pandas Series (index 0, 1, 2, ...): text as a categorical of the values
-    used, dates as ISO text (so that they are checked like a CSV's), numbers as they are."""
+    used, dates as ISO text (so that they are checked like a CSV's), numbers as they are, whole
+    numbers without gaps in as few bits as :func:`integer_bits` allows."""
     if pa.types.is_dictionary(column.type):
         return pd.Series(_categorical(_one_dictionary(column)), copy=False)
+    if pa.types.is_integer(column.type) and column.null_count == 0 and column.type.bit_width > 16:
+        span = pc.min_max(column)
+        bits = integer_bits(span["min"].as_py(), span["max"].as_py())
+        if bits < column.type.bit_width:
+            column = column.cast(pa.int16() if bits == 16 else pa.int32())
     values = column.to_pandas()
     if pd.api.types.is_datetime64_any_dtype(values):
         return values.dt.strftime("%Y-%m-%d").astype("string")
