@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..grouping import column_combination_numbers, first_rows
+from ..grouping import codes_and_distinct, combination_numbers, first_rows
 from ..settings import Settings
 from ..stats import wilson_interval
 from .result import CHARACTERISTIC_BREAKDOWNS, _groups, as_category, empty_result, proportion_result, time_period
@@ -39,8 +39,10 @@ def _in_scope_schools(schools: pd.DataFrame | None, settings: Settings):
 def enrolments(attendance: pd.DataFrame, schools: pd.DataFrame | None, settings: Settings) -> pd.DataFrame:
     """In-scope enrolments for each year with every term of the period: sessions summed over terms.
 
-    The rows in scope are found as one mask and taken once, with only the columns the measures use
-    (each selection of a frame copies every column: 55 million rows at national scale)."""
+    The rows in scope are found as one mask. The rows themselves are never copied (45 million at
+    national scale): enrolments are numbered from the key columns' codes at those rows, the
+    sessions summed from one count column at a time, and only each enrolment's first row taken,
+    with only the columns the measures use."""
     terms = PERIOD_TERMS[settings.methodology.absence_period]
     age = attendance["age_start_of_year"]
     keep = (attendance["term"].isin(terms) & (age >= 5) & (age <= 15)).fillna(False).to_numpy(dtype=bool)
@@ -51,18 +53,19 @@ def enrolments(attendance: pd.DataFrame, schools: pd.DataFrame | None, settings:
     present = in_scope.groupby(["academic_year", "term"], observed=True).size().unstack(fill_value=0)
     complete = [year for year, row in present.iterrows() if all(row.get(t, 0) > 0 for t in terms)]
     keep = keep & attendance["academic_year"].isin(complete).to_numpy(dtype=bool)
-    columns = [c for c in ["academic_year", "upn", "school_urn", *CHARACTERISTICS, "school_district", "la_code",
-                           "ncyear", "possible_sessions", "authorised_absence", "unauthorised_absence"]
+    rows = np.flatnonzero(keep)
+    # each enrolment numbered from the key columns' codes at the rows in scope: no copy of the rows
+    # themselves (45 million at national scale), only of the columns' codes and counts, one at a time
+    group = combination_numbers([(codes[rows], len(distinct)) for codes, distinct in
+                                 (codes_and_distinct(attendance[c]) for c in ("academic_year", "upn", "school_urn"))])
+    columns = [c for c in ["academic_year", "upn", "school_urn", *CHARACTERISTICS, "school_district", "la_code", "ncyear"]
                if c in attendance]
-    a = attendance.loc[keep, columns].reset_index(drop=True)
-    group = column_combination_numbers(a, ["academic_year", "upn", "school_urn"])
-    sums = pd.DataFrame({c: np.bincount(group, weights=a[c].to_numpy(dtype=float))
-                         for c in ("possible_sessions", "authorised_absence", "unauthorised_absence")})
-    keep_columns = [c for c in columns if c not in ("possible_sessions", "authorised_absence", "unauthorised_absence")]
-    out = a.loc[first_rows(group), keep_columns].reset_index(drop=True)
-    out["possible"] = sums["possible_sessions"].to_numpy().astype(np.int64)
-    out["authorised_absence"] = sums["authorised_absence"].to_numpy().astype(np.int64)
-    out["unauthorised_absence"] = sums["unauthorised_absence"].to_numpy().astype(np.int64)
+    out = attendance[columns].take(rows[first_rows(group)]).reset_index(drop=True)
+    for column, name in (("possible_sessions", "possible"), ("authorised_absence", "authorised_absence"),
+                         ("unauthorised_absence", "unauthorised_absence")):
+        sessions = attendance[column].take(rows).to_numpy(dtype=float)
+        out[name] = np.bincount(group, weights=sessions).astype(np.int64)
+        del sessions
     out["absent"] = out["authorised_absence"] + out["unauthorised_absence"]
     return out[out["possible"] > 0].reset_index(drop=True)
 
