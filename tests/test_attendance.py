@@ -81,6 +81,20 @@ def test_a_year_without_every_term_is_not_reported():
     assert not attendance_measures(frame, SCHOOLS, autumn_spring).empty
 
 
+def test_a_term_present_only_in_rows_out_of_scope_does_not_complete_a_year():
+    """2024/25's summer term is there only for a pupil aged 4 (out of scope): that year is not
+    reported, 2023/24 (every term in scope) is, and a row with no year counts for none."""
+    full = census([("A", "100001", 300, 30, 0, 9)]).assign(academic_year="2023/24")
+    partial = census([("B", "100001", 300, 60, 0, 9)], terms=("AUT", "SPR"))
+    young = census([("C", "100001", 100, 0, 0, 4)], terms=("SUM",))
+    no_year = census([("D", "100001", 100, 50, 0, 9)]).assign(academic_year=None)
+    frame = pd.concat([full, partial, young, no_year], ignore_index=True)
+    result = attendance_measures(frame, SCHOOLS, Settings())
+    assert set(result["time_period"]) == {"202324"}
+    total = result[(result["measure_id"] == "abs_overall_pct") & (result["breakdown_topic"] == "Total")]
+    assert total["numerator"].tolist() == [30] and total["denominator"].tolist() == [300]
+
+
 def test_session_feed_agrees_exactly_with_the_census(small_data):
     data = validate_data(small_data)
     assert data.sessions is not None

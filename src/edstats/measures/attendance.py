@@ -36,6 +36,21 @@ def _in_scope_schools(schools: pd.DataFrame | None, settings: Settings):
     return set(schools.loc[schools["phase"].isin(phases), "school_urn"])
 
 
+def _in_complete_years(attendance: pd.DataFrame, keep: np.ndarray, terms: tuple[str, ...]) -> np.ndarray:
+    """Rows of an academic year whose rows in scope (``keep``) include every one of ``terms``:
+    counted on the columns' codes (a table of years by terms), not by grouping the rows."""
+    year_codes, years = codes_and_distinct(attendance["academic_year"])
+    term_codes, term_values = codes_and_distinct(attendance["term"])
+    both = keep & (year_codes >= 0) & (term_codes >= 0)
+    seen = np.bincount(year_codes[both].astype(np.int64) * len(term_values) + term_codes[both],
+                       minlength=len(years) * len(term_values)).reshape(len(years), len(term_values)) > 0
+    term_text = term_values.astype(str).to_numpy()
+    complete = np.ones(len(years), dtype=bool)
+    for term in terms:
+        complete &= seen[:, term_text == term].any(axis=1)
+    return np.append(complete, False)[year_codes]        # code -1 (no year) picks the appended False
+
+
 def enrolments(attendance: pd.DataFrame, schools: pd.DataFrame | None, settings: Settings) -> pd.DataFrame:
     """In-scope enrolments for each year with every term of the period: sessions summed over terms.
 
@@ -49,10 +64,7 @@ def enrolments(attendance: pd.DataFrame, schools: pd.DataFrame | None, settings:
     scope = _in_scope_schools(schools, settings)
     if scope is not None:
         keep = keep & attendance["school_urn"].isin(scope).to_numpy(dtype=bool)
-    in_scope = pd.DataFrame({"academic_year": attendance["academic_year"][keep], "term": attendance["term"][keep]})
-    present = in_scope.groupby(["academic_year", "term"], observed=True).size().unstack(fill_value=0)
-    complete = [year for year, row in present.iterrows() if all(row.get(t, 0) > 0 for t in terms)]
-    keep = keep & attendance["academic_year"].isin(complete).to_numpy(dtype=bool)
+    keep &= _in_complete_years(attendance, keep, terms)
     rows = np.flatnonzero(keep)
     # each enrolment numbered from the key columns' codes at the rows in scope: no copy of the rows
     # themselves (45 million at national scale), only of the columns' codes and counts, one at a time
