@@ -55,16 +55,17 @@ def compute_all(frames: dict[str, pd.DataFrame], settings: Settings, estimates=N
     """
     frames = add_school_district(frames)
     as_at = as_at or data_as_at(frames, sessions)
-    areas = [    # the slowest first, so that side by side the work evens out
+    areas = [    # the slowest first, so that side by side the work evens out (national, seconds: KS4 39,
+        # attendance 28, KS2 9, exclusions 8, NEET 4, EYFS 2; the daily feed, where there is one, first)
         lambda: ytd_attendance_measures(sessions, frames.get("attendance"), frames.get("schools"), settings, topics),
-        lambda: attendance_measures(frames.get("attendance"), frames.get("schools"), settings, topics),
         lambda: ks4_measures(frames.get("ks4_pupils"), frames.get("ks4_results"), settings, estimates or {}, topics),
-        lambda: neet_measures(frames.get("ccis"), settings,
-                              {k: v for k, v in topics.items() if k not in ("School", "School district")}),
+        lambda: attendance_measures(frames.get("attendance"), frames.get("schools"), settings, topics),
         lambda: ks2_measures(frames.get("ks2"), settings, topics),
-        lambda: eyfs_measures(frames.get("eyfsp"), settings, topics),
         lambda: exclusion_measures(frames.get("exclusions"), frames.get("provision"), frames.get("schools"),
                                    frames.get("calendar"), settings, as_at, topics),
+        lambda: neet_measures(frames.get("ccis"), settings,
+                              {k: v for k, v in topics.items() if k not in ("School", "School district")}),
+        lambda: eyfs_measures(frames.get("eyfsp"), settings, topics),
         lambda: school_measures(frames.get("schools"), academic_year_of(pd.Series([as_at])).iloc[0] if as_at else None,
                                 "la_code" in topics.get("Local authority", ())),
     ]
