@@ -213,18 +213,19 @@ PACK_PARTS = {"validate": "validate", "measures": "measures",
 
 
 def national_steps(data: Path) -> dict[str, str]:
-    """At national scale: validation, then every measure for every LA (timed after validation)."""
+    """At national scale: validation, then every measure for every LA (timed after validation), each
+    with as many threads or processes as :func:`edstats.parallel.cores` gives, as the pipeline runs them."""
     d = str(data)
     return {
         "validate (every LA)": f"""
             from edstats.validate import validate_data
-            v = validate_data("{d}", workers=1); rows = sum(len(f) for f in v.frames.values())""",
+            v = validate_data("{d}"); rows = sum(len(f) for f in v.frames.values())""",
         "every measure for every LA (after validation)": f"""
             from edstats.validate import validate_data
             from edstats.measures import compute_by_la
             from edstats.compare.p8_estimates import load_estimates_by_year
             from edstats.settings import load_settings
-            v = validate_data("{d}", workers=1)
+            v = validate_data("{d}")
             t0 = time.perf_counter()          # time the measures only, not the validation before them
             from edstats.parallel import cores
             r = compute_by_la(v.frames, load_settings("edstats.yml"), load_estimates_by_year("{d}/p8_estimates"),
