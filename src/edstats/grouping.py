@@ -45,7 +45,8 @@ def repeated_combinations(codes_and_sizes: list[tuple[np.ndarray, int]], buckets
     key = _key(codes_and_sizes)
     if len(key) <= BUCKETED_ROWS:
         return repeats(pd.factorize(key)[0])
-    bucket = (key % buckets).astype(np.int16)
+    bucket = np.empty(len(key), dtype=np.int16)
+    np.remainder(key, buckets, out=bucket, casting="unsafe")     # no 64-bit copy of the key on the way
     order = np.argsort(bucket, kind="stable")
     bounds = np.concatenate([[0], np.cumsum(np.bincount(bucket, minlength=buckets))])
     del bucket

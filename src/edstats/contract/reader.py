@@ -198,8 +198,11 @@ class _ParquetFile:
 
 
 def _where(number: int, rows: int) -> dict[str, np.ndarray]:
-    """``_file`` (the file's position among the dataset's files) and ``_line`` of a file's rows."""
-    return {FILE_COL: np.full(rows, number, dtype=np.int32), LINE_COL: np.arange(2, rows + 2, dtype=np.int64)}
+    """``_file`` (the file's position among the dataset's files) and ``_line`` of a file's rows (32
+    bits unless a file has more than two billion rows: half the memory, 55 million rows at
+    national scale)."""
+    return {FILE_COL: np.full(rows, number, dtype=np.int32),
+            LINE_COL: np.arange(2, rows + 2, dtype=np.int32 if rows + 2 < 2 ** 31 else np.int64)}
 
 
 #: A column of whole numbers is held in 16 or 32 bits when this many times its largest magnitude
