@@ -450,6 +450,25 @@ def test_numbers_from_parquet_are_checked_row_by_row_and_typed_as_read():
     assert np.shares_memory(typed_numbers["possible_sessions"].array._data, as_numbers["possible_sessions"].to_numpy())
 
 
+@pytest.mark.parametrize("huge", ["1000000000000000000000000", "9999999999999999999", "-9999999999999999999", 1e30])
+def test_a_whole_number_too_large_for_64_bits_is_reported_and_never_typed_as_another_number(huge):
+    """A 25-digit headcount (text), one beyond 64 bits but not unsigned 64 bits, a negative one, and
+    1e30 in a Parquet float column: reported with its line, and missing once typed (it became
+    -9,223,372,036,854,775,808 before, with no problem reported)."""
+    import numpy as np
+    from edstats.contract import DATASETS, RawDataset
+    from edstats.validate import check_dataset, to_typed
+
+    values = [5.0, huge] if isinstance(huge, float) else ["5", huge]
+    frame = pd.DataFrame({"school_urn": ["100001", "100002"], "headcount": values, "_file": "s", "_line": [2, 3]})
+    problems = check_dataset(DATASETS["schools"], RawDataset("schools", frame))
+    too_large = problems[problems["rule"].str.contains("headcount is too large")]
+    assert too_large["line"].tolist() == [3]
+    assert to_typed(DATASETS["schools"], frame)["headcount"].isna().tolist() == [False, True]
+    assert to_typed(DATASETS["schools"], frame)["headcount"].iloc[0] == 5
+    assert np.array_equal(problems.loc[problems["column"] == "headcount", "line"].unique(), [3])
+
+
 @pytest.mark.parametrize("table", [True, False], ids=["table of pairs", "hashed pairs"])
 @pytest.mark.parametrize("categorical", [False, True], ids=["text", "categorical"])
 def test_pairs_not_known_are_the_rows_text_matching_finds(categorical, table):

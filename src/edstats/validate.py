@@ -114,6 +114,9 @@ def _unique_checks(col: Column, uniques: pd.Series) -> list[tuple[np.ndarray, st
             number = pd.to_numeric(text.where(well_formed), errors="coerce")
         checks.append((~well_formed, f"{col.name} must be a {'whole ' if col.kind == 'integer' else ''}number",
                        "Remove text, spaces or thousands separators from the number."))
+        if col.kind == "integer":
+            checks.append((~_fits_64_bits(number), f"{col.name} is too large: a whole number must be below 2^63 "
+                           "(about 9.2 x 10^18)", "Check the value at source: it may be two numbers run together."))
         if col.minimum is not None:
             rule = f"{col.name} must not be negative" if col.minimum == 0 else f"{col.name} must be at least {col.minimum:g}"
             checks.append(((number < col.minimum).fillna(False), rule, "Correct the value at source."))
@@ -281,12 +284,25 @@ def _integer_bits(numbers) -> int:
     return integer_bits(numbers.min(), numbers.max())
 
 
+def _fits_64_bits(numbers: pd.Series) -> np.ndarray:
+    """True where a number is missing or small enough for a 64-bit whole number (a float compared:
+    a number within about a thousand of the limit counts as too large). Signed integers up to 64
+    bits always fit: no work over their rows."""
+    numbers = pd.Series(numbers, copy=False)
+    if pd.api.types.is_signed_integer_dtype(numbers.dtype) and numbers.dtype.itemsize <= 8:
+        return np.ones(len(numbers), dtype=bool)
+    return ~(numbers.astype(float).abs() >= 2.0 ** 63).to_numpy(dtype=bool)
+
+
 def _whole(numbers: pd.Series) -> pd.Series:
     """Whole numbers as a nullable integer type as narrow as :func:`~edstats.contract.reader.integer_bits`
     allows (``Int16``, ``Int32`` or ``Int64``, the same whether they came as text or as numbers);
-    one that is not whole (an error the checks report) becomes missing."""
+    one that is not whole, or too large for 64 bits (errors the checks report), becomes missing."""
     if pd.api.types.is_float_dtype(numbers.dtype):
         numbers = numbers.where(numbers % 1 == 0)
+    fits = _fits_64_bits(numbers)
+    if not fits.all():
+        numbers = numbers.where(fits)
     return numbers.astype(f"Int{_integer_bits(numbers)}")
 
 
