@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from edstats.compare.p8_estimates import P8Estimates, read_p8_estimates
-from edstats.measures.ks4 import attainment8, ks4_measures, pupil_scores
+from edstats.measures.ks4 import attainment8, attainment8_by_year, ks4_measures, pupil_scores
 from edstats.settings import Methodology, Settings
 
 from conftest import REFERENCE_DATA
@@ -37,6 +37,18 @@ def a8(frame, settings=Settings()):
 def test_worked_example_attainment8():
     row = a8(WORKED)
     assert (row["eng"], row["mat"], row["ebacc"], row["open"], row["a8"]) == (12, 10, 16, 16, 54)
+
+
+def test_attainment8_year_by_year_is_every_year_at_once():
+    """The same UPN in two years (a pupil resitting), each year with other results and pupils:
+    worked out a year at a time, each (UPN, year) scores exactly as over every year at once."""
+    worked_again = WORKED.assign(academic_year="2024/25", grade=["9", "4", "3", "7", "6-5", "2", "8"])
+    other = results(gcse("Mathematics", "MATHS", "7"), gcse("Physics", "SCI_PHYS", "8"), upn="Q999216000002")
+    frame = pd.concat([WORKED, other, worked_again, other.assign(academic_year="2024/25")], ignore_index=True)
+    by_year, at_once = attainment8_by_year(frame, Settings()), attainment8(frame, Settings())
+    assert len(by_year) == 4
+    pd.testing.assert_frame_equal(by_year.sort_index(), at_once.sort_index())
+    assert by_year.loc[(UPN, "2023/24"), "a8"] == 54 and by_year.loc[(UPN, "2024/25"), "a8"] != 54
 
 
 def estimates_pag18():
