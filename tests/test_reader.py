@@ -148,11 +148,13 @@ def test_whole_numbers_are_held_in_the_fewest_bits_that_leave_a_hundredfold_head
     headcount = np.array([0, 5, largest, 12], dtype=np.int64)
     pd.DataFrame({"school_urn": ["100001", "100002", "100003", "100004"], "headcount": headcount}).to_parquet(
         folder / "s.parquet", index=False)
-    read = read_dataset(folder, "schools").frame["headcount"]
+    frame = read_dataset(folder, "schools").frame
+    read = frame["headcount"]
     assert read.dtype == np.dtype(f"int{bits}")
     assert read.tolist() == headcount.tolist()
-    typed = to_typed(DATASETS["schools"], read_dataset(folder, "schools").frame)["headcount"]
+    typed = to_typed(DATASETS["schools"], frame)["headcount"]
     assert str(typed.dtype) == f"Int{bits}" and typed.tolist() == headcount.tolist()
+    assert np.shares_memory(typed.array._data, read.to_numpy())      # wrapped, not copied
     as_text = to_typed(DATASETS["schools"], pd.DataFrame({"headcount": [str(v) for v in headcount]}))["headcount"]
     assert str(as_text.dtype) == f"Int{bits}"           # the same width, whether written as text or numbers
 
