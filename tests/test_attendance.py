@@ -68,6 +68,18 @@ def test_zero_possible_sessions_and_out_of_scope_enrolments_are_left_out():
     assert sorted(with_pru["upn"]) == ["A", "E"]
 
 
+def test_enrolments_carry_only_the_breakdowns_asked_for():
+    """Asked for the LA alone (every LA at once), enrolments are the same rows and sessions as with
+    every characteristic, without the other columns."""
+    frame = census([("A", "100001", 300, 30, 0, 9), ("A", "100002", 150, 0, 10, 9), ("B", "100001", 0, 0, 0, 9),
+                    ("C", "100001", 280, 100, 40, 10)]).assign(la_code="330")
+    every = enrolments(frame, SCHOOLS, Settings())
+    la_only = enrolments(frame, SCHOOLS, Settings(), ["la_code"])
+    assert set(every.columns) - set(la_only.columns) == {"sex", "ncyear"}
+    pd.testing.assert_frame_equal(la_only, every[la_only.columns])
+    assert list(la_only["upn"]) == ["A", "A", "C"] and list(la_only["absent"]) == [30, 10, 140]
+
+
 def test_unit_is_the_enrolment_not_the_pupil():
     frame = census([("A", "100001", 150, 15, 0, 11), ("A", "100002", 150, 0, 0, 11)])
     v = values(attendance_measures(frame, SCHOOLS, Settings()))

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from edstats.grouping import column_combination_numbers, combination_numbers, first_rows, repeats
+from edstats.grouping import column_combination_numbers, combination_numbers, first_rows, matching_combinations, repeats
 
 
 def _frame(rows=5000, seed=1):
@@ -18,8 +18,14 @@ def _frame(rows=5000, seed=1):
     })
 
 
+@pytest.mark.parametrize("bucketed", [False, True], ids=["one table", "in buckets"])
 @pytest.mark.parametrize("categorical", [False, True], ids=["text", "categorical"])
-def test_numbers_are_pandas_groups_in_order_of_first_appearance(categorical):
+def test_numbers_are_pandas_groups_in_order_of_first_appearance(categorical, bucketed, monkeypatch):
+    """Hashed in one table or in buckets of rows (as on millions of rows), the numbers are the same."""
+    from edstats import grouping
+
+    if bucketed:
+        monkeypatch.setattr(grouping, "BUCKETED_ROWS", 100)
     frame = _frame()
     if categorical:
         frame = frame.astype({"upn": "category", "year": "category"})
@@ -73,3 +79,34 @@ def test_repeated_combinations_are_pandas_duplicates(bucketed, monkeypatch):
     found = grouping.repeated_combinations([(codes, len(d)) for codes, d in factorized], buckets=7)
     expected = frame.astype(object).fillna("<missing>").duplicated().to_numpy()
     assert (found == expected).all() and 0 < found.sum() < len(frame)
+
+
+@pytest.mark.parametrize("table", [True, False], ids=["table of keys", "hashed keys"])
+@pytest.mark.parametrize("categorical", [False, True], ids=["text", "categorical"])
+def test_matching_combinations_are_a_join_on_the_trimmed_text(categorical, table):
+    """Each row's (UPN, year) found among the known rows' (a KS4 result's pupil): the number is the
+    known combination's as pandas numbers them, -1 where the text pair (trimmed) is not known or a
+    value is missing; known pairs repeated share their number."""
+    rng = np.random.default_rng(7)
+    n = 40 if table else 1100      # 1,100 distinct years among the known: too many possible keys for a table
+    years = ["2023/24", "2024/25"] * (n // 2) if table else [f"Y{i}" for i in range(n)]
+    known = pd.DataFrame({"upn": [f"A{i}" for i in range(n)], "academic_year": years})
+    known = pd.concat([known, known.iloc[::7]], ignore_index=True)              # some pairs twice
+    picked = rng.integers(0, n + 5, 600)            # a known pair, or an unknown UPN
+    upn = pd.Series([f"A{i}" for i in picked], dtype=object)
+    upn[rng.random(600) < 0.1] = upn + " "
+    upn[rng.random(600) < 0.05] = None
+    year = pd.Series([years[i] if i < n else "2023/24" for i in picked], dtype=object)
+    year[rng.random(600) < 0.1] = pd.Series(rng.choice(["2019/20", "", None], 600), dtype=object)
+    rows = pd.DataFrame({"upn": upn, "academic_year": year})
+    if categorical:
+        rows, known = rows.astype("category"), known.astype("category")
+    known_numbers, numbers = matching_combinations(rows, known, ["upn", "academic_year"])
+    expected_known = known.astype(object).groupby(["upn", "academic_year"], sort=False).ngroup().to_numpy()
+    number_of = {pair: k for pair, k in zip(zip(known["upn"].astype(str), known["academic_year"].astype(str)),
+                                             expected_known)}
+    expected = [-1 if u is None or y is None or pd.isna(u) or pd.isna(y) else
+                number_of.get((str(u).strip(), str(y).strip()), -1)
+                for u, y in zip(rows["upn"].astype(object), rows["academic_year"].astype(object))]
+    assert (known_numbers == expected_known).all()
+    assert list(numbers) == expected and 0 < (numbers >= 0).sum() < len(rows) and (numbers < 0).any()

@@ -7,55 +7,88 @@ first row of each combination, and every repeat, be found in one pass without ha
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 
-def _key(codes_and_sizes: list[tuple[np.ndarray, int]]) -> np.ndarray:
-    """One non-negative integer per row, equal for rows exactly when their codes are all equal."""
-    rows = len(codes_and_sizes[0][0]) if codes_and_sizes else 0
-    key = np.zeros(rows, dtype=np.int64)
+def _key(codes_and_sizes: Iterable[tuple[np.ndarray, int]]) -> np.ndarray:
+    """One non-negative integer per row, equal for rows exactly when their codes are all equal.
+    The columns are taken one at a time: given as a generator, each column's codes can be made
+    just before they are added and let go after."""
+    key = None
     for codes, size in codes_and_sizes:
-        if rows and (int(key.max()) + 1) * (size + 1) >= 2 ** 62:     # renumber only if this column could overflow
+        if key is None:
+            key = np.zeros(len(codes), dtype=np.int64)
+        if len(key) and (int(key.max()) + 1) * (size + 1) >= 2 ** 62:   # renumber only if this column could overflow
             key = pd.factorize(key)[0].astype(np.int64)
         key *= size + 1                   # in place: at national scale each copy is 440 MB
         key += codes
         key += 1
-    return key
+    return np.zeros(0, dtype=np.int64) if key is None else key
 
 
-def combination_numbers(codes_and_sizes: list[tuple[np.ndarray, int]]) -> np.ndarray:
-    """Each row's combination of columns given as (codes, number of distinct values) — codes -1 for
-    a missing value, which is a value of its own — numbered 0, 1, 2, ... in order of first appearance."""
-    return pd.factorize(_key(codes_and_sizes))[0]
+def position_type(rows: int) -> type:
+    """The integer type for row positions and numbers of ``rows`` rows: 32 bits when they fit."""
+    return np.int32 if rows < 2 ** 31 else np.int64
 
 
-#: Above this many rows, repeats are looked for in buckets of rows (see :func:`repeated_combinations`).
+#: Above this many rows, keys are hashed in buckets of rows (see :func:`_in_buckets`).
 BUCKETED_ROWS = 1_000_000
+
+
+def _in_buckets(key: np.ndarray, buckets: int):
+    """Yield (rows, numbers) for each bucket of rows: the rows (positions, in order) whose key
+    falls in the bucket and their keys numbered in order of first appearance within it.
+
+    Equal keys share a bucket, and each bucket is hashed on its own: small hash tables stay in the
+    processor's cache, about twice as fast over the 55 million rows of national attendance."""
+    bucket = np.empty(len(key), dtype=np.int16)
+    np.remainder(key, buckets, out=bucket, casting="unsafe")     # no 64-bit copy of the key on the way
+    order = np.argsort(bucket, kind="stable").astype(position_type(len(key)), copy=False)
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(bucket, minlength=buckets))])
+    del bucket
+    for start, end in zip(bounds[:-1], bounds[1:]):
+        if end > start:
+            rows = order[start:end]
+            yield rows, pd.factorize(key[rows])[0]
+
+
+def combination_numbers(codes_and_sizes: Iterable[tuple[np.ndarray, int]], buckets: int = 256) -> np.ndarray:
+    """Each row's combination of columns given as (codes, number of distinct values) — codes -1 for
+    a missing value, which is a value of its own — numbered 0, 1, 2, ... in order of first appearance.
+
+    On many rows the key is hashed in ``buckets`` (:func:`_in_buckets`; the 50 million enrolment
+    rows of national attendance: 9-10 s in one table, 7 in buckets), the numbers held in 32 bits;
+    the combinations found in each bucket are then put in order of their first rows, so the numbers
+    are exactly those of one table."""
+    key = _key(codes_and_sizes)
+    if len(key) <= BUCKETED_ROWS:
+        return pd.factorize(key)[0]
+    numbers = np.empty(len(key), dtype=position_type(len(key)))
+    firsts, found = [], 0
+    for rows, local in _in_buckets(key, buckets):
+        numbers[rows] = local + found
+        firsts.append(rows[first_rows(local)])        # each combination's first row, in its number's order
+        found += len(firsts[-1])
+    del key
+    renumber = np.empty(found, dtype=numbers.dtype)
+    renumber[np.argsort(np.concatenate(firsts), kind="stable")] = np.arange(found)
+    return renumber[numbers]
 
 
 def repeated_combinations(codes_and_sizes: list[tuple[np.ndarray, int]], buckets: int = 256) -> np.ndarray:
     """Rows whose combination of columns an earlier row has (as :func:`repeats` of
-    :func:`combination_numbers`).
-
-    On many rows the rows are first put in ``buckets`` by their key (equal keys share a bucket,
-    and a bucket keeps the rows' order), and each bucket is hashed on its own: small hash tables
-    stay in the processor's cache, about twice as fast over the 55 million rows of national
-    attendance."""
+    :func:`combination_numbers`), without numbering the combinations across buckets."""
     key = _key(codes_and_sizes)
     if len(key) <= BUCKETED_ROWS:
         return repeats(pd.factorize(key)[0])
-    bucket = np.empty(len(key), dtype=np.int16)
-    np.remainder(key, buckets, out=bucket, casting="unsafe")     # no 64-bit copy of the key on the way
-    order = np.argsort(bucket, kind="stable")
-    bounds = np.concatenate([[0], np.cumsum(np.bincount(bucket, minlength=buckets))])
-    del bucket
-    sorted_key = key[order]
     out = np.empty(len(key), dtype=bool)
-    del key
-    for start, end in zip(bounds[:-1], bounds[1:]):
-        if end > start:
-            out[order[start:end]] = repeats(pd.factorize(sorted_key[start:end])[0])
+    for rows, local in _in_buckets(key, buckets):
+        out[rows] = repeats(local)
     return out
 
 
@@ -86,3 +119,43 @@ def repeats(numbers: np.ndarray) -> np.ndarray:
 def first_rows(numbers: np.ndarray) -> np.ndarray:
     """The position of each number's first row, in the order of the numbers (0, 1, 2, ...)."""
     return np.flatnonzero(~repeats(numbers))
+
+
+def _text(values: pd.Series) -> pa.Array:
+    return pa.array(values.astype(object).astype("string"), pa.string())
+
+
+def matching_combinations(frame: pd.DataFrame, known: pd.DataFrame, columns: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of ``frame`` matched to rows of ``known`` on their combination of ``columns``.
+
+    Returns (each ``known`` row's combination numbered as :func:`combination_numbers` does; the
+    number of each ``frame`` row's combination among ``known``'s, -1 where ``known`` has none or the
+    row misses a value). ``frame``'s values are compared trimmed with ``known``'s as text, each
+    distinct value once (by Arrow), and the combinations as the columns' codes in ``known``: no
+    row's combination is ever written out as text (28 million KS4 results at national scale).
+    Where the possible combinations are few enough, they are looked up in a table rather than hashed."""
+    known_parts, frame_parts = [], []
+    for column in columns:
+        codes, distinct = codes_and_distinct(frame[column])
+        known_codes, known_distinct = codes_and_distinct(known[column])
+        trimmed = pa.array(distinct.astype(object).astype("string").str.strip(), pa.string())
+        position = np.append(pc.index_in(trimmed, value_set=_text(known_distinct)).fill_null(-1).to_numpy(), -1)
+        known_parts.append((known_codes, len(known_distinct)))
+        frame_parts.append((position[codes], len(known_distinct)))     # code -1 (missing) picks the appended -1
+    found = np.ones(len(frame), dtype=bool)
+    for codes, _ in frame_parts:
+        found &= codes >= 0
+    # one key for both, so that a renumbering on the way (many columns) numbers them alike
+    key = _key((np.concatenate([k, f]), size) for (k, size), (f, _) in zip(known_parts, frame_parts))
+    known_key, frame_key = key[:len(known)], key[len(known):][found]
+    del key
+    known_numbers, distinct_keys = pd.factorize(known_key)
+    numbers = np.full(len(frame), -1, dtype=position_type(len(known) + 1))
+    if len(distinct_keys) and int(distinct_keys.max()) <= 8 * len(known) + 2 ** 20:   # a table of every possible key
+        table = np.full(int(distinct_keys.max()) + 1, -1, dtype=numbers.dtype)
+        table[known_key] = known_numbers          # a key's rows all have its number: any order of writing will do
+        inside = frame_key < len(table)
+        numbers[np.flatnonzero(found)[inside]] = table[frame_key[inside]]
+    elif len(distinct_keys):
+        numbers[found] = pd.Index(distinct_keys).get_indexer(frame_key)
+    return known_numbers, numbers

@@ -22,7 +22,7 @@ from .contract import DATASETS, Column, Dataset, RawDataset, read_dataset
 from .contract.identifiers import valid_upn_mask
 from .contract.reader import FILE_COL, LINE_COL, InputFile, integer_bits
 from .contract.sessions import read_sessions
-from .grouping import codes_and_distinct, combination_numbers, first_rows, repeated_combinations
+from .grouping import codes_and_distinct, combination_numbers, first_rows, matching_combinations, repeated_combinations
 from .parallel import cores
 
 PROBLEM_COLUMNS = ["dataset", "file", "line", "column", "value", "rule", "fix", "severity"]
@@ -355,32 +355,12 @@ def _not_in(column: pd.Series, allowed: pa.Array) -> np.ndarray:
 
 def _pairs_not_in(frame: pd.DataFrame, known: pd.DataFrame, columns: list[str]) -> np.ndarray:
     """True where a row's pair of ``columns`` (trimmed) is not a pair of ``known``'s rows; rows
-    missing either value are left to the columns' own checks.
-
-    Worked out on the columns' distinct values: each value of ``frame`` is found among ``known``'s
-    by Arrow, and the known pairs are a table of (first value, second value) positions, so no
-    row's pair is ever written out as text (28 million results at national scale)."""
-    row_positions, sizes = [], []
+    missing either value are left to the columns' own checks. Worked out on the columns' distinct
+    values and codes (:func:`edstats.grouping.matching_combinations`)."""
+    present = np.ones(len(frame), dtype=bool)
     for column in columns:
-        codes, distinct = codes_and_distinct(frame[column])
-        known_codes, known_distinct = codes_and_distinct(known[column])
-        trimmed = pa.array(distinct.astype(object).astype("string").str.strip(), pa.string())
-        known_text = pa.array(known_distinct.astype(object).astype("string"), pa.string())
-        position = pc.index_in(trimmed, value_set=known_text).fill_null(-1).to_numpy().astype(np.int64)
-        row_positions.append((np.where(codes >= 0, position[np.maximum(codes, 0)], -1), codes >= 0, known_codes))
-        sizes.append(len(known_distinct))
-    (first, first_present, known_first), (second, second_present, known_second) = row_positions
-    both = (known_first >= 0) & (known_second >= 0)
-    known_pairs = known_first[both].astype(np.int64) * sizes[1] + known_second[both]
-    found = (first >= 0) & (second >= 0)
-    row_pairs = first[found] * sizes[1] + second[found]
-    if sizes[0] * sizes[1] <= 8 * len(known) + 2 ** 20:      # a table of every possible pair: no hashing
-        pairs = np.zeros(sizes[0] * sizes[1], dtype=bool)
-        pairs[known_pairs] = True
-        found[found] = pairs[row_pairs]
-    else:
-        found[found] = pd.Series(row_pairs).isin(known_pairs).to_numpy()
-    return first_present & second_present & ~found
+        present &= codes_and_distinct(frame[column])[0] >= 0
+    return present & (matching_combinations(frame, known, columns)[1] < 0)
 
 
 def _cross_file(frames: dict[str, pd.DataFrame], raw: dict[str, RawDataset]) -> list[pd.DataFrame]:

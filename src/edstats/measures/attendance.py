@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..grouping import codes_and_distinct, combination_numbers, first_rows
+from ..grouping import codes_and_distinct, combination_numbers, first_rows, position_type
 from ..settings import Settings
 from ..stats import wilson_interval
 from .result import CHARACTERISTIC_BREAKDOWNS, _groups, as_category, empty_result, proportion_result, time_period
@@ -51,13 +51,16 @@ def _in_complete_years(attendance: pd.DataFrame, keep: np.ndarray, terms: tuple[
     return np.append(complete, False)[year_codes]        # code -1 (no year) picks the appended False
 
 
-def enrolments(attendance: pd.DataFrame, schools: pd.DataFrame | None, settings: Settings) -> pd.DataFrame:
+def enrolments(attendance: pd.DataFrame, schools: pd.DataFrame | None, settings: Settings,
+               breakdowns: list[str] | None = None) -> pd.DataFrame:
     """In-scope enrolments for each year with every term of the period: sessions summed over terms.
 
-    The rows in scope are found as one mask. The rows themselves are never copied (45 million at
-    national scale): enrolments are numbered from the key columns' codes at those rows, the
-    sessions summed from one count column at a time, and only each enrolment's first row taken,
-    with only the columns the measures use."""
+    Each enrolment keeps its key (academic_year, upn, school_urn), the columns of ``breakdowns``
+    (default: every pupil characteristic, school_district, la_code and ncyear the census has),
+    taken from its first row, and its sessions. The rows in scope are found as one mask. The rows
+    themselves are never copied (45 million at national scale): enrolments are numbered from the
+    key columns' codes at those rows, the sessions summed from one count column at a time, and
+    only the first row of each enrolment with a possible session taken."""
     terms = PERIOD_TERMS[settings.methodology.absence_period]
     age = attendance["age_start_of_year"]
     keep = (attendance["term"].isin(terms) & (age >= 5) & (age <= 15)).fillna(False).to_numpy(dtype=bool)
@@ -65,21 +68,26 @@ def enrolments(attendance: pd.DataFrame, schools: pd.DataFrame | None, settings:
     if scope is not None:
         keep = keep & attendance["school_urn"].isin(scope).to_numpy(dtype=bool)
     keep &= _in_complete_years(attendance, keep, terms)
-    rows = np.flatnonzero(keep)
+    rows = np.flatnonzero(keep).astype(position_type(len(keep)))
     # each enrolment numbered from the key columns' codes at the rows in scope: no copy of the rows
     # themselves (45 million at national scale), only of the columns' codes and counts, one at a time
-    group = combination_numbers([(codes[rows], len(distinct)) for codes, distinct in
-                                 (codes_and_distinct(attendance[c]) for c in ("academic_year", "upn", "school_urn"))])
-    columns = [c for c in ["academic_year", "upn", "school_urn", *CHARACTERISTICS, "school_district", "la_code", "ncyear"]
-               if c in attendance]
-    out = attendance[columns].take(rows[first_rows(group)]).reset_index(drop=True)
+    group = combination_numbers((codes[rows], len(distinct)) for codes, distinct in
+                                (codes_and_distinct(attendance[c]) for c in ("academic_year", "upn", "school_urn")))
+    if breakdowns is None:
+        breakdowns = [*CHARACTERISTICS, "school_district", "la_code", "ncyear"]
+    columns = list(dict.fromkeys(c for c in ["academic_year", "upn", "school_urn", *breakdowns] if c in attendance))
+    sums = {}
     for column, name in (("possible_sessions", "possible"), ("authorised_absence", "authorised_absence"),
                          ("unauthorised_absence", "unauthorised_absence")):
         sessions = attendance[column].take(rows).to_numpy(dtype=float)
-        out[name] = np.bincount(group, weights=sessions).astype(np.int64)
+        sums[name] = np.bincount(group, weights=sessions).astype(np.int64)
         del sessions
+    on_roll = sums["possible"] > 0
+    out = attendance[columns].take(rows[first_rows(group)[on_roll]]).reset_index(drop=True)
+    for name, total in sums.items():
+        out[name] = total[on_roll]
     out["absent"] = out["authorised_absence"] + out["unauthorised_absence"]
-    return out[out["possible"] > 0].reset_index(drop=True)
+    return out
 
 
 def absence_result(enrol: pd.DataFrame, ids: tuple[str, str, str], topics=CHARACTERISTIC_BREAKDOWNS) -> pd.DataFrame:
@@ -109,7 +117,8 @@ def attendance_measures(attendance: pd.DataFrame | None, schools: pd.DataFrame |
     """Census absence measures by academic year and breakdown."""
     if attendance is None or attendance.empty:
         return empty_result()
-    return absence_result(enrolments(attendance, schools, settings), MEASURE_IDS, topics)
+    return absence_result(enrolments(attendance, schools, settings, [column for column, _ in topics.values()]),
+                          MEASURE_IDS, topics)
 
 
 def academic_year_of(dates: pd.Series) -> pd.Series:
