@@ -53,7 +53,8 @@ def compute_all(frames: dict[str, pd.DataFrame], settings: Settings, estimates=N
     ``workers`` > 1 computes the areas side by side in that many forked processes (each reads the
     frames in place, copy-on-write); the result is the same rows in the same order.
     """
-    frames = add_school_district(frames)
+    if any(column == "school_district" for column, _ in topics.values()):
+        frames = add_school_district(frames)
     as_at = as_at or data_as_at(frames, sessions)
     areas = [    # the slowest first, so that side by side the work evens out (national, seconds: KS4 39,
         # attendance 28, KS2 9, exclusions 8, NEET 4, EYFS 2; the daily feed, where there is one, first)

@@ -29,6 +29,11 @@ CHARACTERISTICS = ["sex", "disadvantaged", "fsm", "sen_provision", "eal", "ethni
                    "home_district", "home_ward"]
 
 
+#: Sessions are summed over this many rows at a time (as numbers with a fraction, which ``numpy.bincount``
+#: needs: 8 bytes a row), so that 45 million rows never need a copy at once. Whole numbers: exact.
+SUMMED_ROWS = 1 << 23
+
+
 def _in_scope_schools(schools: pd.DataFrame | None, settings: Settings):
     if schools is None:
         return None
@@ -57,7 +62,8 @@ def enrolments(attendance: pd.DataFrame, schools: pd.DataFrame | None, settings:
 
     Each enrolment keeps its key (academic_year, upn, school_urn), the columns of ``breakdowns``
     (default: every pupil characteristic, school_district, la_code and ncyear the census has),
-    taken from its first row, and its sessions. The rows in scope are found as one mask. The rows
+    taken from its first row, and its sessions: ``possible`` and ``absent`` (authorised and
+    unauthorised). The rows in scope are found as one mask. The rows
     themselves are never copied (45 million at national scale): enrolments are numbered from the
     key columns' codes at those rows, the sessions summed from one count column at a time, and
     only the first row of each enrolment with a possible session taken."""
@@ -76,17 +82,20 @@ def enrolments(attendance: pd.DataFrame, schools: pd.DataFrame | None, settings:
     if breakdowns is None:
         breakdowns = [*CHARACTERISTICS, "school_district", "la_code", "ncyear"]
     columns = list(dict.fromkeys(c for c in ["academic_year", "upn", "school_urn", *breakdowns] if c in attendance))
-    sums = {}
-    for column, name in (("possible_sessions", "possible"), ("authorised_absence", "authorised_absence"),
-                         ("unauthorised_absence", "unauthorised_absence")):
-        sessions = attendance[column].take(rows).to_numpy(dtype=float)
-        sums[name] = np.bincount(group, weights=sessions).astype(np.int64)
-        del sessions
+    enrolled = int(group.max()) + 1 if len(group) else 0
+    sums = {"possible": np.zeros(enrolled), "absent": np.zeros(enrolled)}
+    for column, name in (("possible_sessions", "possible"), ("authorised_absence", "absent"),
+                         ("unauthorised_absence", "absent")):
+        for start in range(0, len(rows), SUMMED_ROWS):     # a few million rows' sessions at a time
+            part = slice(start, start + SUMMED_ROWS)
+            sums[name] += np.bincount(group[part], weights=attendance[column].take(rows[part]).to_numpy(dtype=float),
+                                      minlength=enrolled)
     on_roll = sums["possible"] > 0
-    out = attendance[columns].take(rows[first_rows(group)[on_roll]]).reset_index(drop=True)
+    first = rows[first_rows(group)[on_roll]]
+    del rows, group
+    out = attendance[columns].take(first).reset_index(drop=True)
     for name, total in sums.items():
-        out[name] = total[on_roll]
-    out["absent"] = out["authorised_absence"] + out["unauthorised_absence"]
+        out[name] = total[on_roll].astype(np.int64)
     return out
 
 

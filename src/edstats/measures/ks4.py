@@ -142,10 +142,12 @@ def attainment8_by_year(results: pd.DataFrame, settings: Settings) -> pd.DataFra
     """:func:`attainment8` worked out one academic year at a time (a pupil is a UPN in a year, so
     the years are independent): its working set is a year's results, not every year's (about
     3 GB for the 28 million results of three national years)."""
-    years = results.groupby("academic_year", observed=True, dropna=False, sort=False).indices
-    if len(years) <= 1:
+    codes, years = codes_and_distinct(results["academic_year"])
+    present = [code for code in range(-1, len(years)) if (codes == code).any()]     # -1: no year
+    if len(present) <= 1:
         return attainment8(results, settings)
-    return pd.concat([attainment8(results.take(rows), settings) for rows in years.values()])
+    # each year's rows found when it is worked out, not every year's held at once (28 million)
+    return pd.concat([attainment8(results.take(np.flatnonzero(codes == code)), settings) for code in present])
 
 
 def prior_attainment(pupils: pd.DataFrame, settings: Settings) -> pd.Series:
