@@ -110,3 +110,18 @@ def test_matching_combinations_are_a_join_on_the_trimmed_text(categorical, table
                 for u, y in zip(rows["upn"].astype(object), rows["academic_year"].astype(object))]
     assert (known_numbers == expected_known).all()
     assert list(numbers) == expected and 0 < (numbers >= 0).sum() < len(rows) and (numbers < 0).any()
+
+
+def test_matching_combinations_of_many_columns_are_numbered_alike():
+    """Four columns of 70,000 distinct values: 70,001^4 is past 2^62, so the key of the rows and of
+    the known rows must be built (and renumbered) together to stay comparable."""
+    rng = np.random.default_rng(9)
+    n = 70_000
+    known = pd.DataFrame({c: [f"{c}{i}" for i in rng.permutation(n)] for c in "abcd"})
+    rows = known.iloc[rng.integers(0, n, 500)].reset_index(drop=True)
+    rows.loc[::5, "c"] = "c-unknown"
+    known_numbers, numbers = matching_combinations(rows, known, list("abcd"))
+    assert (known_numbers == np.arange(n)).all()          # every known combination is new
+    expected = [-1 if c == "c-unknown" else int(np.flatnonzero(known["a"].to_numpy() == a)[0])
+                for a, c in zip(rows["a"], rows["c"])]
+    assert list(numbers) == expected and (numbers >= 0).sum() == 400

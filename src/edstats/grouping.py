@@ -145,10 +145,12 @@ def matching_combinations(frame: pd.DataFrame, known: pd.DataFrame, columns: lis
     found = np.ones(len(frame), dtype=bool)
     for codes, _ in frame_parts:
         found &= codes >= 0
-    # one key for both, so that a renumbering on the way (many columns) numbers them alike
-    key = _key((np.concatenate([k, f]), size) for (k, size), (f, _) in zip(known_parts, frame_parts))
-    known_key, frame_key = key[:len(known)], key[len(known):][found]
-    del key
+    if np.prod([size + 1.0 for _, size in known_parts]) < 2 ** 62:      # no key is renumbered on the way
+        known_key, frame_key = _key(known_parts), _key(frame_parts)[found]
+    else:            # one key for both, so that the renumbering numbers them alike
+        key = _key((np.concatenate([k, f]), size) for (k, size), (f, _) in zip(known_parts, frame_parts))
+        known_key, frame_key = key[:len(known)], key[len(known):][found]
+        del key
     known_numbers, distinct_keys = pd.factorize(known_key)
     numbers = np.full(len(frame), -1, dtype=position_type(len(known) + 1))
     if len(distinct_keys) and int(distinct_keys.max()) <= 8 * len(known) + 2 ** 20:   # a table of every possible key

@@ -7,9 +7,8 @@ one row of a table: dataset, file, line, column, value, rule, fix, severity.
 from __future__ import annotations
 
 import difflib
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from functools import partial
 from datetime import date
 from pathlib import Path
 
@@ -363,24 +362,25 @@ def _pairs_not_in(frame: pd.DataFrame, known: pd.DataFrame, columns: list[str]) 
     return present & (matching_combinations(frame, known, columns)[1] < 0)
 
 
-def _cross_file(frames: dict[str, pd.DataFrame], raw: dict[str, RawDataset]) -> list[pd.DataFrame]:
-    """Checks between datasets: URNs in schools, provision for known exclusions, KS4 results for
-    known pupils, and a calendar that covers every date the exclusions and provision use."""
-    parts = []
-    if "schools" in frames:
+def _urns_known(name: str):
+    def check(frames: dict, raw: dict) -> list[pd.DataFrame]:
+        if "schools" not in frames or "school_urn" not in raw[name].frame:
+            return []
         urns = _used_values(frames["schools"]["school_urn"])
-        for name, rd in raw.items():
-            if name == "schools" or "school_urn" not in rd.frame:
-                continue
-            parts.append(_rows(rd.frame, _not_in(rd.frame["school_urn"], urns), name, "school_urn",
-                               "school_urn is not in the schools dataset", "Add the school to schools/ or correct the URN."))
-    if "provision" in raw and "exclusions" in frames and "exclusion_id" in raw["provision"].frame:
-        ids = _used_values(frames["exclusions"]["exclusion_id"])
-        parts.append(_rows(raw["provision"].frame, _not_in(raw["provision"].frame["exclusion_id"], ids), "provision",
-                           "exclusion_id", "exclusion_id is not in the exclusions dataset",
-                           "Every placement must belong to a recorded exclusion; check the id."))
-    if "provision" in raw and "exclusions" in frames and {"exclusion_id", "start_date"} <= set(raw["provision"].frame):
-        p = raw["provision"].frame
+        return [_rows(raw[name].frame, _not_in(raw[name].frame["school_urn"], urns), name, "school_urn",
+                      "school_urn is not in the schools dataset", "Add the school to schools/ or correct the URN.")]
+    return check
+
+
+def _provision_follows_exclusions(frames: dict, raw: dict) -> list[pd.DataFrame]:
+    if "provision" not in raw or "exclusions" not in frames or "exclusion_id" not in raw["provision"].frame:
+        return []
+    p = raw["provision"].frame
+    ids = _used_values(frames["exclusions"]["exclusion_id"])
+    parts = [_rows(p, _not_in(p["exclusion_id"], ids), "provision", "exclusion_id",
+                   "exclusion_id is not in the exclusions dataset",
+                   "Every placement must belong to a recorded exclusion; check the id.")]
+    if "start_date" in p:
         exclusions = frames["exclusions"]         # only those with provision, each id once (a repeat is an error above)
         followed = ~_not_in(exclusions["exclusion_id"], _used_values(p["exclusion_id"])) & \
             exclusions["exclusion_id"].notna().to_numpy()
@@ -391,19 +391,41 @@ def _cross_file(frames: dict[str, pd.DataFrame], raw: dict[str, RawDataset]) -> 
         parts.append(_rows(p, (begins < excluded_from).to_numpy(dtype=bool), "provision", "start_date",
                            "provision starts before the exclusion it follows",
                            "Check the provision's start date against the exclusion's start date."))
-    if "ks4_results" in raw and "ks4_pupils" in frames and {"upn", "academic_year"} <= set(raw["ks4_results"].frame):
-        r = raw["ks4_results"].frame
-        parts.append(_rows(r, _pairs_not_in(r, frames["ks4_pupils"], ["upn", "academic_year"]), "ks4_results", "upn",
-                           "result for a pupil who is not in ks4_pupils for that academic year",
-                           "Add the pupil to ks4_pupils or correct the UPN or year."))
-    if "calendar" in frames:
-        dates = _used_values(pd.to_datetime(frames["calendar"]["date"]).dt.strftime("%Y-%m-%d"))
-        for name in ("exclusions", "provision"):
-            if name in raw and "start_date" in raw[name].frame:
-                parts.append(_rows(raw[name].frame, _not_in(raw[name].frame["start_date"], dates), name, "start_date",
-                                   "start_date is not covered by the calendar dataset",
-                                   "Add that academic year to calendar/ so school days can be counted."))
     return parts
+
+
+def _results_for_known_pupils(frames: dict, raw: dict) -> list[pd.DataFrame]:
+    if "ks4_results" not in raw or "ks4_pupils" not in frames or not {"upn", "academic_year"} <= set(raw["ks4_results"].frame):
+        return []
+    r = raw["ks4_results"].frame
+    return [_rows(r, _pairs_not_in(r, frames["ks4_pupils"], ["upn", "academic_year"]), "ks4_results", "upn",
+                  "result for a pupil who is not in ks4_pupils for that academic year",
+                  "Add the pupil to ks4_pupils or correct the UPN or year.")]
+
+
+def _dates_in_calendar(name: str):
+    def check(frames: dict, raw: dict) -> list[pd.DataFrame]:
+        if "calendar" not in frames or name not in raw or "start_date" not in raw[name].frame:
+            return []
+        dates = _used_values(pd.to_datetime(frames["calendar"]["date"]).dt.strftime("%Y-%m-%d"))
+        return [_rows(raw[name].frame, _not_in(raw[name].frame["start_date"], dates), name, "start_date",
+                      "start_date is not covered by the calendar dataset",
+                      "Add that academic year to calendar/ so school days can be counted.")]
+    return check
+
+
+def _cross_checks(names: list[str]) -> list[tuple[set[str], object]]:
+    """Checks between datasets, in the order their problems are reported, each with the datasets it
+    reads: URNs in schools, provision for known exclusions (and not before them), KS4 results for
+    known pupils, and a calendar that covers every date the exclusions and provision use. Each
+    check is a function of (typed frames, raw rows) giving problem tables; it can run as soon as
+    the datasets it reads are checked (:func:`validate_data`)."""
+    return [({"schools", name}, _urns_known(name)) for name in names if name != "schools"] + [
+        ({"provision", "exclusions"}, _provision_follows_exclusions),
+        ({"ks4_results", "ks4_pupils"}, _results_for_known_pupils),
+        ({"calendar", "exclusions"}, _dates_in_calendar("exclusions")),
+        ({"calendar", "provision"}, _dates_in_calendar("provision")),
+    ]
 
 
 ON_INVALID_ROWS = ("stop", "quarantine")
@@ -437,18 +459,34 @@ def validate_data(data_dir: str | Path, on_invalid_rows: str = "stop", rejects_d
     session_files = []
     names = [name for name in DATASETS if (data_dir / name).is_dir() and name != "attendance_sessions"]
     # The daily feed is read below, once the schools' URNs are known. The others are read and checked
-    # in threads, largest first: reading Parquet and most column checks run in Arrow and numpy, which
-    # let other threads run meanwhile, and the frames need no copying between processes.
-    by_size = sorted(names, key=lambda n: -sum(p.stat().st_size for p in (data_dir / n).iterdir() if p.is_file()))
+    # in threads, the schools and calendar first (the checks between datasets need them), then the
+    # largest first: reading Parquet and most column checks run in Arrow and numpy, which let other
+    # threads run meanwhile, and the frames need no copying between processes. A check between
+    # datasets starts as soon as the datasets it reads are checked, beside the others still running.
+    by_size = sorted(names, key=lambda n: (n not in ("schools", "calendar"),
+                                           -sum(p.stat().st_size for p in (data_dir / n).iterdir() if p.is_file())))
+    checks, present = _cross_checks(names), set(names)
+    checked, frames, cross = {}, {}, {}
     with ThreadPoolExecutor(max_workers=max(1, workers or cores())) as pool:
-        checked = dict(zip(by_size, pool.map(partial(_read_and_check, data_dir), by_size)))
-    frames = {}
-    for name in names:                        # in the contract's order, whatever order they finished in
-        raws[name], found, typed = checked[name]
-        problems.append(found)
-        if typed is not None:
-            frames[name] = typed
-    problems.extend(_cross_file(frames, raws))
+        pending = {pool.submit(_read_and_check, data_dir, name): name for name in by_size}
+        while True:
+            for i, (reads, check) in enumerate(checks):
+                if i not in cross and reads & present <= checked.keys():
+                    cross[i] = pool.submit(check, frames, raws)
+            if not pending:
+                break
+            for future in wait(pending, return_when=FIRST_COMPLETED).done:
+                name = pending.pop(future)
+                checked[name] = future.result()
+                raws[name], _, typed = checked[name]
+                if typed is not None:
+                    frames[name] = typed
+        cross_problems = [part for i in range(len(checks)) for part in cross[i].result()]
+    raws = {name: raws[name] for name in names}                         # in the contract's order, whatever
+    frames = {name: frames[name] for name in names if name in frames}   # order they finished in
+    for name in names:
+        problems.append(checked[name][1])
+    problems.extend(cross_problems)
     if (data_dir / "attendance_sessions").is_dir():
         urns = set(frames["schools"]["school_urn"].dropna()) if "schools" in frames else None
         sessions, session_files, feed_problems = read_sessions(data_dir / "attendance_sessions", urns)
