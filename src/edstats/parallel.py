@@ -17,7 +17,10 @@ _TASKS: list = []
 
 
 def _run_task(index: int):
-    return _TASKS[index]()
+    try:
+        return _TASKS[index]()
+    finally:          # what the piece of work freed goes back to the system before the next piece
+        release_unused_memory()
 
 
 def side_by_side(tasks: list, workers: int) -> list:

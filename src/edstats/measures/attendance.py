@@ -19,7 +19,8 @@ import pandas as pd
 from ..grouping import codes_and_distinct, combination_numbers, first_rows, position_type
 from ..settings import Settings
 from ..stats import wilson_interval
-from .result import CHARACTERISTIC_BREAKDOWNS, _groups, as_category, empty_result, proportion_result, time_period
+from .result import (CHARACTERISTIC_BREAKDOWNS, _groups, as_category, empty_result, proportion_result, time_period,
+                     totals_by_year_and_breakdown)
 
 MEASURE_IDS = ("abs_overall_pct", "abs_persistent_pct", "abs_severe_pct")
 YTD_MEASURE_IDS = ("abs_ytd_overall_pct", "abs_ytd_persistent_pct", "abs_ytd_severe_pct")
@@ -111,8 +112,7 @@ def absence_result(enrol: pd.DataFrame, ids: tuple[str, str, str], topics=CHARAC
     parts = [proportion_result(enrol, persistent, ids[1], topics), proportion_result(enrol, severe, ids[2], topics)]
     years = as_category(enrol["academic_year"])
     for topic, labels in _groups(enrol, topics):
-        g = pd.DataFrame({"academic_year": years, "breakdown": labels, "a": absent, "p": possible})
-        agg = g.groupby(["academic_year", "breakdown"], observed=True)[["a", "p"]].sum().reset_index()
+        agg = totals_by_year_and_breakdown(years, labels, a=absent, p=possible)
         lower, upper = wilson_interval(agg["a"].to_numpy(), agg["p"].to_numpy())
         parts.append(pd.DataFrame({
             "measure_id": ids[0], "time_period": agg["academic_year"].astype(str).map(time_period), "breakdown_topic": topic,

@@ -76,6 +76,27 @@ def _groups(frame: pd.DataFrame, topics: dict[str, tuple[str, dict[str, str]]]):
             yield topic, as_category(frame[column], labels)
 
 
+def totals_by_year_and_breakdown(years: pd.Series, labels: pd.Series, **counts) -> pd.DataFrame:
+    """Rows (``count``) and the sums of whole-number ``counts`` (arrays aligned to the rows) by
+    academic year and breakdown, both categoricals from :func:`as_category`: the combinations
+    present, in the order pandas' ``groupby(observed=True)`` gives them. Counted on the codes with
+    ``numpy.bincount``, exact for whole numbers (14 million national enrolments: a fraction of the
+    time and memory of a groupby)."""
+    year_codes, label_codes = years.cat.codes.to_numpy(), labels.cat.codes.to_numpy()
+    width = len(labels.cat.categories)
+    cells = len(years.cat.categories) * width
+    key = year_codes.astype(np.int64) * width + label_codes
+    rows = np.bincount(key, minlength=cells)
+    present = np.flatnonzero(rows)
+    out = pd.DataFrame({
+        "academic_year": pd.Categorical.from_codes(present // width, dtype=years.dtype),
+        "breakdown": pd.Categorical.from_codes(present % width, dtype=labels.dtype),
+        "count": rows[present]})
+    for name, values in counts.items():
+        out[name] = np.bincount(key, weights=np.asarray(values, dtype=float), minlength=cells)[present]
+    return out
+
+
 def proportion_result(frame: pd.DataFrame, flag: pd.Series, measure_id: str,
                       topics=CHARACTERISTIC_BREAKDOWNS) -> pd.DataFrame:
     """% of rows where ``flag`` is true, by academic year and breakdown, with a Wilson 95% CI.
@@ -83,9 +104,9 @@ def proportion_result(frame: pd.DataFrame, flag: pd.Series, measure_id: str,
     ``frame`` holds the denominator rows (it needs ``academic_year``); ``flag`` is aligned to it.
     """
     parts, years = [], as_category(frame["academic_year"])
+    flag = flag.to_numpy(dtype=float)
     for topic, labels in _groups(frame, topics):
-        g = pd.DataFrame({"academic_year": years, "breakdown": labels, "flag": flag.astype(int)})
-        agg = g.groupby(["academic_year", "breakdown"], observed=True)["flag"].agg(["sum", "count"]).reset_index()
+        agg = totals_by_year_and_breakdown(years, labels, sum=flag)
         lower, upper = wilson_interval(agg["sum"].to_numpy(), agg["count"].to_numpy())
         parts.append(pd.DataFrame({
             "measure_id": measure_id,
@@ -130,8 +151,7 @@ def count_result(frame: pd.DataFrame, measure_id: str, topics=CHARACTERISTIC_BRE
     """A count of rows by academic year and breakdown (numerator = value = the count; no interval)."""
     parts, years = [], as_category(frame["academic_year"])
     for topic, labels in _groups(frame, topics):
-        g = pd.DataFrame({"academic_year": years, "breakdown": labels})
-        agg = g.groupby(["academic_year", "breakdown"], observed=True).size().reset_index(name="n")
+        agg = totals_by_year_and_breakdown(years, labels).rename(columns={"count": "n"})
         parts.append(pd.DataFrame({
             "measure_id": measure_id, "time_period": agg["academic_year"].astype(str).map(time_period),
             "breakdown_topic": topic, "breakdown": agg["breakdown"].astype(str), "numerator": agg["n"].astype(float),
