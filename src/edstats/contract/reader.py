@@ -176,7 +176,7 @@ class _ParquetFile:
                 text = [f.name for f in self.metadata.schema.to_arrow_schema() if _is_text(f.type)
                         or (pa.types.is_dictionary(f.type) and _is_text(f.type.value_type))]
                 self._file = pq.ParquetFile(self.path, metadata=self.metadata, read_dictionary=text)
-            return self._file.read(columns=names)
+            return self._file.read(columns=names, use_threads=False)   # the datasets are read in threads already
         except (ValueError, OSError) as exc:       # Arrow's errors are ValueErrors or OSErrors
             raise _UnreadableFile(self, exc) from exc
 
