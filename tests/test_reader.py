@@ -97,16 +97,34 @@ def test_files_whose_columns_differ_in_type_still_stack_every_row(tmp_path):
 
 
 
-def test_a_dictionary_that_repeats_a_value_reads_as_one_category():
-    """pyarrow's writer never repeats a dictionary value, but another writer might: one row group's
-    dictionary is taken as it is only when each value is in it once (pandas needs distinct categories)."""
+@pytest.mark.parametrize("row_groups", [1, 2])
+def test_a_dictionary_that_repeats_a_value_reads_as_one_category(row_groups):
+    """pyarrow's writer never repeats a dictionary value, but another writer might: a dictionary
+    (one row group's, or one every row group shares, whose codes are then joined as they are) is
+    taken as it is only when each value is in it once (pandas needs distinct categories)."""
     from edstats.contract.reader import _to_frame
 
-    repeated = pa.DictionaryArray.from_arrays(pa.array([0, 1, 2, 1, None], pa.int32()), pa.array(["a", "a", "b"]))
-    frame = _to_frame(pa.table({"x": pa.chunked_array([repeated]), "n": [1, 2, 3, 4, 5]}))
+    dictionary = pa.array(["a", "a", "b"])
+    chunks = [pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), dictionary)
+              for codes in ([[0, 1, 2, 1, None]] if row_groups == 1 else [[0, 1, 2], [1, None]])]
+    frame = _to_frame(pa.table({"x": pa.chunked_array(chunks), "n": [1, 2, 3, 4, 5]}))
     assert list(frame["x"].cat.categories) == ["a", "b"]
     assert frame["x"].astype(object).tolist()[:4] == ["a", "a", "b", "a"] and pd.isna(frame["x"].iloc[4])
     assert frame["n"].tolist() == [1, 2, 3, 4, 5] and list(frame.columns) == ["x", "n"]
+
+
+def test_row_groups_sharing_one_dictionary_read_as_every_value():
+    """Row groups with one dictionary (as a writer of a column of a few codes gives them) and row
+    groups with dictionaries of their own, in other orders, read as the same values."""
+    from edstats.contract.reader import _to_frame
+
+    shared = pa.array(["F", "M"])
+    same = [pa.DictionaryArray.from_arrays(pa.array(c, pa.int32()), shared) for c in ([1, 0, None], [0, 0, 1])]
+    own = [pa.DictionaryArray.from_arrays(pa.array([0, 1, None], pa.int32()), pa.array(["M", "F"])),
+           pa.DictionaryArray.from_arrays(pa.array([0, 0, 1], pa.int32()), pa.array(["F", "M"]))]
+    read = [_to_frame(pa.table({"sex": pa.chunked_array(chunks)}))["sex"] for chunks in (same, own)]
+    for sex in read:
+        assert sex.astype(object).where(sex.notna(), None).tolist() == ["M", "F", None, "F", "F", "M"]
 
 
 @pytest.mark.parametrize("last", ["c.parquet", "c.csv"])

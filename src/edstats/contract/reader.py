@@ -104,10 +104,13 @@ def _one_dictionary(column: pa.ChunkedArray) -> pa.Array:
             indices = pa.concat_arrays([c.indices for c in chunks[start:i]])
             row_groups.append(_used_entries_only(pa.DictionaryArray.from_arrays(indices, chunks[start].dictionary)))
             start = i
-    if len(row_groups) == 1:       # a writer's dictionary, taken as it is only if it holds each value once
-        only = row_groups[0]
-        return only if len(pc.unique(only.dictionary)) == len(only.dictionary) else \
-            pc.dictionary_encode(only.dictionary_decode())
+    first = row_groups[0].dictionary
+    if all(group.dictionary.equals(first) for group in row_groups[1:]):
+        # one dictionary for every row group (a writer's, as for a column of a few codes): taken as
+        # it is if it holds each value once, the row groups' codes joined without renumbering
+        only = pa.DictionaryArray.from_arrays(pa.concat_arrays([group.indices for group in row_groups]), first) \
+            if len(row_groups) > 1 else row_groups[0]
+        return only if len(pc.unique(first)) == len(first) else pc.dictionary_encode(only.dictionary_decode())
     return pa.table({"c": pa.chunked_array(row_groups, type=column.type)}).unify_dictionaries().column("c").combine_chunks()
 
 
