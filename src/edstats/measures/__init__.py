@@ -70,6 +70,8 @@ def compute_all(frames: dict[str, pd.DataFrame], settings: Settings, estimates=N
         lambda: school_measures(frames.get("schools"), academic_year_of(pd.Series([as_at])).iloc[0] if as_at else None,
                                 "la_code" in topics.get("Local authority", ())),
     ]
+    if workers > 1:     # imported once before the workers fork, not once in each (about 0.7 s)
+        import statsmodels.stats.proportion  # noqa: F401
     results = side_by_side(areas, workers)
     nonempty = [r for r in results if not r.empty]
     out = pd.concat(nonempty, ignore_index=True) if nonempty else pd.DataFrame(columns=RESULT_COLUMNS)

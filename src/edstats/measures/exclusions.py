@@ -116,11 +116,17 @@ def sixth_day_measures(exclusions: pd.DataFrame, provision: pd.DataFrame | None,
     if calendar is None or calendar.empty:
         return empty_result()
     as_at = as_at or _default_as_at(exclusions, provision)
-    return _sixth_day_rows(sixth_day_cases(exclusions, provision, calendar, as_at), as_at)
+    return _sixth_day_rows(sixth_day_cases(exclusions, provision, calendar, as_at), _current_year(as_at))
 
 
-def _sixth_day_rows(cases: pd.DataFrame, as_at: str) -> pd.DataFrame:
-    """The four sixth-day measures from the cases of :func:`sixth_day_cases` (all, or one LA's)."""
+def _current_year(as_at: str) -> str:
+    """The academic year of the snapshot date: '2025-03-31' -> '2024/25'."""
+    return academic_year_of(pd.Series([as_at])).iloc[0]
+
+
+def _sixth_day_rows(cases: pd.DataFrame, current: str) -> pd.DataFrame:
+    """The four sixth-day measures from the cases of :func:`sixth_day_cases` (all, or one LA's);
+    ``current`` is the academic year of the snapshot (:func:`_current_year`)."""
     rows = []
     decided = cases[cases["sixth_day_passed"]]
     for year, g in decided.groupby("academic_year"):
@@ -130,7 +136,6 @@ def _sixth_day_rows(cases: pd.DataFrame, as_at: str) -> pd.DataFrame:
     for year, g in cases.groupby("academic_year"):
         days = g["provision_day"].fillna(g["days_waiting"])
         rows.append(("days_to_provision_median", year, np.nan, len(g), float(days.median()), np.nan, np.nan))
-    current = academic_year_of(pd.Series([as_at])).iloc[0]
     now = decided[decided["academic_year"] == current]
     waiting = now[now["provision_day"].isna()]
     rows.append(("sixth_day_without_provision_count", current, len(waiting), np.nan, float(len(waiting)), np.nan, np.nan))
@@ -157,10 +162,11 @@ def exclusion_measures(exclusions: pd.DataFrame | None, provision: pd.DataFrame 
     if calendar is not None and not calendar.empty:
         as_at = as_at or _default_as_at(exclusions, provision)
         cases = sixth_day_cases(exclusions, provision, calendar, as_at)     # once: each case is its own
-        parts.append(_sixth_day_rows(cases, as_at))
+        current = _current_year(as_at)        # once, not once per LA (7 ms each)
+        parts.append(_sixth_day_rows(cases, current))
         if la_topics(topics) and "la_code" in exclusions:
             by_la = dict(list(cases.groupby("la_code", observed=True)))
             for code in exclusions["la_code"].dropna().unique():       # every LA with exclusions, as found
-                rows = _sixth_day_rows(by_la.get(code, cases.iloc[:0]), as_at)
+                rows = _sixth_day_rows(by_la.get(code, cases.iloc[:0]), current)
                 parts.append(rows.assign(breakdown_topic="Local authority", breakdown=str(code)))
     return pd.concat([p for p in parts if not p.empty], ignore_index=True) if parts else empty_result()
