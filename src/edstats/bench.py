@@ -41,8 +41,11 @@ def _run(code: str) -> dict:
         rows, value, timings = 0, None, {{}}
         {code}
         seconds = time.perf_counter() - t0
-        print("BENCH" + json.dumps({{"seconds": seconds, "peak_mb": max(memory.stop(),
-                                     resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        # the process's own largest resident size too, unless the step restarted the meter (the
+        # resident size cannot be restarted: it would count the work before the part timed)
+        peak_mb = memory.stop() if memory.restarted else max(
+            memory.stop(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+        print("BENCH" + json.dumps({{"seconds": seconds, "peak_mb": peak_mb,
                                      "rows": rows, "value": value, "timings": timings}}))
     """).format(code=textwrap.dedent(code).strip("\n"))
     result = subprocess.run([sys.executable, "-c", wrapper], capture_output=True, text=True, cwd=ROOT)
@@ -61,6 +64,7 @@ class TreeMemory:
 
     def __init__(self, every: float = 0.05):
         self.every, self.peak_mb, self._running = every, 0.0, False
+        self.restarted, self._generation = False, 0
 
     @staticmethod
     def _tree_mb() -> float:
@@ -95,8 +99,10 @@ class TreeMemory:
 
         def sample():
             while self._running:
-                started = time.perf_counter()
-                self.peak_mb = max(self.peak_mb, self._tree_mb())
+                started, generation = time.perf_counter(), self._generation
+                sampled = self._tree_mb()
+                if generation == self._generation:       # not a sample begun before a restart
+                    self.peak_mb = max(self.peak_mb, sampled)
                 # Reading a process's smaps walks its page tables: at national scale (processes of
                 # 10-20 GB) a sample takes a fraction of a second and holds the processes' memory
                 # maps, slowing the work it measures. It then runs at most a tenth of the time.
@@ -105,6 +111,13 @@ class TreeMemory:
         self._thread = threading.Thread(target=sample, daemon=True)
         self._thread.start()
         return self
+
+    def restart(self) -> None:
+        """Forget the peak so far: from here on (a step timed after work it needs, such as the
+        measures after validation) the peak is this part's alone."""
+        self._generation += 1
+        self.restarted = True
+        self.peak_mb = self._tree_mb()
 
     def stop(self) -> float:
         if self._running:
@@ -168,7 +181,8 @@ def steps(data: Path, scale: str, out: Path) -> dict[str, str]:
             from edstats.compare.p8_estimates import load_estimates_by_year
             from edstats.settings import load_settings
             v = validate_data("{d}")
-            t0 = time.perf_counter()          # time the measures only, not the validation before them
+            t0 = time.perf_counter()          # time the measures only, not the validation before them,
+            memory.restart()                  # and take their peak memory alone
             from edstats.parallel import cores
             r = compute_all(v.frames, load_settings("edstats.yml"), load_estimates_by_year("{d}/p8_estimates"),
                             sessions=v.sessions, workers=cores())
@@ -226,7 +240,8 @@ def national_steps(data: Path) -> dict[str, str]:
             from edstats.compare.p8_estimates import load_estimates_by_year
             from edstats.settings import load_settings
             v = validate_data("{d}")
-            t0 = time.perf_counter()          # time the measures only, not the validation before them
+            t0 = time.perf_counter()          # time the measures only, not the validation before them,
+            memory.restart()                  # and take their peak memory alone
             from edstats.parallel import cores
             r = compute_by_la(v.frames, load_settings("edstats.yml"), load_estimates_by_year("{d}/p8_estimates"),
                               workers=cores())
