@@ -125,4 +125,3 @@ def test_matching_combinations_of_many_columns_are_numbered_alike():
     expected = [-1 if c == "c-unknown" else int(np.flatnonzero(known["a"].to_numpy() == a)[0])
                 for a, c in zip(rows["a"], rows["c"])]
     assert list(numbers) == expected and (numbers >= 0).sum() == 400
-
