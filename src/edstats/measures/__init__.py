@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..parallel import side_by_side
 from ..settings import Settings
-from .attendance import academic_year_of, attendance_measures, ytd_attendance_measures
+from .attendance import academic_year_of_date, attendance_measures, ytd_attendance_measures
 from .dictionary import measure_dictionary, measure_info
 from .exclusions import exclusion_measures
 from .eyfs import eyfs_measures
@@ -67,7 +67,7 @@ def compute_all(frames: dict[str, pd.DataFrame], settings: Settings, estimates=N
         lambda: neet_measures(frames.get("ccis"), settings,
                               {k: v for k, v in topics.items() if k not in ("School", "School district")}),
         lambda: eyfs_measures(frames.get("eyfsp"), settings, topics),
-        lambda: school_measures(frames.get("schools"), academic_year_of(pd.Series([as_at])).iloc[0] if as_at else None,
+        lambda: school_measures(frames.get("schools"), academic_year_of_date(as_at) if as_at else None,
                                 "la_code" in topics.get("Local authority", ())),
     ]
     if workers > 1:     # imported once before the workers fork, not once in each (about 0.7 s)

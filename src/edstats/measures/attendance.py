@@ -137,6 +137,11 @@ def academic_year_of(dates: pd.Series) -> pd.Series:
     return start.astype(str) + "/" + ((start + 1) % 100).astype(str).str.zfill(2)
 
 
+def academic_year_of_date(date: str) -> str:
+    """One ISO date -> '2024/25' (as :func:`academic_year_of`)."""
+    return academic_year_of(pd.Series([date])).iloc[0]
+
+
 def session_enrolments(feed, attendance: pd.DataFrame | None, schools: pd.DataFrame | None,
                        settings: Settings, until_month: str | None = None, by_month: bool = False) -> pd.DataFrame:
     """Year-to-date enrolments from the daily feed (a :class:`~edstats.contract.sessions.SessionFeed`),

@@ -25,7 +25,7 @@ import pandas as pd
 
 from ..settings import Settings
 from ..stats import wilson_interval
-from .attendance import academic_year_of
+from .attendance import academic_year_of, academic_year_of_date
 from .result import LA_BREAKDOWN, SCHOOL_BREAKDOWNS, _groups, empty_result, la_topics, rate_result, time_period
 
 MEASURE_IDS = ("excl_perm_rate", "excl_susp_rate", "sixth_day_without_provision_count", "sixth_day_within_pct",
@@ -116,17 +116,12 @@ def sixth_day_measures(exclusions: pd.DataFrame, provision: pd.DataFrame | None,
     if calendar is None or calendar.empty:
         return empty_result()
     as_at = as_at or _default_as_at(exclusions, provision)
-    return _sixth_day_rows(sixth_day_cases(exclusions, provision, calendar, as_at), _current_year(as_at))
-
-
-def _current_year(as_at: str) -> str:
-    """The academic year of the snapshot date: '2025-03-31' -> '2024/25'."""
-    return academic_year_of(pd.Series([as_at])).iloc[0]
+    return _sixth_day_rows(sixth_day_cases(exclusions, provision, calendar, as_at), academic_year_of_date(as_at))
 
 
 def _sixth_day_rows(cases: pd.DataFrame, current: str) -> pd.DataFrame:
     """The four sixth-day measures from the cases of :func:`sixth_day_cases` (all, or one LA's);
-    ``current`` is the academic year of the snapshot (:func:`_current_year`)."""
+    ``current`` is the academic year of the snapshot (:func:`~.attendance.academic_year_of_date`)."""
     rows = []
     decided = cases[cases["sixth_day_passed"]]
     for year, g in decided.groupby("academic_year"):
@@ -162,7 +157,7 @@ def exclusion_measures(exclusions: pd.DataFrame | None, provision: pd.DataFrame 
     if calendar is not None and not calendar.empty:
         as_at = as_at or _default_as_at(exclusions, provision)
         cases = sixth_day_cases(exclusions, provision, calendar, as_at)     # once: each case is its own
-        current = _current_year(as_at)        # once, not once per LA (7 ms each)
+        current = academic_year_of_date(as_at)        # once, not once per LA (7 ms each)
         parts.append(_sixth_day_rows(cases, current))
         if la_topics(topics) and "la_code" in exclusions:
             by_la = dict(list(cases.groupby("la_code", observed=True)))
