@@ -7,6 +7,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from edstats.contract import reader
 from edstats.contract.reader import FILE_COL, LINE_COL, read_dataset
 
 
@@ -26,7 +27,8 @@ def _write(frame: pd.DataFrame, path, categories=None):
     pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path, row_group_size=700)
 
 
-def test_row_groups_that_carry_every_category_read_as_the_values_used(tmp_path):
+@pytest.mark.parametrize("read_as", ["text, then encoded", "Parquet's dictionaries, then cut"])
+def test_row_groups_that_carry_every_category_read_as_the_values_used(tmp_path, monkeypatch, read_as):
     plain, stored = tmp_path / "plain", tmp_path / "stored"
     plain.mkdir(), stored.mkdir()
     frame = _rows()
@@ -35,6 +37,11 @@ def test_row_groups_that_carry_every_category_read_as_the_values_used(tmp_path):
     _write(frame, stored / "a.parquet", categories=every_upn)
     stored_dict = pq.ParquetFile(stored / "a.parquet", read_dictionary=["upn"]).read_row_group(0).column("upn")
     assert len(stored_dict.chunk(0).dictionary) == 50_000         # the file is as pathological as meant
+    as_dictionaries = reader._read_as_dictionaries(pq.read_metadata(stored / "a.parquet"))
+    assert as_dictionaries == ["sex"]                # the UPNs' stored size gives them away
+    if read_as == "Parquet's dictionaries, then cut":
+        monkeypatch.setattr(reader, "DICTIONARY_BYTES_PER_ROW", 10 ** 9)
+        assert reader._read_as_dictionaries(pq.read_metadata(stored / "a.parquet")) == ["upn", "sex"]
 
     a, b = read_dataset(plain, "attendance").frame, read_dataset(stored, "attendance").frame
     assert set(b["upn"].cat.categories) == set(frame["upn"])          # only the UPNs used

@@ -114,6 +114,27 @@ def _one_dictionary(column: pa.ChunkedArray) -> pa.Array:
     return pa.table({"c": pa.chunked_array(row_groups, type=column.type)}).unify_dictionaries().column("c").combine_chunks()
 
 
+#: A text column whose stored size is more than this many bytes a row is read as plain text and then
+#: given one dictionary, not read as Parquet's dictionaries: its row groups' dictionaries hold far more
+#: values than their rows use (a writer that stored a pandas categorical of every pupil's UPN in each
+#: row group), and Arrow's cost is then the dictionaries' size, not the rows' (national EYFSP: 1.9 s
+#: a file against 0.6 s).
+DICTIONARY_BYTES_PER_ROW = 64
+
+
+def _read_as_dictionaries(metadata) -> list[str]:
+    """The file's text columns to read as Parquet's dictionaries (see :data:`DICTIONARY_BYTES_PER_ROW`)."""
+    stored: dict[str, int] = {}
+    for r in range(metadata.num_row_groups):
+        group = metadata.row_group(r)
+        for i in range(group.num_columns):
+            chunk = group.column(i)
+            stored[chunk.path_in_schema] = stored.get(chunk.path_in_schema, 0) + chunk.total_uncompressed_size
+    return [f.name for f in metadata.schema.to_arrow_schema()
+            if (_is_text(f.type) or (pa.types.is_dictionary(f.type) and _is_text(f.type.value_type)))
+            and stored.get(f.name, 0) <= DICTIONARY_BYTES_PER_ROW * max(metadata.num_rows, 1)]
+
+
 def _categorical(array: pa.DictionaryArray) -> pd.Categorical:
     """A dictionary array as a pandas categorical, its categories left in Arrow's memory.
 
@@ -176,12 +197,15 @@ class _ParquetFile:
 
         try:
             if self._file is None:
-                text = [f.name for f in self.metadata.schema.to_arrow_schema() if _is_text(f.type)
-                        or (pa.types.is_dictionary(f.type) and _is_text(f.type.value_type))]
-                self._file = pq.ParquetFile(self.path, metadata=self.metadata, read_dictionary=text)
-            return self._file.read(columns=names, use_threads=False)   # the datasets are read in threads already
+                self._file = pq.ParquetFile(self.path, metadata=self.metadata,
+                                            read_dictionary=_read_as_dictionaries(self.metadata))
+            table = self._file.read(columns=names, use_threads=False)   # the datasets are read in threads already
         except (ValueError, OSError) as exc:       # Arrow's errors are ValueErrors or OSErrors
             raise _UnreadableFile(self, exc) from exc
+        for i, column in enumerate(table.columns):       # text read plainly: one dictionary, like the rest
+            if _is_text(column.type):
+                table = table.set_column(i, table.field(i).name, pc.dictionary_encode(column))
+        return table
 
     def close(self) -> None:
         if self._file is not None:
