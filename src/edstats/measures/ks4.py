@@ -36,7 +36,6 @@ EBACC_CATEGORIES = ("SCI_COMBINED", "SCI_BIO", "SCI_CHEM", "SCI_PHYS", "COMP_SCI
                     "LANGUAGE")
 SCIENCE_CATEGORIES = ("SCI_COMBINED", "SCI_BIO", "SCI_CHEM", "SCI_PHYS", "COMP_SCI")
 KEY = ["upn", "academic_year"]
-PUPIL = "_pupil"     # a pupil's number while Attainment 8 is worked out
 P8_DIVISOR = {"a8": 10, "eng": 2, "mat": 2, "ebacc": 3, "open": 3}
 P8_MEASURE = {"a8": "ks4_p8_avg", "eng": "ks4_p8_eng_avg", "mat": "ks4_p8_mat_avg", "ebacc": "ks4_p8_ebacc_avg",
               "open": "ks4_p8_open_avg"}
@@ -69,24 +68,28 @@ def _double_award_points(grade: pd.Series) -> pd.DataFrame:
     return pair
 
 
-def _slot_rows(results: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    """One row per slot-able result: pupil, a8_category, points (a double award becomes two rows).
+#: The A8 categories in the order :func:`_slot_rows` numbers them.
+CATEGORIES = ("ENG_LANG", "ENG_LIT", "MATHS", *EBACC_CATEGORIES, "OTHER_GCSE", "OTHER_APPROVED")
 
-    Grades are turned into points once per distinct grade, not once per result."""
-    r = results[[PUPIL, "qualification", "a8_category", "grade", "points"]]
-    combined = (r["a8_category"] == "SCI_COMBINED").to_numpy(dtype=bool)
-    single = r[~combined]
-    single = single.assign(slot_points=np.where(single["qualification"] == "OTHER_APPROVED",
-                                                single["points"].astype(float), gcse_points(single["grade"])))
-    double = r[combined]
-    pair = _by_distinct_value(double["grade"], _double_award_points).to_numpy()
+
+def _slot_rows(results: pd.DataFrame, pupil: np.ndarray, settings: Settings) -> tuple[np.ndarray, ...]:
+    """One entry per slot-able result (a combined science double award gives two): its pupil, its
+    category's position in :data:`CATEGORIES` (-1 for none of them) and its points (0 where a grade
+    scores nothing). Grades are turned into points once per distinct grade, not once per result."""
+    codes, distinct = codes_and_distinct(results["a8_category"])
+    category = np.append(pd.Index(CATEGORIES).get_indexer(distinct.astype(object)), -1).astype(np.int8)[codes]
+    approved = (results["qualification"] == "OTHER_APPROVED").to_numpy(dtype=bool)
+    points = np.where(approved, results["points"].astype(float).to_numpy(dtype=float, na_value=np.nan),
+                      gcse_points(results["grade"]).to_numpy(dtype=float))
+    double = np.flatnonzero(category == CATEGORIES.index("SCI_COMBINED"))
+    pair = _by_distinct_value(results["grade"].iloc[double], _double_award_points).to_numpy(dtype=float)
     first, second = pair[:, 0], pair[:, 1]
     if settings.methodology.ks4_combined_science_points == "mean":
         first = second = (first + second) / 2
-    doubles = [double.assign(slot_points=first), double.assign(slot_points=second)]
-    out = pd.concat([single, *doubles], ignore_index=True)
-    out["slot_points"] = out["slot_points"].fillna(0.0)
-    return out[[PUPIL, "a8_category", "slot_points"]]
+    points[double] = first
+    rows = np.concatenate([np.arange(len(results)), double])      # each double award's second slot at the end
+    points = np.nan_to_num(np.concatenate([points, second]), nan=0.0)
+    return pupil[rows], category[rows], points
 
 
 def _pupil_numbers(results: pd.DataFrame) -> tuple[np.ndarray, pd.MultiIndex]:
@@ -97,45 +100,86 @@ def _pupil_numbers(results: pd.DataFrame) -> tuple[np.ndarray, pd.MultiIndex]:
     return number, pd.MultiIndex.from_frame(results[KEY].iloc[first_rows(number)])
 
 
+def _best(pupil: np.ndarray, points: np.ndarray, rows: np.ndarray, pupils: int, k: int):
+    """The ``k`` best points of each pupil among ``rows`` (positions in entries sorted by pupil and
+    then by points, best first): ``k`` arrays over the pupils, best first, 0 where a pupil has fewer;
+    how many of ``rows`` each pupil has; and the rows beyond each pupil's ``k`` best."""
+    p = pupil[rows]
+    starts = np.flatnonzero(np.diff(p, prepend=-1) != 0)
+    rank = np.arange(len(p)) - np.repeat(starts, np.diff(np.append(starts, len(p))))
+    best = []
+    for r in range(k):
+        value = np.zeros(pupils)
+        at = rank == r
+        value[p[at]] = points[rows[at]]
+        best.append(value)
+    return best, np.bincount(p, minlength=pupils), rows[rank >= k]
+
+
+def _total(values: list[np.ndarray]) -> np.ndarray:
+    """The values added one after another (best first, as a pupil's slots are filled)."""
+    out = values[0].copy()
+    for v in values[1:]:
+        out += v
+    return out
+
+
 def attainment8(results: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    """Per pupil (upn, academic_year): A8 elements, A8, best English and maths grades, EBacc APS."""
+    """Per pupil (upn, academic_year): A8 elements, A8, best English and maths grades, EBacc APS.
+
+    Every result is put in order once, by pupil and then points, best first; each slot then takes
+    a pupil's best entries of its categories in that order."""
     number, pupils = _pupil_numbers(results)
-    slots = _slot_rows(results.assign(**{PUPIL: number}), settings)
-    cat = slots["a8_category"]
-    english = slots[cat.isin(["ENG_LANG", "ENG_LIT"])].pivot_table(
-        index=PUPIL, columns="a8_category", values="slot_points", aggfunc="max")
-    english = english.reindex(columns=["ENG_LANG", "ENG_LIT"])
-    both = english.notna().all(axis=1)
-    best_english = english.max(axis=1)
+    n = len(pupils)
+    pupil, category, points = _slot_rows(results, number, settings)
+    # by pupil, then points best first (the pupils' numbers are in order of first appearance, so an
+    # extract that lists each pupil's results together is nearly in order already)
+    distinct = np.sort(pd.unique(points))
+    key = pupil.astype(np.int64) * len(distinct) + (len(distinct) - 1 - np.searchsorted(distinct, points))
+    order = np.argsort(key, kind="stable")
+    del key
+    pupil, category, points = pupil[order], category[order], points[order]
+
+    def in_categories(*names):
+        chosen = np.zeros(len(CATEGORIES) + 1, dtype=bool)     # the last for -1, none of them
+        chosen[[CATEGORIES.index(c) for c in names]] = True
+        return chosen[category]
+
+    def rows_of(*names):
+        return np.flatnonzero(in_categories(*names))
+
+    def best_one(*names):
+        (value,), count, _ = _best(pupil, points, rows_of(*names), n, 1)
+        return np.where(count > 0, value, np.nan)
+
+    language, literature = best_one("ENG_LANG"), best_one("ENG_LIT")
+    both = ~np.isnan(language) & ~np.isnan(literature)
+    best_english = np.fmax(language, literature)
     weight = np.where(both | (not settings.methodology.ks4_english_double_weight_requires_both), 2, 1)
-    per_pupil = pd.DataFrame({"eng": best_english * weight, "best_english": best_english}, index=english.index)
-    spare = english.min(axis=1)[both].rename("slot_points").reset_index().assign(a8_category="ENG_SPARE")
-    maths = slots[cat == "MATHS"].groupby(PUPIL)["slot_points"].max()
-    # EBacc: the best three EBacc results; the rest go to the open pool.
-    ebacc_pool = slots[cat.isin(EBACC_CATEGORIES)].sort_values([PUPIL, "slot_points"], ascending=[True, False])
-    ebacc_rank = ebacc_pool.groupby(PUPIL).cumcount()
-    ebacc = ebacc_pool[ebacc_rank < 3].groupby(PUPIL)["slot_points"].sum()
-    open_pool = pd.concat([ebacc_pool[ebacc_rank >= 3], spare[[PUPIL, "a8_category", "slot_points"]],
-                           slots[cat.isin(["OTHER_GCSE", "OTHER_APPROVED"])]], ignore_index=True)
-    open_pool = open_pool.sort_values([PUPIL, "slot_points"], ascending=[True, False])
-    opened = open_pool[open_pool.groupby(PUPIL).cumcount() < 3].groupby(PUPIL)["slot_points"].sum()
-    # EBacc APS pillars: English, maths, two science grades, best humanity, best language.
-    science = slots[cat.isin(SCIENCE_CATEGORIES)].sort_values([PUPIL, "slot_points"], ascending=[True, False])
-    science2 = science[science.groupby(PUPIL).cumcount() < 2].groupby(PUPIL)["slot_points"].sum()
-    humanity = slots[cat.isin(["HISTORY", "GEOGRAPHY"])].groupby(PUPIL)["slot_points"].max()
-    language = slots[cat == "LANGUAGE"].groupby(PUPIL)["slot_points"].max()
-    index = pd.RangeIndex(len(pupils), name=PUPIL)
-    out = per_pupil.reindex(index)
-    out["mat"] = (2 * maths).reindex(index)
-    out["best_maths"] = maths.reindex(index)
-    out["ebacc"] = ebacc.reindex(index)
-    out["open"] = opened.reindex(index)
-    out[["eng", "mat", "ebacc", "open"]] = out[["eng", "mat", "ebacc", "open"]].fillna(0.0)
+    spare = np.where(both, np.fmin(language, literature), 0.0)
+    best_maths = best_one("MATHS")
+    # EBacc: the best three EBacc results; the rest go to the open pool with the spare English
+    ebacc, _, unused = _best(pupil, points, rows_of(*EBACC_CATEGORIES), n, 3)
+    pool = in_categories("OTHER_GCSE", "OTHER_APPROVED")
+    pool[unused] = True
+    pool = np.flatnonzero(pool)
+    first, second, third = _best(pupil, points, pool, n, 3)[0]
+    # the spare English takes its place among the pool's best three (points are never negative, so
+    # a pupil without one, counted as 0, keeps the pool's three)
+    opened = [np.maximum(first, spare), np.where(spare > first, first, np.maximum(second, spare)),
+              np.where(spare > second, second, np.maximum(third, spare))]
+    # EBacc APS pillars: English, maths, two science grades, best humanity, best language
+    science = _best(pupil, points, rows_of(*SCIENCE_CATEGORIES), n, 2)[0]
+    humanity = _best(pupil, points, rows_of("HISTORY", "GEOGRAPHY"), n, 1)[0][0]
+    foreign = _best(pupil, points, rows_of("LANGUAGE"), n, 1)[0][0]
+    out = pd.DataFrame({
+        "eng": np.nan_to_num(best_english * weight), "best_english": best_english,
+        "mat": np.nan_to_num(2 * best_maths), "best_maths": best_maths,
+        "ebacc": _total(ebacc), "open": _total(opened)})
     out["a8"] = out[["eng", "mat", "ebacc", "open"]].sum(axis=1)
-    pillars = (out["best_english"].fillna(0) + out["best_maths"].fillna(0) + science2.reindex(index).fillna(0)
-               + humanity.reindex(index).fillna(0) + language.reindex(index).fillna(0))
+    pillars = (np.nan_to_num(best_english) + np.nan_to_num(best_maths) + _total(science) + humanity + foreign)
     out["ebacc_aps"] = pillars / settings.methodology.ks4_ebacc_aps_divisor
-    return out.set_axis(pupils)
+    return out[["eng", "best_english", "mat", "best_maths", "ebacc", "open", "a8", "ebacc_aps"]].set_axis(pupils)
 
 
 def attainment8_by_year(results: pd.DataFrame, settings: Settings) -> pd.DataFrame:
