@@ -66,19 +66,46 @@ def test_combinations_that_would_collide_in_64_bits_stay_apart():
     assert list(numbers) == [0, 1, 0]
 
 
-@pytest.mark.parametrize("bucketed", [False, True], ids=["one table", "in buckets"])
-def test_repeated_combinations_are_pandas_duplicates(bucketed, monkeypatch):
-    """Repeats looked for in buckets of rows (as on millions of rows) or all at once: the rows
-    pandas' ``duplicated`` names."""
+@pytest.mark.parametrize("way", ["one table", "in buckets", "leading columns too alike, so in buckets"])
+def test_repeated_combinations_are_pandas_duplicates(way, monkeypatch):
+    """Repeats looked for all at once or in buckets of rows (as on millions of rows), the leading
+    columns (UPN and year) not tried or tried and found to tell too few rows apart: the rows pandas'
+    ``duplicated`` names."""
     from edstats import grouping
 
-    if bucketed:
+    monkeypatch.setattr(grouping, "_sharing_a_slot", lambda *a: pytest.fail("the leading columns' table was used"))
+    if way != "one table":
         monkeypatch.setattr(grouping, "BUCKETED_ROWS", 100)
+    if way == "in buckets":
+        monkeypatch.setattr(grouping, "TABLE_SLOTS_PER_ROW", 0)
     frame = _frame(rows=20_000, seed=4)
     factorized = [pd.factorize(frame[c]) for c in ("upn", "year", "urn")]
     found = grouping.repeated_combinations([(codes, len(d)) for codes, d in factorized], buckets=7)
     expected = frame.astype(object).fillna("<missing>").duplicated().to_numpy()
     assert (found == expected).all() and 0 < found.sum() < len(frame)
+
+
+def test_rows_sharing_the_leading_columns_are_the_only_ones_compared_on_every_column(monkeypatch):
+    """Pupils mostly once a year: the few sharing (UPN, year) with another row are the candidates
+    (dual registrations, not repeats, and true repeats); among them the repeats are pandas'."""
+    from edstats import grouping
+
+    monkeypatch.setattr(grouping, "BUCKETED_ROWS", 100)
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame({"upn": np.arange(3000), "year": rng.integers(0, 3, 3000), "urn": rng.integers(0, 9, 3000)})
+    again = frame.sample(120, random_state=2)
+    dual = again.iloc[:60].assign(urn=99)                    # a second school the same year: not a repeat
+    frame = pd.concat([frame, again.iloc[60:], dual], ignore_index=True).sample(frac=1, random_state=3,
+                                                                               ignore_index=True)
+    sizes = [(frame[c].to_numpy(), int(frame[c].max()) + 1) for c in ("upn", "year", "urn")]
+    sharing = grouping._sharing_a_slot(grouping._key(sizes[:2]), (3001) * 4)
+    assert (sharing == np.flatnonzero(frame.duplicated(["upn", "year"], keep=False))).all() and len(sharing) == 240
+    tables = []
+    real = grouping._sharing_a_slot
+    monkeypatch.setattr(grouping, "_sharing_a_slot", lambda *a: tables.append(a[1]) or real(*a))
+    found = grouping.repeated_combinations(sizes)
+    assert tables == [3001 * 4]                 # UPN and year: 3,001 x 4 slots
+    assert (found == frame.duplicated().to_numpy()).all() and found.sum() == 60
 
 
 @pytest.mark.parametrize("table", [True, False], ids=["table of keys", "hashed keys"])

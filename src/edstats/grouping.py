@@ -80,15 +80,71 @@ def combination_numbers(codes_and_sizes: Iterable[tuple[np.ndarray, int]], bucke
     return renumber[numbers]
 
 
-def repeated_combinations(codes_and_sizes: list[tuple[np.ndarray, int]], buckets: int = 256) -> np.ndarray:
-    """Rows whose combination of columns an earlier row has (as :func:`repeats` of
-    :func:`combination_numbers`), without numbering the combinations across buckets."""
-    key = _key(codes_and_sizes)
-    if len(key) <= BUCKETED_ROWS:
-        return repeats(pd.factorize(key)[0])
+#: :func:`repeated_combinations` keeps a table of a key's possible values when there are at most
+#: this many a row (4 bytes a slot: at most 16 bytes a row, about what hashing the rows takes).
+TABLE_SLOTS_PER_ROW = 4
+
+
+def _sharing_a_slot(slot: np.ndarray, slots: int) -> np.ndarray:
+    """Positions (in order) of the rows whose ``slot`` (0 <= slot < ``slots``) another row also has.
+
+    Each slot of a table is written with one of its rows' positions, whichever (several writes to
+    one slot leave one of them); a slot holding a position other than a row's own has at least two
+    rows. No hashing, no sorting: two passes over a table."""
+    n, step = len(slot), 1 << 22
+    positions = position_type(n)
+    table = np.empty(slots, dtype=positions)
+    for start in range(0, n, step):           # positions made a piece at a time: no array of every row's
+        table[slot[start:start + step]] = np.arange(start, min(start + step, n), dtype=positions)
+    shared = np.zeros(slots, dtype=bool)
+    for start in range(0, n, step):
+        piece = slot[start:start + step]
+        shared[piece[table[piece] != np.arange(start, min(start + step, n), dtype=positions)]] = True
+    del table
+    return np.flatnonzero(shared[slot])
+
+
+def _repeated_in_buckets(key: np.ndarray, buckets: int) -> np.ndarray:
     out = np.empty(len(key), dtype=bool)
     for rows, local in _in_buckets(key, buckets):
         out[rows] = repeats(local)
+    return out
+
+
+def repeated_combinations(codes_and_sizes: list[tuple[np.ndarray, int]], buckets: int = 256) -> np.ndarray:
+    """Rows whose combination of columns an earlier row has (as :func:`repeats` of
+    :func:`combination_numbers`), without numbering the combinations across buckets.
+
+    On many rows, the leading columns whose combinations a table can hold
+    (:data:`TABLE_SLOTS_PER_ROW`) find the rows that could repeat: those sharing those columns'
+    combination with another row (national attendance: UPN, year and term; none of its 55 million
+    rows share them, so nothing is hashed). Only those rows are then compared on every column.
+    Where the leading columns tell fewer than half the rows apart, every row is hashed in buckets."""
+    codes_and_sizes = list(codes_and_sizes)
+    rows = len(codes_and_sizes[0][0]) if codes_and_sizes else 0
+    if rows <= BUCKETED_ROWS:
+        return repeats(pd.factorize(_key(codes_and_sizes))[0])
+    slots, leading = 1, 0
+    for _, size in codes_and_sizes:
+        if slots * (size + 1) > TABLE_SLOTS_PER_ROW * rows:
+            break
+        slots, leading = slots * (size + 1), leading + 1
+    if leading:
+        prefix = _key(codes_and_sizes[:leading]).astype(position_type(slots), copy=False)   # below ``slots``
+        told_apart = np.zeros(slots, dtype=bool)
+        told_apart[prefix] = True
+        if 2 * np.count_nonzero(told_apart) < rows:   # most rows share them (a KS4 pupil's results a year)
+            leading = 0
+        del told_apart
+    if not leading:
+        return _repeated_in_buckets(_key(codes_and_sizes), buckets)
+    candidates = _sharing_a_slot(prefix, slots)
+    del prefix
+    out = np.zeros(rows, dtype=bool)
+    if len(candidates):
+        key = _key((codes[candidates], size) for codes, size in codes_and_sizes)
+        out[candidates] = (repeats(pd.factorize(key)[0]) if len(key) <= BUCKETED_ROWS
+                           else _repeated_in_buckets(key, buckets))
     return out
 
 
