@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pandas as pd
 
+from ..grouping import codes_and_distinct
 from ..parallel import side_by_side
 from ..settings import Settings
 from .attendance import academic_year_of_date, attendance_measures, ytd_attendance_measures
@@ -81,6 +83,16 @@ def compute_all(frames: dict[str, pd.DataFrame], settings: Settings, estimates=N
                                            ignore_index=True)
 
 
+def _looked_up(values: pd.Series, mapping: pd.Series) -> pd.Categorical:
+    """``values`` mapped through ``mapping`` as a categorical (sorted categories; missing where the
+    value is missing or not in ``mapping``), each distinct value looked up once: 55 million
+    attendance rows' schools take no time, where mapping the rows and then finding the categories
+    took 2 s."""
+    codes, distinct = codes_and_distinct(values)
+    mapped_codes, mapped = pd.factorize(distinct.map(mapping), sort=True)
+    return pd.Categorical.from_codes(np.append(mapped_codes, -1)[codes], categories=mapped)
+
+
 def add_la_code(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     """Give every frame its LA: a school's is the first three digits of its ``laestab``, a pupil's
     that of their school, a young person's in CCIS their ``residence_la``."""
@@ -95,7 +107,7 @@ def add_la_code(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
             out[name] = frame.assign(la_code=residence if isinstance(residence.dtype, pd.CategoricalDtype)
                                      else residence.astype("string"))
         elif "school_urn" in frame:
-            out[name] = frame.assign(la_code=frame["school_urn"].map(la_of_school).astype("category"))
+            out[name] = frame.assign(la_code=_looked_up(frame["school_urn"], la_of_school))
         else:
             out[name] = frame
     return out
