@@ -120,3 +120,17 @@ def test_young_people_with_no_residence_la_are_an_unknown_la(categorical):
     las = out[(out["breakdown_topic"] == "Local authority") & (out["measure_id"] == "neet_pct")]
     assert sorted(las["breakdown"]) == ["330", "331", "Unknown"]
     assert las.set_index("breakdown").loc["Unknown", "denominator"] == 5
+
+
+@pytest.mark.parametrize("categorical", [False, True], ids=["text", "categorical"])
+def test_a_pupils_la_is_their_schools(categorical):
+    """Each row's LA is its school's (the first three digits of its LAESTAB); a school missing or not
+    in the schools file gives a missing LA."""
+    from edstats.measures import add_la_code
+
+    schools = pd.DataFrame({"school_urn": ["100001", "100002", "100003"], "laestab": ["3302000", "2014001", "3304002"]})
+    urns = pd.Series(["100002", "100001", None, "999999", "100002", "100003"])
+    ks2 = pd.DataFrame({"school_urn": urns.astype("category") if categorical else urns})
+    la = add_la_code({"schools": schools, "ks2": ks2})["ks2"]["la_code"]
+    assert la.astype(object).where(la.notna(), None).tolist() == ["201", "330", None, None, "201", "330"]
+    assert list(la.cat.categories) == ["201", "330"]

@@ -131,10 +131,13 @@ def attendance_measures(attendance: pd.DataFrame | None, schools: pd.DataFrame |
 
 
 def academic_year_of(dates: pd.Series) -> pd.Series:
-    """ISO dates -> '2024/25'."""
-    d = pd.to_datetime(dates)
+    """ISO dates (text or dates) -> '2024/25', worked out once per distinct date (5 million
+    exclusions fall on a few thousand days); missing for a missing date."""
+    codes, distinct = pd.factorize(dates)
+    d = pd.Series(pd.to_datetime(distinct))
     start = d.dt.year - (d.dt.month < 9).astype(int)
-    return start.astype(str) + "/" + ((start + 1) % 100).astype(str).str.zfill(2)
+    labels = start.astype(str) + "/" + ((start + 1) % 100).astype(str).str.zfill(2)
+    return labels.reindex(codes).set_axis(dates.index)
 
 
 def academic_year_of_date(date: str) -> str:

@@ -74,7 +74,7 @@ def sixth_day_cases(exclusions: pd.DataFrame, provision: pd.DataFrame | None, ca
     numbers = school_day_numbers(calendar)
     school_dates = numbers.index.to_numpy()
     perm = exclusions[(exclusions["category"] == "PERM")
-                      & (pd.to_datetime(exclusions["start_date"]).dt.strftime("%Y-%m-%d") <= as_at)].copy()
+                      & (pd.to_datetime(exclusions["start_date"]) <= pd.Timestamp(as_at))].copy()
     start = pd.to_datetime(perm["start_date"]).dt.strftime("%Y-%m-%d")
     # day 1: the first school day on or after the exclusion's start date
     first_pos = np.searchsorted(school_dates, start.to_numpy(), side="left")
@@ -119,29 +119,45 @@ def sixth_day_measures(exclusions: pd.DataFrame, provision: pd.DataFrame | None,
     return _sixth_day_rows(sixth_day_cases(exclusions, provision, calendar, as_at), academic_year_of_date(as_at))
 
 
-def _sixth_day_rows(cases: pd.DataFrame, current: str) -> pd.DataFrame:
-    """The four sixth-day measures from the cases of :func:`sixth_day_cases` (all, or one LA's);
-    ``current`` is the academic year of the snapshot (:func:`~.attendance.academic_year_of_date`)."""
-    rows = []
-    decided = cases[cases["sixth_day_passed"]]
-    for year, g in decided.groupby("academic_year"):
-        k, n = int(g["within_sixth_day"].sum()), len(g)
-        lower, upper = wilson_interval(k, n)
-        rows.append(("sixth_day_within_pct", year, k, n, 100 * k / n, lower, upper))
-    for year, g in cases.groupby("academic_year"):
-        days = g["provision_day"].fillna(g["days_waiting"])
-        rows.append(("days_to_provision_median", year, np.nan, len(g), float(days.median()), np.nan, np.nan))
-    now = decided[decided["academic_year"] == current]
-    waiting = now[now["provision_day"].isna()]
-    rows.append(("sixth_day_without_provision_count", current, len(waiting), np.nan, float(len(waiting)), np.nan, np.nan))
-    part_time = int(waiting["in_part_time"].sum())
-    rows.append(("part_time_placement_count", current, part_time, np.nan, float(part_time), np.nan, np.nan))
-    out = pd.DataFrame(rows, columns=["measure_id", "academic_year", "numerator", "denominator", "value",
-                                      "ci_lower", "ci_upper"])
-    out["time_period"] = out["academic_year"].map(time_period)
-    out["breakdown_topic"] = "Total"
-    out["breakdown"] = "Total"
-    return out.drop(columns="academic_year")
+def _sixth_day_rows(cases: pd.DataFrame, current: str, area: pd.Series | None = None,
+                    areas: list | None = None) -> pd.DataFrame:
+    """The four sixth-day measures from the cases of :func:`sixth_day_cases`; ``current`` is the
+    academic year of the snapshot (:func:`~.attendance.academic_year_of_date`).
+
+    Total rows; or, given each case's ``area`` (an LA) and the ``areas`` to report, each area's rows
+    (breakdown: the area), all found in one pass over the cases, and the two counts 0 for an area
+    without any."""
+    if area is None:
+        area, areas = pd.Series("Total", index=cases.index), ["Total"]
+    year = cases["academic_year"]
+    decided = cases["sixth_day_passed"].to_numpy(dtype=bool)
+    within = cases["within_sixth_day"].astype(int)[decided].groupby(
+        [area[decided], year[decided]], observed=True).agg(["sum", "count"])
+    k, n = within["sum"].to_numpy(), within["count"].to_numpy()
+    lower, upper = wilson_interval(k, n)
+    days = cases["provision_day"].fillna(cases["days_waiting"]).groupby([area, year], observed=True).agg(["median", "size"])
+    waiting = decided & (year == current).to_numpy(dtype=bool) & cases["provision_day"].isna().to_numpy()
+    counts = pd.DataFrame({"waiting": waiting, "part_time": waiting & cases["in_part_time"].to_numpy(dtype=bool)}
+                          ).groupby(area.to_numpy()).sum().reindex(areas, fill_value=0)
+    parts = [
+        pd.DataFrame({"measure_id": "sixth_day_within_pct", "area": within.index.get_level_values(0),
+                      "academic_year": within.index.get_level_values(1), "numerator": k, "denominator": n,
+                      "value": 100 * k / n, "ci_lower": lower, "ci_upper": upper}),
+        pd.DataFrame({"measure_id": "days_to_provision_median", "area": days.index.get_level_values(0),
+                      "academic_year": days.index.get_level_values(1), "numerator": np.nan,
+                      "denominator": days["size"].to_numpy(), "value": days["median"].to_numpy(dtype=float),
+                      "ci_lower": np.nan, "ci_upper": np.nan}),
+        *[pd.DataFrame({"measure_id": measure, "area": counts.index, "academic_year": current,
+                        "numerator": counts[column].to_numpy(), "denominator": np.nan,
+                        "value": counts[column].to_numpy(dtype=float), "ci_lower": np.nan, "ci_upper": np.nan})
+          for measure, column in (("sixth_day_without_provision_count", "waiting"),
+                                  ("part_time_placement_count", "part_time"))],
+    ]
+    out = pd.concat(parts, ignore_index=True)
+    out["time_period"] = out["academic_year"].astype(str).map(time_period)
+    out["breakdown_topic"] = "Total" if areas == ["Total"] else "Local authority"
+    out["breakdown"] = out["area"].astype(str)
+    return out.drop(columns=["academic_year", "area"])
 
 
 def exclusion_measures(exclusions: pd.DataFrame | None, provision: pd.DataFrame | None, schools: pd.DataFrame | None,
@@ -159,9 +175,6 @@ def exclusion_measures(exclusions: pd.DataFrame | None, provision: pd.DataFrame 
         cases = sixth_day_cases(exclusions, provision, calendar, as_at)     # once: each case is its own
         current = academic_year_of_date(as_at)        # once, not once per LA (7 ms each)
         parts.append(_sixth_day_rows(cases, current))
-        if la_topics(topics) and "la_code" in exclusions:
-            by_la = dict(list(cases.groupby("la_code", observed=True)))
-            for code in exclusions["la_code"].dropna().unique():       # every LA with exclusions, as found
-                rows = _sixth_day_rows(by_la.get(code, cases.iloc[:0]), current)
-                parts.append(rows.assign(breakdown_topic="Local authority", breakdown=str(code)))
+        if la_topics(topics) and "la_code" in exclusions:       # every LA with exclusions
+            parts.append(_sixth_day_rows(cases, current, cases["la_code"], list(exclusions["la_code"].dropna().unique())))
     return pd.concat([p for p in parts if not p.empty], ignore_index=True) if parts else empty_result()
