@@ -15,7 +15,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..settings import Settings
-from .result import CHARACTERISTIC_BREAKDOWNS, empty_result, mean_result, proportion_result
+from .result import CHARACTERISTIC_BREAKDOWNS, empty_result, grouping_columns, mean_result, proportion_result
 
 MEASURE_IDS = ("ks2_rwm_exp_pct", "ks2_rwm_high_pct", "ks2_read_exp_pct", "ks2_writ_exp_pct", "ks2_mat_exp_pct",
                "ks2_gps_exp_pct", "ks2_read_avg_ss", "ks2_mat_avg_ss", "ks2_gps_avg_ss")
@@ -43,15 +43,16 @@ def ks2_measures(ks2: pd.DataFrame | None, settings: Settings, topics=CHARACTERI
     removed["writ"] = writing.isin(REMOVED_CODES).fillna(False).astype(bool)
     # A pupil is in the combined measures unless removed (left or missing) from any of the three.
     rwm_removed = removed["read"] | removed["mat"] | removed["writ"]
-    rwm = ks2[~rwm_removed]
+    pupils = grouping_columns(ks2, topics)          # the results need these only
+    rwm = pupils[~rwm_removed]
     parts = [
         proportion_result(rwm, (meets["read"] & meets["mat"] & meets["writ"])[~rwm_removed], "ks2_rwm_exp_pct", topics),
         proportion_result(rwm, (high["read"] & high["mat"] & high["writ"])[~rwm_removed], "ks2_rwm_high_pct", topics),
     ]
     for subject in ("read", "writ", "mat", "gps"):
-        cohort = ks2[~removed[subject]]
+        cohort = pupils[~removed[subject]]
         parts.append(proportion_result(cohort, meets[subject][~removed[subject]], f"ks2_{subject}_exp_pct", topics))
     for subject in ("read", "mat", "gps"):
         scored = ss[subject].notna()
-        parts.append(mean_result(ks2[scored], ss[subject][scored], f"ks2_{subject}_avg_ss", topics))
+        parts.append(mean_result(pupils[scored], ss[subject][scored], f"ks2_{subject}_avg_ss", topics))
     return pd.concat(parts, ignore_index=True)

@@ -67,6 +67,12 @@ def as_category(values: pd.Series, labels: dict[str, str] | None = None) -> pd.S
     return pd.Series(pd.Categorical.from_codes(label_codes[codes], categories.astype(str)), index=values.index)
 
 
+def grouping_columns(frame: pd.DataFrame, topics: dict) -> pd.DataFrame:
+    """The columns the results need of ``frame``: ``academic_year`` and the topics' columns it has.
+    Subsets of these are cheap where subsets of every column are not (3.6 million KS2 pupils)."""
+    return frame[["academic_year", *dict.fromkeys(c for c, _ in topics.values() if c in frame)]]
+
+
 def _groups(frame: pd.DataFrame, topics: dict[str, tuple[str, dict[str, str]]]):
     """Yield (topic, breakdown labels, categorical) for Total and each topic whose column is present."""
     yield "Total", pd.Series(pd.Categorical.from_codes(np.zeros(len(frame), dtype=np.int8), ["Total"]),
