@@ -73,11 +73,14 @@ def neet_measures(ccis: pd.DataFrame | None, settings: Settings, topics=CCIS_BRE
     columns = ["month", "activity_group"] + [column for column, _ in topics.values() if column in ccis]
     c = ccis.loc[keep, list(dict.fromkeys(columns))].assign(academic_year=window_year[keep])   # rows taken once
     parts = []
+    flags = {measure_id: c["activity_group"].isin(groups).astype(int) for measure_id, groups in _FLAGS.items()}
     for topic, labels in _groups(c, topics):
-        for measure_id, groups in _FLAGS.items():
-            g = pd.DataFrame({"academic_year": c["academic_year"], "month": c["month"], "breakdown": labels,
-                              "flag": c["activity_group"].isin(groups).astype(int)})
-            monthly = g.groupby(["academic_year", "breakdown", "month"], observed=True)["flag"].agg(["sum", "count"])
+        # the three measures' monthly counts from one grouping of the rows
+        grouped = pd.DataFrame({"academic_year": c["academic_year"], "month": c["month"], "breakdown": labels,
+                                **flags}).groupby(["academic_year", "breakdown", "month"], observed=True)
+        sums, rows = grouped[list(_FLAGS)].sum(), grouped.size()
+        for measure_id in _FLAGS:
+            monthly = pd.DataFrame({"sum": sums[measure_id], "count": rows})
             monthly["rate"] = 100 * monthly["sum"] / monthly["count"]
             window = monthly.groupby(level=["academic_year", "breakdown"]).agg(
                 num=("sum", "mean"), den=("count", "mean"), rate=("rate", "mean"), months=("rate", "size"))
