@@ -210,18 +210,20 @@ def matching_combinations(frame: pd.DataFrame, known: pd.DataFrame, columns: lis
     for codes, _ in frame_parts:
         found &= codes >= 0
     if np.prod([size + 1.0 for _, size in known_parts]) < 2 ** 62:      # no key is renumbered on the way
-        known_key, frame_key = _key(known_parts), _key(frame_parts)[found]
+        known_key, frame_key = _key(known_parts), _key(frame_parts)
     else:            # one key for both, so that the renumbering numbers them alike
         key = _key((np.concatenate([k, f]), size) for (k, size), (f, _) in zip(known_parts, frame_parts))
-        known_key, frame_key = key[:len(known)], key[len(known):][found]
+        known_key, frame_key = key[:len(known)], key[len(known):]
         del key
     known_numbers, distinct_keys = pd.factorize(known_key)
     numbers = np.full(len(frame), -1, dtype=position_type(len(known) + 1))
     if len(distinct_keys) and int(distinct_keys.max()) <= 8 * len(known) + 2 ** 20:   # a table of every possible key
-        table = np.full(int(distinct_keys.max()) + 1, -1, dtype=numbers.dtype)
+        none = int(distinct_keys.max()) + 1                 # and a last slot, for none
+        table = np.full(none + 1, -1, dtype=numbers.dtype)
         table[known_key] = known_numbers          # a key's rows all have its number: any order of writing will do
-        inside = frame_key < len(table)
-        numbers[np.flatnonzero(found)[inside]] = table[frame_key[inside]]
-    elif len(distinct_keys):
-        numbers[found] = pd.Index(distinct_keys).get_indexer(frame_key)
+        np.minimum(frame_key, none, out=frame_key)          # a key past known's largest
+        frame_key[~found] = none                            # a value known lacks, or a missing one
+        return known_numbers, table[frame_key]
+    if len(distinct_keys):
+        numbers[found] = pd.Index(distinct_keys).get_indexer(frame_key[found])
     return known_numbers, numbers

@@ -460,15 +460,20 @@ def validate_data(data_dir: str | Path, on_invalid_rows: str = "stop", rejects_d
     names = [name for name in DATASETS if (data_dir / name).is_dir() and name != "attendance_sessions"]
     # The daily feed is read below, once the schools' URNs are known. The others are read and checked
     # in threads, the schools and calendar first (the checks between datasets need them), then the
-    # largest first: reading Parquet and most column checks run in Arrow and numpy, which let other
+    # most work first: reading Parquet and most column checks run in Arrow and numpy, which let other
     # threads run meanwhile, and the frames need no copying between processes. A check between
-    # datasets starts as soon as the datasets it reads are checked, beside the others still running.
-    by_size = sorted(names, key=lambda n: (n not in ("schools", "calendar"),
-                                           -sum(p.stat().st_size for p in (data_dir / n).iterdir() if p.is_file())))
+    # datasets starts as soon as the datasets it reads are checked, beside the others still running;
+    # a dataset's work counts the other datasets it is checked against, so that a long check between
+    # two (each KS4 result's pupil: 7 s nationally) does not start last, alone on one core.
     checks, present = _cross_checks(names), set(names)
+    size = {n: sum(p.stat().st_size for p in (data_dir / n).iterdir() if p.is_file()) for n in names}
+    first = ("schools", "calendar")
+    work = {n: size[n] + sum(size[other] for reads, _ in checks if n in reads for other in reads - {n}
+                             if other not in first) for n in names}
+    by_work = sorted(names, key=lambda n: (n not in first, -work[n]))
     checked, frames, cross = {}, {}, {}
     with ThreadPoolExecutor(max_workers=max(1, workers or cores())) as pool:
-        pending = {pool.submit(_read_and_check, data_dir, name): name for name in by_size}
+        pending = {pool.submit(_read_and_check, data_dir, name): name for name in by_work}
         while True:
             for i, (reads, check) in enumerate(checks):
                 if i not in cross and reads & present <= checked.keys():
