@@ -11,6 +11,15 @@ from edstats.contract import reader
 from edstats.contract.reader import FILE_COL, LINE_COL, read_dataset
 
 
+@pytest.fixture(params=["numpy", "Arrow"], ids=["few values: numpy", "Arrow's unification"])
+def codes_by(request, monkeypatch):
+    """Text read as dictionaries becomes codes by numpy where every dictionary is short
+    (``reader._few_values``), by Arrow's unification otherwise: both routes, read alike."""
+    if request.param == "Arrow":
+        monkeypatch.setattr(reader, "FEW_VALUES", 0)
+    return request.param
+
+
 def _rows(n=5000, seed=3):
     rng = np.random.default_rng(seed)
     upn = np.array([f"A{i:012d}" for i in rng.integers(0, 2000, n)], dtype=object)
@@ -53,7 +62,7 @@ def test_row_groups_that_carry_every_category_read_as_the_values_used(tmp_path, 
     assert list(b[LINE_COL]) == list(range(2, len(frame) + 2))
 
 
-def test_files_stacked_keep_one_categorical_and_every_row(tmp_path):
+def test_files_stacked_keep_one_categorical_and_every_row(tmp_path, codes_by):
     folder = tmp_path / "attendance"
     folder.mkdir()
     first, second = _rows(seed=1), _rows(seed=2)
@@ -68,7 +77,7 @@ def test_files_stacked_keep_one_categorical_and_every_row(tmp_path):
     assert read.frame[FILE_COL].astype(str).str.endswith(".parquet").all()
 
 
-def test_row_groups_some_using_every_value_some_not_read_alike(tmp_path):
+def test_row_groups_some_using_every_value_some_not_read_alike(tmp_path, codes_by):
     """Row groups whose dictionaries are cut and ones left whole still stack into one column."""
     folder = tmp_path / "attendance"
     folder.mkdir()
@@ -105,7 +114,7 @@ def test_files_whose_columns_differ_in_type_still_stack_every_row(tmp_path):
 
 
 @pytest.mark.parametrize("row_groups", [1, 2])
-def test_a_dictionary_that_repeats_a_value_reads_as_one_category(row_groups):
+def test_a_dictionary_that_repeats_a_value_reads_as_one_category(row_groups, codes_by):
     """pyarrow's writer never repeats a dictionary value, but another writer might: a dictionary
     (one row group's, or one every row group shares, whose codes are then joined as they are) is
     taken as it is only when each value is in it once (pandas needs distinct categories)."""
@@ -120,7 +129,7 @@ def test_a_dictionary_that_repeats_a_value_reads_as_one_category(row_groups):
     assert frame["n"].tolist() == [1, 2, 3, 4, 5] and list(frame.columns) == ["x", "n"]
 
 
-def test_row_groups_sharing_one_dictionary_read_as_every_value():
+def test_row_groups_sharing_one_dictionary_read_as_every_value(codes_by):
     """Row groups with one dictionary (as a writer of a column of a few codes gives them) and row
     groups with dictionaries of their own, in other orders, read as the same values."""
     from edstats.contract.reader import _to_frame

@@ -135,6 +135,49 @@ def _read_as_dictionaries(metadata) -> list[str]:
             and stored.get(f.name, 0) <= DICTIONARY_BYTES_PER_ROW * max(metadata.num_rows, 1)]
 
 
+#: A text column whose every row group's dictionary holds at most this many values (a code, a
+#: characteristic, a month, a school) is turned into codes by :func:`_few_values`.
+FEW_VALUES = 1 << 15
+
+
+def _code_type(values: int) -> type:
+    """The narrowest integer type for codes of ``values`` categories and -1."""
+    return np.int8 if values < 2 ** 7 else np.int16 if values < 2 ** 15 else np.int32 if values < 2 ** 31 else np.int64
+
+
+def _few_values(column: pa.ChunkedArray) -> pd.Categorical | None:
+    """A text column read as dictionaries, as a categorical, when each row group's dictionary is
+    short (:data:`FEW_VALUES`); None otherwise (UPNs: Arrow unifies those, :func:`_one_dictionary`).
+
+    Each dictionary's values are numbered once, in order of first appearance (as Arrow's
+    unification numbers them), and every row's code is written by numpy straight into one array of
+    the fewest bits: one pass over the rows where unifying, joining and narrowing took three (a
+    national attendance column of 55 million rows: about 0.3 s to 0.05 s)."""
+    dictionaries, which = [], {}          # each distinct dictionary once, and its position
+    for chunk in column.chunks:
+        dictionary = chunk.dictionary
+        if len(dictionary) > FEW_VALUES or dictionary.null_count:
+            return None
+        which.setdefault((_buffers(dictionary), dictionary.offset), len(dictionaries))
+        if len(which) > len(dictionaries):
+            dictionaries.append(dictionary)
+    every = pc.dictionary_encode(pa.concat_arrays(dictionaries) if dictionaries else pa.array([], column.type.value_type))
+    code_type = _code_type(len(every.dictionary))
+    number = every.indices.to_numpy().astype(code_type)
+    bounds = np.cumsum([0] + [len(d) for d in dictionaries])
+    mappings = [np.append(number[a:b], code_type(-1)) for a, b in zip(bounds[:-1], bounds[1:])]    # -1: missing
+    codes = np.empty(len(column), dtype=code_type)
+    start = 0
+    for chunk in column.chunks:
+        mapping = mappings[which[(_buffers(chunk.dictionary), chunk.dictionary.offset)]]
+        indices = chunk.indices.fill_null(len(mapping) - 1) if chunk.null_count else chunk.indices
+        np.take(mapping, indices.to_numpy(), out=codes[start:start + len(chunk)])
+        start += len(chunk)
+    categories = pd.Index(pd.array(every.dictionary, dtype=pd.StringDtype("pyarrow", na_value=np.nan)))
+    return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype._from_fastpath(categories, ordered=False),
+                                     validate=False)
+
+
 def _categorical(array: pa.DictionaryArray) -> pd.Categorical:
     """A dictionary array as a pandas categorical, its categories left in Arrow's memory.
 
@@ -142,7 +185,7 @@ def _categorical(array: pa.DictionaryArray) -> pd.Categorical:
     million UPNs of a national year's attendance. :func:`_one_dictionary` has made them distinct."""
     dictionary = array.dictionary
     n = len(dictionary)
-    code_type = np.int8 if n < 2 ** 7 else np.int16 if n < 2 ** 15 else np.int32 if n < 2 ** 31 else np.int64
+    code_type = _code_type(n)
     indices = array.indices.fill_null(0) if array.null_count else array.indices   # filling copies: only if needed
     codes = indices.to_numpy().astype(code_type)
     if array.null_count:
@@ -252,7 +295,8 @@ def _column_to_pandas(column: pa.ChunkedArray) -> pd.Series:
     used, dates as ISO text (so that they are checked like a CSV's), numbers as they are, whole
     numbers without gaps in as few bits as :func:`integer_bits` allows."""
     if pa.types.is_dictionary(column.type):
-        return pd.Series(_categorical(_one_dictionary(column)), copy=False)
+        few = _few_values(column)
+        return pd.Series(few if few is not None else _categorical(_one_dictionary(column)), copy=False)
     if pa.types.is_integer(column.type) and column.null_count == 0 and column.type.bit_width > 16:
         span = pc.min_max(column)
         bits = integer_bits(span["min"].as_py(), span["max"].as_py())
