@@ -498,3 +498,20 @@ def test_pairs_not_known_are_the_rows_text_matching_finds(categorical, table):
                          and (str(u).strip(), str(y).strip()) not in pairs
                          for u, y in zip(text["upn"], text["academic_year"])])
     assert (found == expected).all() and 0 < expected.sum() < len(rows)
+
+
+def test_a_placements_exclusion_is_looked_for_among_every_exclusion_trimmed():
+    """A placement's exclusion_id, trimmed, must be an exclusion's id as recorded: found whatever
+    the exclusions around it ('E1' padded), not found when only the exclusion's id is padded."""
+    from edstats.contract.reader import FILE_COL, LINE_COL, RawDataset
+    from edstats.validate import _provision_follows_exclusions
+
+    exclusions = pd.DataFrame({"exclusion_id": pd.Series(["E1", "E2 ", "E3", "E4"], dtype="category"),
+                               "start_date": pd.to_datetime(["2025-01-06", "2025-01-06", "2025-02-03", "2025-03-03"])})
+    provision = pd.DataFrame({"exclusion_id": pd.Series([" E1 ", "E2", "E9", "E3", None], dtype="category"),
+                              "start_date": ["2025-01-08", "2025-01-08", "2025-01-08", "2025-01-08", "2025-01-08"],
+                              FILE_COL: "provision.csv", LINE_COL: [2, 3, 4, 5, 6]})
+    unknown, early = _provision_follows_exclusions({"exclusions": exclusions},
+                                                   {"provision": RawDataset("provision", provision)})
+    assert unknown["line"].tolist() == [3, 4] and set(unknown["rule"]) == {"exclusion_id is not in the exclusions dataset"}
+    assert early["line"].tolist() == [5]          # E3 began on 3 February

@@ -185,8 +185,19 @@ def first_rows(numbers: np.ndarray) -> np.ndarray:
     return np.flatnonzero(~repeats(numbers))
 
 
-def _text(values: pd.Series) -> pa.Array:
+def arrow_text(values: pd.Series) -> pa.Array:
+    """``values`` as Arrow text, as pandas' ``astype("string")`` writes them; text pandas already
+    holds in Arrow is taken as it is (no Python string per value: 5.4 million exclusion ids)."""
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        text = pa.array(values.array)
+        return (text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text).cast(pa.string())
     return pa.array(values.astype(object).astype("string"), pa.string())
+
+
+def trimmed_text(values: pd.Series) -> pa.Array:
+    """:func:`arrow_text` with the white space around each value trimmed (pandas' ``str.strip``
+    on its Arrow-held text: the same Arrow function)."""
+    return pc.utf8_trim_whitespace(arrow_text(values))
 
 
 def matching_combinations(frame: pd.DataFrame, known: pd.DataFrame, columns: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -202,8 +213,8 @@ def matching_combinations(frame: pd.DataFrame, known: pd.DataFrame, columns: lis
     for column in columns:
         codes, distinct = codes_and_distinct(frame[column])
         known_codes, known_distinct = codes_and_distinct(known[column])
-        trimmed = pa.array(distinct.astype(object).astype("string").str.strip(), pa.string())
-        position = np.append(pc.index_in(trimmed, value_set=_text(known_distinct)).fill_null(-1).to_numpy(), -1)
+        position = np.append(pc.index_in(trimmed_text(distinct), value_set=arrow_text(known_distinct)
+                                         ).fill_null(-1).to_numpy(), -1)
         known_parts.append((known_codes, len(known_distinct)))
         frame_parts.append((position[codes], len(known_distinct)))     # code -1 (missing) picks the appended -1
     found = np.ones(len(frame), dtype=bool)

@@ -21,7 +21,8 @@ from .contract import DATASETS, Column, Dataset, RawDataset, read_dataset
 from .contract.identifiers import valid_upn_mask
 from .contract.reader import FILE_COL, LINE_COL, InputFile, integer_bits
 from .contract.sessions import read_sessions
-from .grouping import codes_and_distinct, combination_numbers, first_rows, matching_combinations, repeated_combinations
+from .grouping import (arrow_text, codes_and_distinct, combination_numbers, first_rows, matching_combinations,
+                       repeated_combinations, trimmed_text)
 from .parallel import cores
 
 PROBLEM_COLUMNS = ["dataset", "file", "line", "column", "value", "rule", "fix", "severity"]
@@ -338,7 +339,7 @@ def _used_values(values: pd.Series) -> pa.Array:
     (5.4 million exclusion ids at national scale)."""
     codes, distinct = codes_and_distinct(values)
     present = np.bincount(codes[codes >= 0], minlength=len(distinct)) > 0 if len(codes) else np.zeros(len(distinct), bool)
-    return pa.array(distinct[present].astype(object).astype("string"), pa.string())
+    return arrow_text(distinct[present])
 
 
 def _not_in(column: pd.Series, allowed: pa.Array) -> np.ndarray:
@@ -346,9 +347,9 @@ def _not_in(column: pd.Series, allowed: pa.Array) -> np.ndarray:
     :func:`_used_values`): worked out once per distinct value (a column of 4 million rows holds a
     few hundred URNs). Blank cells are left to the column's own checks."""
     codes, distinct = codes_and_distinct(column)
-    values = distinct.astype(object).astype("string").str.strip().fillna("")
-    known = pc.is_in(pa.array(values, pa.string()), value_set=allowed).to_numpy(zero_copy_only=False)
-    bad = np.append((values != "").to_numpy(dtype=bool) & ~known, False)
+    values = trimmed_text(distinct).fill_null("")
+    known = pc.is_in(values, value_set=allowed).to_numpy(zero_copy_only=False)
+    bad = np.append(pc.not_equal(values, "").to_numpy(zero_copy_only=False) & ~known, False)
     return bad[codes]          # code -1 (missing) picks the appended False
 
 
@@ -376,7 +377,12 @@ def _provision_follows_exclusions(frames: dict, raw: dict) -> list[pd.DataFrame]
     if "provision" not in raw or "exclusions" not in frames or "exclusion_id" not in raw["provision"].frame:
         return []
     p = raw["provision"].frame
-    ids = _used_values(frames["exclusions"]["exclusion_id"])
+    # the exclusions' ids that the provision's cite (trimmed): the ids looked for among thousands,
+    # not among the 5.4 million of every exclusion nationally; the same ids are found
+    exclusion_id = frames["exclusions"]["exclusion_id"]
+    cited = ~_not_in(exclusion_id, pc.utf8_trim_whitespace(_used_values(p["exclusion_id"]))) & \
+        exclusion_id.notna().to_numpy()
+    ids = _used_values(exclusion_id[cited])
     parts = [_rows(p, _not_in(p["exclusion_id"], ids), "provision", "exclusion_id",
                    "exclusion_id is not in the exclusions dataset",
                    "Every placement must belong to a recorded exclusion; check the id.")]
