@@ -162,8 +162,8 @@ def _check_column(frame: pd.DataFrame, col: Column, dataset: str, cache: dict) -
     if pd.api.types.is_numeric_dtype(uniques.dtype):
         blank = codes < 0
     else:
-        blank_unique = np.append((uniques.astype("string").str.strip() == "").to_numpy(dtype=bool), True)
-        blank = blank_unique[codes]    # code -1 (missing) picks the appended True
+        spaces = (uniques.astype("string").str.strip() == "").to_numpy(dtype=bool)    # values only of spaces
+        blank = np.append(spaces, True)[codes] if spaces.any() else codes < 0    # code -1: missing
     out = []
     if not col.nullable:
         out.append(_rows(frame, blank, dataset, col.name, f"{col.name} must not be blank",
