@@ -515,3 +515,18 @@ def test_a_placements_exclusion_is_looked_for_among_every_exclusion_trimmed():
                                                    {"provision": RawDataset("provision", provision)})
     assert unknown["line"].tolist() == [3, 4] and set(unknown["rule"]) == {"exclusion_id is not in the exclusions dataset"}
     assert early["line"].tolist() == [5]          # E3 began on 3 February
+
+
+@pytest.mark.parametrize("values, blank_lines", [(["GCSE", "", "  ", None, "GCSE"], [3, 4, 5]),
+                                                 (["GCSE", None, "GCSE", "OTHER_APPROVED", None], [3, 6])],
+                         ids=["spaces and missing", "missing only"])
+@pytest.mark.parametrize("categorical", [False, True], ids=["text", "categorical"])
+def test_a_required_cell_blank_or_only_spaces_is_reported_on_its_line(values, blank_lines, categorical):
+    from edstats.contract import DATASETS, RawDataset
+    from edstats.contract.reader import FILE_COL, LINE_COL
+    from edstats.validate import check_dataset
+
+    frame = pd.DataFrame({"qualification": pd.Series(values, dtype="category" if categorical else object),
+                          FILE_COL: "r.csv", LINE_COL: range(2, 7)})
+    problems = check_dataset(DATASETS["ks4_results"], RawDataset("ks4_results", frame))
+    assert problems.loc[problems["rule"] == "qualification must not be blank", "line"].tolist() == blank_lines
