@@ -162,7 +162,7 @@ def _check_column(frame: pd.DataFrame, col: Column, dataset: str, cache: dict) -
     if pd.api.types.is_numeric_dtype(uniques.dtype):
         blank = codes < 0
     else:
-        spaces = (uniques.astype("string").str.strip() == "").to_numpy(dtype=bool)    # values only of spaces
+        spaces = (uniques.astype("string").str.strip() == "").to_numpy(dtype=bool)    # empty, or only spaces
         blank = np.append(spaces, True)[codes] if spaces.any() else codes < 0    # code -1: missing
     out = []
     if not col.nullable:

@@ -152,7 +152,7 @@ def _few_values(column: pa.ChunkedArray) -> pd.Categorical | None:
     Each dictionary's values are numbered once, in order of first appearance (as Arrow's
     unification numbers them), and every row's code is written by numpy straight into one array of
     the fewest bits: one pass over the rows where unifying, joining and narrowing took three (a
-    national attendance column of 55 million rows: about 0.3 s to 0.05 s)."""
+    national attendance column of 55 million rows: about 0.28 s to 0.08 s)."""
     dictionaries, which = [], {}          # each distinct dictionary once, and its position
     for chunk in column.chunks:
         dictionary = chunk.dictionary

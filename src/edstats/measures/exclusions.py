@@ -127,6 +127,7 @@ def _sixth_day_rows(cases: pd.DataFrame, current: str, area: pd.Series | None = 
     Total rows; or, given each case's ``area`` (an LA) and the ``areas`` to report, each area's rows
     (breakdown: the area), all found in one pass over the cases, and the two counts 0 for an area
     without any."""
+    topic = "Total" if area is None else "Local authority"
     if area is None:
         area, areas = pd.Series("Total", index=cases.index), ["Total"]
     year = cases["academic_year"]
@@ -155,7 +156,7 @@ def _sixth_day_rows(cases: pd.DataFrame, current: str, area: pd.Series | None = 
     ]
     out = pd.concat(parts, ignore_index=True)
     out["time_period"] = out["academic_year"].astype(str).map(time_period)
-    out["breakdown_topic"] = "Total" if areas == ["Total"] else "Local authority"
+    out["breakdown_topic"] = topic
     out["breakdown"] = out["area"].astype(str)
     return out.drop(columns=["academic_year", "area"])
 
