@@ -116,14 +116,6 @@ def _best(pupil: np.ndarray, points: np.ndarray, rows: np.ndarray, pupils: int, 
     return best, np.bincount(p, minlength=pupils), rows[rank >= k]
 
 
-def _total(values: list[np.ndarray]) -> np.ndarray:
-    """The values added one after another (best first, as a pupil's slots are filled)."""
-    out = values[0].copy()
-    for v in values[1:]:
-        out += v
-    return out
-
-
 def attainment8(results: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """Per pupil (upn, academic_year): A8 elements, A8, best English and maths grades, EBacc APS.
 
@@ -175,9 +167,9 @@ def attainment8(results: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     out = pd.DataFrame({
         "eng": np.nan_to_num(best_english * weight), "best_english": best_english,
         "mat": np.nan_to_num(2 * best_maths), "best_maths": best_maths,
-        "ebacc": _total(ebacc), "open": _total(opened)})
+        "ebacc": sum(ebacc), "open": sum(opened)})       # each element's slots added best first
     out["a8"] = out[["eng", "mat", "ebacc", "open"]].sum(axis=1)
-    pillars = (np.nan_to_num(best_english) + np.nan_to_num(best_maths) + _total(science) + humanity + foreign)
+    pillars = (np.nan_to_num(best_english) + np.nan_to_num(best_maths) + sum(science) + humanity + foreign)
     out["ebacc_aps"] = pillars / settings.methodology.ks4_ebacc_aps_divisor
     return out[["eng", "best_english", "mat", "best_maths", "ebacc", "open", "a8", "ebacc_aps"]].set_axis(pupils)
 
