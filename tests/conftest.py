@@ -31,3 +31,11 @@ def small_data(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("small") / "raw"
     write_synthetic(folder, scale="small", seed=7, with_sessions=True)
     return folder
+
+
+@pytest.fixture(scope="session")
+def city_data(tmp_path_factory) -> Path:
+    """The default city-scale synthetic LA (seed 2026, as ``make report`` makes it), without the daily feed."""
+    folder = tmp_path_factory.mktemp("city") / "raw"
+    write_synthetic(folder, scale="city", seed=2026)
+    return folder

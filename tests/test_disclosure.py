@@ -50,7 +50,7 @@ def test_schools_within_a_district_are_protected_against_the_district_total():
                    ("School district", "South", 60, 600), ("School", "100001", 3, 150), ("School", "100002", 37, 250),
                    ("School", "100003", 20, 300), ("School", "100004", 40, 300)])
     districts = {"100001": "North", "100002": "North", "100003": "South", "100004": "South"}
-    safe = suppress(frame, 5, UNITS, districts).set_index("breakdown")["suppressed"]
+    safe = suppress(frame, 5, UNITS, {"School": districts}).set_index("breakdown")["suppressed"]
     assert safe["100001"] and safe["100002"], "100002 would give 100001 away as North - 100002"
     assert not safe["100003"] and not safe["100004"]
 

@@ -25,7 +25,7 @@ def test_marked_results_from_the_cache_are_disclosure_control_applied_to_the_res
     cached = prepare_run(data, Settings(), tmp_path / "cache")
     assert not computed.from_cache and cached.from_cache
     expected = suppress(cached.results, Settings().suppression_threshold, measure_dictionary()["unit"],
-                        cached.school_districts)
+                        cached.parents)
     assert expected["suppressed"].any() and not expected["suppressed"].all()
     pd.testing.assert_frame_equal(cached.marked, expected)
     pd.testing.assert_frame_equal(computed.marked, expected)

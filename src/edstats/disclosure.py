@@ -5,10 +5,14 @@ Primary suppression hides a row (numerator, denominator, value and interval) whe
 (for percentages of pupils) a complement — the pupils *not* counted — in that range, since
 "29 of 30" tells as much as "1 of 30".
 
-Secondary suppression stops a hidden row being worked out by subtraction. Rows of one breakdown
-topic (e.g. the schools, or the sexes) add up to the topic's Total row; when exactly one of them is
-hidden, the next smallest is hidden too, and this repeats until no group has a single hidden row.
-Groups can also be nested (schools within a district): pass them as ``extra_groups``.
+Secondary suppression stops a hidden row being worked out from the published ones. The published
+rows of one measure and year form a system of sums (:func:`additive_sets`): the rows of each
+breakdown topic add up to the Total; the wards of a district add up to the district's row and the
+schools of a school district to that district's row (:data:`NESTED_TOPICS`). Hiding goes on until
+no sum has exactly one hidden row and no hidden row takes a single value in every solution of the
+whole system (:func:`recoverable`): solving the published sums together, as an adversary would,
+gives no hidden value. Measures with the same denominators (the same pupils: ``neet_pct``,
+``nk_pct`` and ``neet_nk_pct``, whose numerators add up) hide the same rows.
 
 Symbols (GSS): ``c`` suppressed, ``x`` not available, ``z`` not applicable, ``low`` rounds to 0.
 """
@@ -26,9 +30,15 @@ SYMBOLS = {
     "low": "rounds to 0 but is not 0",
 }
 
+#: Topics whose rows also add up to a row of another topic (child topic -> parent topic), besides
+#: adding up to the Total like every topic. Which parent row a child belongs to comes with the
+#: run (``parents``: child topic -> {child breakdown: parent breakdown}).
+NESTED_TOPICS = {"Ward": "District", "School": "School district"}
+
 #: Units whose numerator is a count of pupils or sessions (a sum of scores is not a count).
 _COUNT_NUMERATOR_UNITS = {"%", "per 100", "pupils"}
 _PERCENT_OF_PUPILS = {"%"}
+_KEY = ["measure_id", "time_period", "breakdown_topic", "breakdown"]
 
 
 def _small(series: pd.Series, threshold: int) -> pd.Series:
@@ -45,52 +55,134 @@ def primary_suppression(results: pd.DataFrame, threshold: int, units: pd.Series)
             | (percent & _small(complement, threshold))).astype(bool)
 
 
-def secondary_suppression(results: pd.DataFrame, suppressed: pd.Series, extra_groups=()) -> pd.Series:
-    """Hide more rows until no additive group has exactly one hidden member.
+def additive_sets(results: pd.DataFrame, parents: dict | None = None) -> tuple[list[np.ndarray], np.ndarray]:
+    """The sums the published rows make: (sets, block of each set).
 
-    A group is the rows of one measure, year and breakdown topic (whose Total row is published);
-    ``extra_groups`` adds (measure_id, time_period, list of row labels) groups, e.g. the schools of
-    one district. Of the visible members, the one with the smallest denominator is hidden next.
+    Each set holds row positions, the parent row first: the parent is the sum of the others (a
+    measure and year's Total and one topic's rows; a district and its wards; a school district and
+    its schools). A set's block numbers its measure and year: sets of one block share rows, those
+    of different blocks do not.
     """
+    rows = results[_KEY].reset_index(drop=True).assign(position=np.arange(len(results)))
+    children = [rows[rows["breakdown_topic"] != "Total"].assign(parent_topic="Total", parent="Total")]
+    for child_topic, mapping in (parents or {}).items():
+        nested = rows[rows["breakdown_topic"] == child_topic]
+        children.append(nested.assign(parent_topic=NESTED_TOPICS[child_topic],
+                                      parent=nested["breakdown"].map(mapping)).dropna(subset=["parent"]))
+    children = pd.concat(children, ignore_index=True)
+    parent_rows = rows.rename(columns={"breakdown_topic": "parent_topic", "breakdown": "parent",
+                                       "position": "parent_position"})
+    parent_rows["block"] = parent_rows.groupby(["measure_id", "time_period"], sort=False).ngroup()
+    linked = children.merge(parent_rows, on=["measure_id", "time_period", "parent_topic", "parent"])
+    # the nested sums first (a ward with its district's other wards), then those of the Total: a
+    # row hidden in a district is then matched within the district, not by a row elsewhere
+    linked["of_total"] = linked["parent_topic"] == "Total"
+    sets, blocks = [], []
+    for (_, block, parent, _), members in linked.groupby(["of_total", "block", "parent_position", "breakdown_topic"],
+                                                         sort=True):
+        sets.append(np.concatenate([[parent], members["position"].to_numpy()]))
+        blocks.append(block)
+    return sets, np.array(blocks, dtype=int)
+
+
+def recoverable(sets: list[np.ndarray], blocks: np.ndarray, hidden: np.ndarray) -> np.ndarray:
+    """Positions of hidden rows that take one value in every solution of the published sums.
+
+    For each block, the sums become equations in the hidden rows (the published rows are known
+    numbers); a hidden row is fixed exactly when it has no part in the null space of that system.
+    """
+    found = []
+    for block in np.unique(blocks):
+        members = [s for s, b in zip(sets, blocks) if b == block]
+        unknown = np.unique(np.concatenate([s[hidden[s]] for s in members]))
+        if len(unknown) == 0:
+            continue
+        column = {position: j for j, position in enumerate(unknown)}
+        system = np.zeros((len(members), len(unknown)))
+        for i, positions in enumerate(members):
+            for k, position in enumerate(positions):
+                if hidden[position]:
+                    system[i, column[position]] = 1.0 if k == 0 else -1.0
+        _, singular, vt = np.linalg.svd(system)
+        rank = int((singular > 1e-9).sum())
+        null_space = vt[rank:]
+        fixed = ~(np.abs(null_space) > 1e-9).any(axis=0)
+        found.extend(unknown[fixed])
+    return np.array(found, dtype=int)
+
+
+def _hide_next(positions: np.ndarray, hidden: np.ndarray, size: np.ndarray) -> bool:
+    """Hide the visible child of ``positions`` with the smallest size (the first in row order), or
+    the parent when no child can be hidden; False when nothing is left to hide."""
+    children = positions[1:]
+    visible = children[~hidden[children] & (size[children] > 0)]
+    if len(visible):
+        hidden[visible[np.argmin(size[visible])]] = True
+        return True
+    if not hidden[positions[0]]:
+        hidden[positions[0]] = True
+        return True
+    return False
+
+
+def secondary_suppression(results: pd.DataFrame, suppressed: pd.Series, parents: dict | None = None) -> pd.Series:
+    """Hide more rows until no hidden row can be worked out from the published sums (module notes)."""
     size = results["denominator"].fillna(results["numerator"]).fillna(0).to_numpy(dtype=float)
     hidden = suppressed.to_numpy(dtype=bool).copy()
-    labels = [idx for (_, _, topic), idx in results.groupby(["measure_id", "time_period", "breakdown_topic"]).groups
-              .items() if topic != "Total"]
-    labels += [list(idx) for idx in extra_groups]
-    # positions, not labels: the loop below runs over thousands of groups until nothing changes
-    groups = [results.index.get_indexer(idx) for idx in labels]
-    changed = True
-    while changed:
-        changed = False
-        for positions in groups:
-            if hidden[positions].sum() == 1:
-                visible = positions[~hidden[positions] & (size[positions] > 0)]
-                if len(visible) == 0:
-                    continue
-                hidden[visible[np.argmin(size[visible])]] = True   # the first of the smallest, in row order
-                changed = True
-    return pd.Series(hidden, index=suppressed.index)
+    sets, blocks = additive_sets(results, parents)
+    while True:
+        changed = True
+        while changed:          # no sum with exactly one hidden row
+            changed = False
+            for positions in sets:
+                if hidden[positions].sum() == 1 and _hide_next(positions, hidden, size):
+                    changed = True
+        fixed = recoverable(sets, blocks, hidden)
+        if len(fixed) == 0:
+            return pd.Series(hidden, index=suppressed.index)
+        # a row fixed by several sums together: hide another row of a sum it is in
+        position = fixed[0]
+        if not any(_hide_next(s, hidden, size) for s in sets if position in s):
+            raise AssertionError(f"disclosure control cannot protect row {position}")  # every row is hidden
 
 
-def suppress(results: pd.DataFrame, threshold: int, units: pd.Series, school_districts: dict | None = None
-             ) -> pd.DataFrame:
+def same_denominators(results: pd.DataFrame, suppressed: pd.Series) -> pd.Series:
+    """``suppressed`` widened so that measures with the same denominators in every row of a year
+    (the same pupils) hide the same rows: a row hidden in one is hidden in all of them."""
+    frame = results[_KEY + ["denominator"]].assign(hidden=suppressed.to_numpy())
+    frame = frame.sort_values(_KEY, kind="stable")
+    signature = frame.groupby(["measure_id", "time_period"], sort=False).apply(
+        lambda g: hash(tuple(zip(g["breakdown_topic"], g["breakdown"], g["denominator"].fillna(-1)))),
+        include_groups=False).rename("signature")
+    frame = frame.join(signature, on=["measure_id", "time_period"])
+    widened = frame.groupby(["time_period", "signature", "breakdown_topic", "breakdown"])["hidden"].transform("any")
+    return widened.reindex(results.index).astype(bool)
+
+
+def suppress(results: pd.DataFrame, threshold: int, units: pd.Series, parents: dict | None = None) -> pd.DataFrame:
     """A copy of ``results`` with a boolean ``suppressed`` column (primary then secondary).
 
-    ``school_districts`` (URN -> district) links school rows to their district's row.
+    ``parents`` maps a nested topic's rows to their parent rows (see :data:`NESTED_TOPICS`), e.g.
+    ``{"School": {URN: school district}, "Ward": {ward: district}}``.
     """
     out = results.reset_index(drop=True).copy()
-    extra_groups = school_district_groups(out, school_districts or {})
-    primary = primary_suppression(out, threshold, units)
-    out["suppressed"] = secondary_suppression(out, primary, extra_groups) if primary.any() else primary
+    primary = same_denominators(out, primary_suppression(out, threshold, units))
+    out["suppressed"] = secondary_suppression(out, primary, parents) if primary.any() else primary
     return out
 
 
-def school_district_groups(results: pd.DataFrame, school_districts: dict) -> list:
-    """The schools of each district, per measure and year: each group adds up to its 'School
-    district' row, so a hidden school must not be the only hidden one among its district's schools."""
-    schools = results[results["breakdown_topic"] == "School"]
-    if schools.empty or not school_districts:
-        return []
-    district = schools["breakdown"].map(school_districts)
-    return [list(idx) for _, idx in schools.groupby([schools["measure_id"], schools["time_period"], district]).groups
-            .items()]
+def parents_of(frames: dict[str, pd.DataFrame]) -> dict[str, dict[str, str]]:
+    """The parent rows of the nested topics, from the validated frames: each school's district
+    (schools) and each ward's district (the pupils' home ward and district). A ward found in more
+    than one district nests in none."""
+    parents: dict[str, dict[str, str]] = {}
+    schools = frames.get("schools")
+    if schools is not None:
+        parents["School"] = dict(zip(schools["school_urn"].astype(str), schools["district"].astype(str)))
+    pairs = [f[["home_ward", "home_district"]].drop_duplicates().dropna().astype(str)
+             for f in frames.values() if {"home_ward", "home_district"} <= set(f.columns)]
+    if pairs:
+        pairs = pd.concat(pairs).drop_duplicates()
+        single = pairs[~pairs["home_ward"].duplicated(keep=False)]
+        parents["Ward"] = dict(zip(single["home_ward"], single["home_district"]))
+    return parents

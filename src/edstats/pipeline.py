@@ -26,6 +26,7 @@ import pandas as pd
 from . import __version__
 from .contract import DATASETS
 from .contract.reader import file_sha256
+from .disclosure import parents_of
 from .errors import EdstatsError, NotebookFailed, ValidationFailed
 from .compare.importers import import_files
 from .compare.p8_estimates import load_estimates_by_year
@@ -57,7 +58,8 @@ class PreparedRun:
     from_cache: bool = False
     timings: dict = field(default_factory=dict)
     row_counts: dict = field(default_factory=dict)
-    school_districts: dict = field(default_factory=dict)   # URN -> district, for disclosure control
+    #: the nested topics' parent rows (school -> school district, ward -> district), for disclosure control
+    parents: dict = field(default_factory=dict)
     comparators: pd.DataFrame = field(default_factory=pd.DataFrame)
     groups: pd.DataFrame = field(default_factory=pd.DataFrame)
     published_only: bool = False
@@ -74,7 +76,7 @@ class PreparedRun:
             from .measures import measure_dictionary
 
             self.marked = suppress(self.results, self.settings.suppression_threshold,
-                                   measure_dictionary()["unit"], self.school_districts)
+                                   measure_dictionary()["unit"], self.parents)
 
     @property
     def available(self) -> dict[str, list[str]]:
@@ -181,7 +183,7 @@ def prepare_run(data_dir: str | Path, settings: Settings, cache_dir: str | Path 
                            comparators=comparators, groups=groups,
                            synthetic=synthetic, inputs=meta["inputs"],
                            warnings=pd.DataFrame(meta["warnings"]), cache_key=key, from_cache=True,
-                           row_counts=meta["row_counts"], school_districts=meta["school_districts"],
+                           row_counts=meta["row_counts"], parents=meta["parents"],
                            as_at=meta.get("as_at"),
                            series={p.stem[len("series_"):]: pd.read_parquet(p) for p in cache.glob("series_*.parquet")},
                            timings={"load_cache": time.perf_counter() - t0})
@@ -202,13 +204,11 @@ def prepare_run(data_dir: str | Path, settings: Settings, cache_dir: str | Path 
     series = compute_series(add_school_district(validated.frames), validated.sessions, settings, as_at)
     t2 = time.perf_counter()
     warnings = validated.problems[validated.problems["severity"] == "warning"]
-    schools = validated.frames.get("schools")
-    school_districts = {} if schools is None else dict(zip(schools["school_urn"].astype(str),
-                                                           schools["district"].astype(str)))
+    parents = parents_of(validated.frames)
     run = PreparedRun(results=results, settings=settings, synthetic=synthetic, inputs=inputs,
                       comparators=comparators, groups=groups,
                       warnings=warnings, cache_key=key, row_counts=validated.row_counts,
-                      school_districts=school_districts, series=series, as_at=as_at,
+                      parents=parents, series=series, as_at=as_at,
                       timings={"validate": t1 - t0, "measures": t2 - t1})
     if cache:
         tmp = Path(tempfile.mkdtemp(dir=cache.parent if cache.parent.exists() else _mkdir(cache.parent)))
@@ -218,7 +218,7 @@ def prepare_run(data_dir: str | Path, settings: Settings, cache_dir: str | Path 
             frame.to_parquet(tmp / f"series_{name}.parquet", index=False)
         (tmp / "run.json").write_text(json.dumps({"inputs": inputs, "warnings": warnings.to_dict("records"),
                                                   "row_counts": validated.row_counts,
-                                                  "school_districts": school_districts, "as_at": as_at}))
+                                                  "parents": parents, "as_at": as_at}))
         try:
             tmp.rename(cache)
         except OSError:  # another process wrote the same entry first
