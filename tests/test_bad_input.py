@@ -6,6 +6,7 @@ a message naming the file, line and column, and write no report. Also: quarantin
 """
 
 import json
+import re
 import shutil
 from pathlib import Path
 import subprocess
@@ -205,6 +206,37 @@ def break_two_files_with_different_columns(data):
     return path, 1, None
 
 
+def _edit_line(path, number, change):
+    lines = path.read_bytes().split(b"\n")
+    lines[number - 1] = change(lines[number - 1])
+    path.write_bytes(b"\n".join(lines))
+
+
+def break_row_with_an_extra_field(data):
+    """pyarrow's own message quoted the whole row: a UPN and a date of birth, and no line."""
+    path = eyfsp_file(data)
+    _edit_line(path, 5, lambda line: line + b",surplus")
+    return path, 5, None
+
+
+def break_row_with_a_missing_field(data):
+    path = sorted((data / "ks2").glob("*.csv"))[-1]
+    _edit_line(path, 9, lambda line: line.rsplit(b",", 1)[0])
+    return path, 9, None
+
+
+def break_quote_never_closed(data):
+    path = eyfsp_file(data)
+    _edit_line(path, 7, lambda line: line.replace(b",", b',"', 1))
+    return path, 7, None
+
+
+def break_nul_byte(data):
+    path = eyfsp_file(data)
+    _edit_line(path, 4, lambda line: line[:5] + b"\x00" + line[5:])
+    return path, 4, None
+
+
 BREAKERS = {name[len("break_"):]: fn for name, fn in list(globals().items()) if name.startswith("break_")}
 
 
@@ -221,12 +253,87 @@ def test_broken_input_stops_with_a_clear_message_and_no_report(name, data, tmp_p
     message = result.stderr
     assert result.returncode == 2, message[-2000:]
     assert "Traceback" not in message
+    assert_no_identifier(message, data)
     assert path.name in message
     if line is not None:
         assert f"line {line}" in message
     if column is not None:
         assert f"column {column}" in message or f"column {column}" in message.replace("required column", "column")
     assert not out.exists() or not any(out.iterdir()), "no report may be written"
+
+
+def input_identifiers(data) -> set[str]:
+    """Every UPN (anything shaped like one) and date of birth in the data folder's CSV files."""
+    found = set()
+    for path in data.glob("*/*.csv"):
+        raw = path.read_bytes().replace(b"\x00", b"")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            text = raw.decode("utf-16" if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else "cp1252")
+        found |= set(re.findall(r"\b[A-Z][0-9]{11}[0-9A-Z]\b", text))
+        lines = text.splitlines()
+        header = [name.strip().lower() for name in lines[0].lstrip("\ufeff").split(",")] if lines else []
+        if "date_of_birth" in header:
+            at = header.index("date_of_birth")
+            found |= {cells[at].strip() for cells in (line.split(",") for line in lines[1:]) if len(cells) > at
+                      and re.fullmatch(r"(19|20)\d\d-\d\d-\d\d", cells[at].strip())}
+    return found
+
+
+def assert_no_identifier(text: str, data) -> None:
+    leaked = [value for value in input_identifiers(data) if value in text]
+    assert not leaked, f"a message shows pupils' identifiers, e.g. {leaked[:3]}"
+
+
+@pytest.mark.parametrize("name", sorted(BREAKERS))
+def test_validation_reports_of_broken_input_hold_no_identifier(name, data, tmp_path):
+    """What ``validate`` prints and writes to problems.csv, for every broken fixture: no whole UPN
+    or date of birth of the inputs."""
+    BREAKERS[name](data)
+    report = tmp_path / "problems.csv"
+    result = edstats("validate", "--data", str(data), "--report", str(report))
+    assert result.returncode == 2, result.stdout[-2000:] + result.stderr[-2000:]
+    assert_no_identifier(result.stdout + result.stderr, data)
+    assert_no_identifier(report.read_text(encoding="utf-8"), data)
+
+
+@pytest.mark.parametrize("breaker, lines", [("row_with_an_extra_field", [5]), ("quote_never_closed", [7]),
+                                            ("nul_byte", [4])])
+def test_a_malformed_row_is_named_by_line_and_every_other_row_is_read(breaker, lines, data):
+    """The row that cannot be read is a problem on its own line; the rows after it keep their own
+    line numbers (a quote never closed takes the rest of the file, and says so)."""
+    path = eyfsp_file(data)
+    before = len(pd.read_csv(path, dtype=str))
+    BREAKERS[f"{breaker}"](data)
+    result = validate_data(data)
+    mine = result.errors[result.errors["file"] == str(path)]
+    assert sorted(pd.to_numeric(mine["line"]).unique().tolist()) == lines
+    frame = result.frames["eyfsp"]
+    assert result.row_counts["eyfsp"]["read"] == len(frame) + (breaker != "nul_byte")
+    if breaker == "row_with_an_extra_field":
+        assert "the row has" in mine["rule"].iloc[0] and mine["value"].iloc[0] == ""
+        rows = pd.read_csv(path, dtype=str, skiprows=[4], on_bad_lines="skip")
+        assert len(rows) == before - 1
+    if breaker == "quote_never_closed":
+        assert f"runs on to line {before + 1}" in mine["rule"].iloc[0]
+
+
+def test_a_malformed_row_is_set_aside_and_counted_when_quarantining(data, tmp_path):
+    break_row_with_an_extra_field(data)
+    run = prepare_run(data, Settings(), on_invalid_rows="quarantine", rejects_dir=tmp_path / "rejects")
+    counts = run.row_counts["eyfsp"]
+    assert counts["rejected"] == 1 and counts["read"] == counts["accepted"] + 1
+    rejects = pd.read_csv(tmp_path / "rejects" / "eyfsp.csv", dtype=str)
+    assert rejects["line"].tolist() == ["5"] and "the row has" in rejects["reason"].iloc[0]
+
+
+def test_utf16_is_named_as_utf16(data):
+    path = data / "schools" / "schools.csv"
+    path.write_bytes(path.read_text().encode("utf-16"))
+    problems = validate_data(data).errors
+    rule = problems.loc[problems["file"] == str(path), "rule"].iloc[0]
+    assert "UTF-16" in rule and "Windows-1252" not in rule
 
 
 def test_a_bom_is_tolerated(data):

@@ -14,6 +14,7 @@ import traceback
 from pathlib import Path
 
 from . import __version__
+from .contract.identifiers import mask_identifiers
 from .errors import EdstatsError, InputError, SettingsError, ValidationFailed
 
 EXIT_INVALID = 2
@@ -50,11 +51,20 @@ def cmd_validate(args) -> int:
     from .validate import summarise_problems, validate_data
 
     result = validate_data(args.data)
-    print(summarise_problems(result.problems))
+    print(mask_identifiers(summarise_problems(result.problems)))
     if args.report:
         result.problems.to_csv(args.report, index=False)
         print(f"The full table of problems is in {args.report}.")
     return 0 if result.is_valid else EXIT_INVALID
+
+
+def _warn_about_data_folder(data: str) -> None:
+    """Print what the data folder holds that will not be read (a near-miss folder name, a stray
+    file): a third of the measures must not vanish without a word."""
+    from .validate import check_data_folder
+
+    for row in check_data_folder(Path(data)).itertuples():
+        print(f"edstats: warning: {row.rule}. {row.fix}", file=sys.stderr)
 
 
 def cmd_measures(args) -> int:
@@ -63,6 +73,7 @@ def cmd_measures(args) -> int:
     from .settings import load_settings
 
     settings = load_settings(args.settings)
+    _warn_about_data_folder(args.data)
     run = prepare_run(args.data, settings, args.cache, args.on_invalid_rows)
     period = resolve_period(run, args.period)
     out = Path(args.out)
@@ -83,6 +94,8 @@ def cmd_report(args) -> int:
     if args.published_only and not (args.la and args.comparators):
         raise SettingsError("--published-only needs --la (the LA's old code, e.g. 330) and --comparators (DfE files "
                             "such as LAIT's bds_long, or a folder made by 'edstats comparators import').")
+    if not args.published_only:
+        _warn_about_data_folder(args.data)
     papers = [p.strip() for p in args.audience.split(",") if p.strip()]
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
     bar = _progress(1 + 2 * len(papers), "report")
@@ -196,10 +209,11 @@ def main(argv=None) -> int:
     try:
         return args.func(args)
     except ValidationFailed as exc:
-        print(f"edstats {args.command}: {exc}", file=sys.stderr)
+        print(f"edstats {args.command}: {mask_identifiers(str(exc))}", file=sys.stderr)
         return EXIT_INVALID
     except EdstatsError as exc:
-        print("\n".join(textwrap.wrap(f"edstats {args.command}: {exc}", width=100)), file=sys.stderr)
+        print("\n".join(textwrap.wrap(f"edstats {args.command}: {mask_identifiers(str(exc))}", width=100)),
+              file=sys.stderr)
         return EXIT_INVALID if isinstance(exc, (SettingsError, InputError)) else 1
     except KeyboardInterrupt:
         print("edstats: interrupted; nothing half-written was left in the reports folder.", file=sys.stderr)
@@ -207,7 +221,8 @@ def main(argv=None) -> int:
     except Exception as exc:  # a bug: say so plainly, keep the detail for the issue report
         if os.environ.get("EDSTATS_DEBUG"):
             traceback.print_exc()
-        print(f"edstats {args.command}: an unexpected error ({type(exc).__name__}: {exc}). This is a bug in "
+        print(f"edstats {args.command}: an unexpected error ({type(exc).__name__}: {mask_identifiers(str(exc))}). "
+              "This is a bug in "
               "edstats, not in your data; run again with EDSTATS_DEBUG=1 to see the details and report them.",
               file=sys.stderr)
         return 1

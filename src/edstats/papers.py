@@ -181,7 +181,7 @@ class Paper:
         info = measure_info(measure_id)
         h = self.headline(measure_id)
         if h is None:
-            return f"**{info['label']}**: not available (no data supplied)."
+            return f"**{info['label']}**: not available ({self.run.unavailable.get(measure_id, 'no data supplied')})."
         c = self.comparison(measure_id, h.time_period)
         row = dict(c) if c is not None else {"value": h.value, "suppressed": h.suppressed}
         return key_message(row, info["label"], info["unit"], int(info["dp"]), info["polarity"],
@@ -244,7 +244,16 @@ class Paper:
                 f"ten most similar LAs with a value (DfE model {', '.join(vintage) or 'not available'}); core cities: "
                 "the simple average of the core cities with a value. Rank 1 is best among all LAs with a value; band "
                 "A is the best quarter of LAs, D the worst. Status against the council's target: Met, Close "
-                "(within a small margin) or Not met.")
+                "(within a small margin) or Not met." + self.unavailable_note())
+
+    def unavailable_note(self) -> str:
+        """Why each measure shown as x cannot be computed (a dataset it needs is missing or empty)."""
+        if not self.run.unavailable:
+            return ""
+        reasons: dict[str, list[str]] = {}
+        for measure, why in self.run.unavailable.items():
+            reasons.setdefault(why, []).append(measure_info(measure)["label"].split(" (")[0])
+        return " Not available (x): " + "; ".join(f"{', '.join(labels)} — {why}" for why, labels in reasons.items()) + "."
 
     def breakdown_table(self, measure_id: str, topics=GROUP_TOPICS) -> Table:
         """The measure for pupil groups in the reporting year, with the gap to all pupils."""

@@ -31,13 +31,13 @@ from .errors import EdstatsError, NotebookFailed, ValidationFailed
 from .compare.importers import import_files
 from .compare.p8_estimates import load_estimates_by_year
 from .compare.table import read_comparators
-from .measures import add_school_district, compute_all, data_as_at
+from .measures import add_school_district, compute_all, data_as_at, present_datasets, unavailable_measures
 from .measures.monthly import compute_series
 from .periods import Period, latest_supported_period
 from .parallel import cores
 from .publish import write_open_data
 from .settings import Settings, with_sn_vintage
-from .validate import SYNTHETIC_MARKER, summarise_problems, validate_data
+from .validate import REFERENCE_FOLDERS, SYNTHETIC_MARKER, check_data_folder, summarise_problems, validate_data
 from .workbook import write_workbook
 
 PAPERS = ("council", "scrutiny")
@@ -69,6 +69,8 @@ class PreparedRun:
     #: kept in the measures cache), for the papers, the KPM table and the open data alike
     marked: pd.DataFrame | None = None
     cache_folder: Path | None = None             # this run's entry in the measures cache, if any
+    #: measures that cannot be computed -> why (a dataset they need is missing or empty)
+    unavailable: dict = field(default_factory=dict)
 
     def __post_init__(self):
         if self.marked is None:
@@ -122,16 +124,15 @@ def git_commit() -> str:
         return ""
 
 
-REFERENCE_FOLDERS = ("p8_estimates", "comparators")
-
-
 def list_inputs(data_dir: Path) -> list[dict]:
-    """Every file of every dataset and reference folder with its SHA-256 (no parsing)."""
+    """Every file read of every dataset (the files directly in its folder, not links) and reference
+    folder (every file below it) with its SHA-256 (no parsing)."""
     inputs = []
     for name in (*DATASETS, *REFERENCE_FOLDERS):
         folder = data_dir / name
         if folder.is_dir():
-            for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != ".gitkeep"):
+            files = folder.rglob("*") if name in REFERENCE_FOLDERS else folder.iterdir()
+            for path in sorted(p for p in files if p.is_file() and not p.is_symlink() and p.name != ".gitkeep"):
                 inputs.append({"dataset": name, "file": path.relative_to(data_dir).as_posix(),
                                "sha256": file_sha256(path)})
     return inputs
@@ -159,14 +160,9 @@ def prepare_run(data_dir: str | Path, settings: Settings, cache_dir: str | Path 
     ``on_invalid_rows="quarantine"`` invalid rows are set aside instead (see ``validate_data``).
     """
     data_dir = Path(data_dir)
-    if not data_dir.is_dir():
-        raise EdstatsError(f"The data folder {data_dir} does not exist. Run 'edstats synth --out {data_dir}' for "
-                           "synthetic data, or put your extracts there (see docs/data.md).")
+    check_data_folder(data_dir)
     t0 = time.perf_counter()
     inputs = list_inputs(data_dir)
-    if not inputs:
-        raise EdstatsError(f"The data folder {data_dir} holds no dataset folder (schools/, eyfsp/, ...). "
-                           "See docs/data.md for the layout, or run 'make report' to use the synthetic data.")
     synthetic = (data_dir / SYNTHETIC_MARKER).exists()
     folder = comparator_folder(data_dir, settings)
     if folder is not None and folder != data_dir / "comparators":
@@ -184,7 +180,7 @@ def prepare_run(data_dir: str | Path, settings: Settings, cache_dir: str | Path 
                            synthetic=synthetic, inputs=meta["inputs"],
                            warnings=pd.DataFrame(meta["warnings"]), cache_key=key, from_cache=True,
                            row_counts=meta["row_counts"], parents=meta["parents"],
-                           as_at=meta.get("as_at"),
+                           as_at=meta.get("as_at"), unavailable=meta["unavailable"],
                            series={p.stem[len("series_"):]: pd.read_parquet(p) for p in cache.glob("series_*.parquet")},
                            timings={"load_cache": time.perf_counter() - t0})
     validated = validate_data(data_dir, on_invalid_rows, rejects_dir)
@@ -205,10 +201,12 @@ def prepare_run(data_dir: str | Path, settings: Settings, cache_dir: str | Path 
     t2 = time.perf_counter()
     warnings = validated.problems[validated.problems["severity"] == "warning"]
     parents = parents_of(validated.frames)
+    unavailable = {measure: why_unavailable(data_dir, datasets) for measure, datasets in
+                   unavailable_measures(present_datasets(validated.frames, validated.sessions)).items()}
     run = PreparedRun(results=results, settings=settings, synthetic=synthetic, inputs=inputs,
                       comparators=comparators, groups=groups,
                       warnings=warnings, cache_key=key, row_counts=validated.row_counts,
-                      parents=parents, series=series, as_at=as_at,
+                      parents=parents, series=series, as_at=as_at, unavailable=unavailable,
                       timings={"validate": t1 - t0, "measures": t2 - t1})
     if cache:
         tmp = Path(tempfile.mkdtemp(dir=cache.parent if cache.parent.exists() else _mkdir(cache.parent)))
@@ -218,13 +216,20 @@ def prepare_run(data_dir: str | Path, settings: Settings, cache_dir: str | Path 
             frame.to_parquet(tmp / f"series_{name}.parquet", index=False)
         (tmp / "run.json").write_text(json.dumps({"inputs": inputs, "warnings": warnings.to_dict("records"),
                                                   "row_counts": validated.row_counts,
-                                                  "parents": parents, "as_at": as_at}))
+                                                  "parents": parents, "as_at": as_at,
+                                                  "unavailable": unavailable}))
         try:
             tmp.rename(cache)
         except OSError:  # another process wrote the same entry first
             shutil.rmtree(tmp, ignore_errors=True)
         run.cache_folder = cache
     return run
+
+
+def why_unavailable(data_dir: Path, datasets: list[str]) -> str:
+    """'no provision data: provision/ is empty' (or not in the data folder), for the papers."""
+    return "no " + " or ".join(datasets) + " data: " + "; ".join(
+        f"{d}/ {'holds no rows' if (data_dir / d).is_dir() else 'is not in the data folder'}" for d in datasets)
 
 
 def prepare_published(la_code: str, sources, settings: Settings) -> PreparedRun:

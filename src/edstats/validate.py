@@ -18,24 +18,61 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .contract import DATASETS, Column, Dataset, RawDataset, read_dataset
-from .contract.identifiers import valid_upn_mask
+from .contract.identifiers import PERSONAL_COLUMNS, mask_personal, valid_upn_mask
 from .contract.reader import FILE_COL, LINE_COL, InputFile, integer_bits
+from .errors import InputError
 from .contract.sessions import read_sessions
 from .grouping import (arrow_text, codes_and_distinct, combination_numbers, first_rows, matching_combinations,
                        repeated_combinations, trimmed_text)
 from .parallel import cores
 
 PROBLEM_COLUMNS = ["dataset", "file", "line", "column", "value", "rule", "fix", "severity"]
-#: Columns whose values identify a person: problem reports show them masked (the file and line
-#: say where to look), so a validation report or log never carries a whole UPN or date of birth.
-PERSONAL_COLUMNS = ("upn", "date_of_birth", "person_id")
-
-
-def mask_personal(value: str) -> str:
-    """'Q999216000001' -> 'Q99*********1'; short values are masked entirely."""
-    value = str(value)
-    return value[:3] + "*" * (len(value) - 4) + value[-1] if len(value) > 6 else "*" * len(value)
 SYNTHETIC_MARKER = "SYNTHETIC.md"
+#: Folders of the data folder that are not datasets: reference tables the run reads as they are.
+REFERENCE_FOLDERS = ("p8_estimates", "comparators")
+_TOP_LEVEL_FILES = {SYNTHETIC_MARKER.lower(), ".gitkeep", "readme.md", ".ds_store", "thumbs.db"}
+
+
+def check_data_folder(data_dir: Path) -> pd.DataFrame:
+    """The data folder's layout: raises :class:`InputError` when it does not exist or holds no
+    dataset folder; returns a warning for everything else it holds that is not read — an unknown
+    folder (naming the dataset it nearly matches: case, plural, a typo), a file at the top level,
+    a subfolder or a link inside a dataset folder."""
+    if not data_dir.is_dir():
+        raise InputError(f"The data folder {data_dir} does not exist. Give the folder that holds schools/, eyfsp/, "
+                         f"... with --data, run 'edstats synth --out {data_dir}' for synthetic data, or see docs/data.md.")
+    known = {*DATASETS, *REFERENCE_FOLDERS}
+    entries = sorted(data_dir.iterdir())
+    if not any(p.is_dir() and not p.is_symlink() and p.name in DATASETS for p in entries):
+        raise InputError(f"The data folder {data_dir} holds no dataset folder (schools/, eyfsp/, ks2/, ...). See "
+                         "docs/data.md for the layout, or run 'make report' to use the synthetic data.")
+    warnings = []
+
+    def warn(path: Path, rule: str, fix: str):
+        warnings.append({"dataset": "data folder", "file": str(path), "line": "", "column": "", "value": "", "rule": rule,
+                         "fix": fix, "severity": "warning"})
+
+    for path in entries:
+        if path.is_symlink():
+            warn(path, f"{path.name} is a link and is not read", "Copy the folder or file itself into the data folder.")
+        elif path.is_dir() and path.name not in known:
+            near = [n for n in known if n.lower() == path.name.lower() or n.lower() == path.name.lower().rstrip("s")
+                    or n.lower() + "s" == path.name.lower()] or difflib.get_close_matches(path.name.lower(), known, n=1)
+            warn(path, f"the folder {path.name}/ is not a dataset of the data contract and is not read",
+                 f"Rename it to {near[0]}/ if that is what it holds." if near else
+                 "Move it out of the data folder, or see docs/data.md for the datasets' folder names.")
+        elif path.is_file() and path.name.lower() not in _TOP_LEVEL_FILES:
+            warn(path, f"the file {path.name} is at the top of the data folder and is not read",
+                 "Put each file in its dataset's folder (e.g. ks2/), or move it out of the data folder.")
+        elif path.is_dir() and path.name in DATASETS:
+            for inner in sorted(path.iterdir()):
+                if inner.is_symlink():
+                    warn(inner, f"{path.name}/{inner.name} is a link and is not read",
+                         "Copy the file itself into the dataset folder.")
+                elif inner.is_dir():
+                    warn(inner, f"the subfolder {path.name}/{inner.name}/ is not read: a dataset's files sit directly "
+                         f"in {path.name}/", f"Move its files up into {path.name}/, or move it out.")
+    return pd.DataFrame(warnings, columns=PROBLEM_COLUMNS)
 
 
 @dataclass
@@ -460,10 +497,11 @@ def validate_data(data_dir: str | Path, on_invalid_rows: str = "stop", rejects_d
         raise ValueError(f"on_invalid_rows must be one of {ON_INVALID_ROWS}")
     data_dir = Path(data_dir)
     raws: dict[str, RawDataset] = {}
-    problems = []
+    problems = [check_data_folder(data_dir)]
     sessions = None
     session_files = []
-    names = [name for name in DATASETS if (data_dir / name).is_dir() and name != "attendance_sessions"]
+    names = [name for name in DATASETS if (data_dir / name).is_dir() and not (data_dir / name).is_symlink()
+             and name != "attendance_sessions"]
     # The daily feed is read below, once the schools' URNs are known. The others are read and checked
     # in threads, the schools and calendar first (the checks between datasets need them), then the
     # most work first: reading Parquet and most column checks run in Arrow and numpy, which let other
@@ -474,7 +512,7 @@ def validate_data(data_dir: str | Path, on_invalid_rows: str = "stop", rejects_d
     checks, present = _cross_checks(names), set(names)
     size = {n: sum(p.stat().st_size for p in (data_dir / n).iterdir() if p.is_file()) for n in names}
     first = ("schools", "calendar")
-    work = {n: size[n] + sum(size[other] for reads, _ in checks if n in reads for other in reads - {n}
+    work = {n: size[n] + sum(size.get(other, 0) for reads, _ in checks if n in reads for other in reads - {n}
                              if other not in first) for n in names}
     by_work = sorted(names, key=lambda n: (n not in first, -work[n]))
     checked, frames, cross = {}, {}, {}
@@ -504,7 +542,8 @@ def validate_data(data_dir: str | Path, on_invalid_rows: str = "stop", rejects_d
         problems.append(pd.DataFrame(feed_problems, columns=PROBLEM_COLUMNS))
     table = pd.concat([p for p in problems if not p.empty], ignore_index=True) if any(
         not p.empty for p in problems) else pd.DataFrame(columns=PROBLEM_COLUMNS)
-    counts = {name: {"read": len(rd.frame), "accepted": len(rd.frame), "rejected": 0} for name, rd in raws.items()}
+    counts = {name: {"read": len(rd.frame) + len(rd.unread_lines), "accepted": len(rd.frame),
+                     "rejected": len(rd.unread_lines)} for name, rd in raws.items()}
     if session_files:
         n = sum(f.rows for f in session_files)
         counts["attendance_sessions"] = {"read": n, "accepted": n, "rejected": 0}
@@ -529,7 +568,7 @@ def _quarantine(table: pd.DataFrame, raws: dict, frames: dict, counts: dict, rej
     table.loc[row_level, "severity"] = "quarantined"
     for name, rd in raws.items():
         mine = table[row_level & (table["dataset"] == name)]
-        if mine.empty or rd.frame.empty:
+        if mine.empty:
             continue
         reasons = (mine.assign(line=line[mine.index].astype(int))
                    .groupby(["file", "line"])["rule"].agg(lambda r: "; ".join(dict.fromkeys(r))))
@@ -539,11 +578,14 @@ def _quarantine(table: pd.DataFrame, raws: dict, frames: dict, counts: dict, rej
         out.insert(0, "reason", reasons.reindex(keys[rejected]).to_numpy())
         out.insert(0, "line", rd.frame.loc[rejected, LINE_COL].to_numpy())
         out.insert(0, "file", rd.frame.loc[rejected, FILE_COL].astype(str).to_numpy())
+        unread = pd.DataFrame(rd.unread_lines, columns=["file", "line"])   # rows that could not be split
+        unread["reason"] = [reasons.get(key, "") for key in rd.unread_lines]
+        out = pd.concat([out, unread], ignore_index=True).sort_values(["file", "line"], kind="stable")
         rejects_dir.mkdir(parents=True, exist_ok=True)
         out.to_csv(rejects_dir / f"{name}.csv", index=False)
         if name in frames:
             frames[name] = frames[name].loc[~rejected]
-        counts[name]["rejected"] = int(rejected.sum())
+        counts[name]["rejected"] = int(rejected.sum()) + len(rd.unread_lines)
         counts[name]["accepted"] = counts[name]["read"] - counts[name]["rejected"]
     return table
 
@@ -563,6 +605,6 @@ def summarise_problems(problems: pd.DataFrame, limit: int = 20) -> str:
         lines.append(f"  [{severity}] {dataset}: {rule} — {n} row(s)")
     lines.append("First rows at fault:")
     for row in problems.head(limit).itertuples():
-        lines.append(f"  {row.file} line {row.line}, column {row.column or '-'}, value {row.value!r}: "
+        lines.append(f"  {row.file} line {row.line or '-'}, column {row.column or '-'}, value {row.value!r}: "
                      f"{row.rule}. {row.fix}")
     return "\n".join(lines)

@@ -1,4 +1,4 @@
-"""Identifiers of the data contract: the UPN and its DfE check letter."""
+"""Identifiers of the data contract: the UPN and its DfE check letter, and how messages mask them."""
 
 from __future__ import annotations
 
@@ -64,3 +64,26 @@ def valid_upn_mask(upns: pd.Series) -> pd.Series:
         alphabet = np.frombuffer(UPN_ALPHABET.encode("ascii"), dtype=np.uint8)
         ok[shape_ok] = alphabet[total % 23] == chars[:, 0]
     return pd.Series(ok, index=upns.index)
+
+
+#: Columns whose values identify a person: problem reports show them masked (the file and line
+#: say where to look), so a validation report or log never carries a whole UPN or date of birth.
+PERSONAL_COLUMNS = ("upn", "date_of_birth", "person_id")
+
+#: What looks like a pupil's identifier in free text (an error raised by a parser, say): a UPN
+#: (a letter and 12 characters) or a date written YYYY-MM-DD, which may be a date of birth.
+_IDENTIFIER_LIKE = re.compile(r"(?<![A-Za-z0-9])(?:[A-Za-z][0-9]{11}[0-9A-Za-z]|(?:19|20)[0-9]{2}-[0-9]{2}-[0-9]{2})"
+                              r"(?![A-Za-z0-9])")
+
+
+def mask_personal(value: str) -> str:
+    """'Q999216000001' -> 'Q99*********1'; short values are masked entirely."""
+    value = str(value)
+    return value[:3] + "*" * (len(value) - 4) + value[-1] if len(value) > 6 else "*" * len(value)
+
+
+def mask_identifiers(text: str) -> str:
+    """``text`` with everything that looks like a UPN or a date masked (:func:`mask_personal`):
+    for messages whose words come from elsewhere (a parser's error, an exception), which may quote
+    a pupil's row."""
+    return _IDENTIFIER_LIKE.sub(lambda match: mask_personal(match.group(0)), str(text))

@@ -7,7 +7,9 @@ row number counting the first row as 2, so the two read alike).
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,8 +17,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 
 from ..errors import InputError
+from .identifiers import mask_identifiers
 
 FILE_COL, LINE_COL = "_file", "_line"
 _IGNORED_NAMES = {".gitkeep", ".ds_store", "thumbs.db"}
@@ -39,6 +43,9 @@ class RawDataset:
     frame: pd.DataFrame
     files: list[InputFile] = field(default_factory=list)
     problems: list[dict] = field(default_factory=list)
+    #: (file, line) of CSV rows that could not be split into the header's columns: reported as
+    #: problems, counted as read and, when invalid rows are set aside, as rejected
+    unread_lines: list[tuple[str, int]] = field(default_factory=list)
 
 
 def file_sha256(path: Path) -> str:
@@ -54,8 +61,23 @@ def _problem(dataset, path, rule, fix, line="", column="", value=""):
             "value": value, "rule": rule, "fix": fix, "severity": "error"}
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
+@dataclass
+class _BadLine:
+    """A CSV row that cannot be read as the header's columns: where it is and what is wrong (never
+    its text, which holds a pupil's identifiers)."""
+
+    line: int
+    rule: str
+    fix: str
+
+
+def _read_csv(path: Path) -> tuple[pd.DataFrame, np.ndarray, list[_BadLine]]:
+    """A CSV file's rows as text (blank cells missing; 'N/A' and 'NULL' stay text, for the checks
+    to report), each row's line in the file, and the lines that could not be read."""
     raw = path.read_bytes()
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(raw) > 3 and raw[1:4:2] == b"\x00\x00" and raw[0] and raw[2]):
+        raise InputError(f"{path} is UTF-16 text (as Excel's 'Unicode text' saves it), not UTF-8. Save it again as "
+                         "'CSV UTF-8 (Comma delimited)'.")
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -66,8 +88,54 @@ def _read_csv(path: Path) -> pd.DataFrame:
         ) from None
     if not raw.strip():
         raise InputError(f"{path} is empty: it has no header line and no rows. Remove it or export it again.")
-    # pyarrow's CSV reader is ~3x faster than pandas' own; blanks arrive as missing values
-    return pd.read_csv(path, dtype=str, engine="pyarrow", encoding="utf-8-sig")
+    raw = raw.removeprefix(b"\xef\xbb\xbf")
+    header = next(csv.reader(io.StringIO(raw.split(b"\n", 1)[0].decode("utf-8"))), [])
+    bad_rows = []
+    try:
+        table = pa_csv.read_csv(io.BytesIO(raw), parse_options=pa_csv.ParseOptions(
+            invalid_row_handler=lambda row: bad_rows.append(row) or "skip"), convert_options=pa_csv.ConvertOptions(
+            column_types={name: pa.string() for name in header}, strings_can_be_null=True, null_values=[""]))
+    except (pa.ArrowInvalid, ValueError):
+        table = None
+    lines_in_file = raw.count(b"\n") + (not raw.endswith(b"\n"))
+    if table is not None and not bad_rows and b"\x00" not in raw and table.num_rows == lines_in_file - 1:
+        # one row a line, every line a row (the usual export): the lines need no counting
+        return table.to_pandas(), np.arange(2, table.num_rows + 2), []
+    return _read_csv_line_by_line(raw, header)
+
+
+def _read_csv_line_by_line(raw: bytes, header: list[str]) -> tuple[pd.DataFrame, np.ndarray, list[_BadLine]]:
+    """The same as :func:`_read_csv`, row by row with Python's csv module: for a file with blank
+    lines, values over several lines, rows of the wrong length or NUL bytes, so that every row
+    keeps its own line number and every bad line is named."""
+    bad = [_BadLine(raw[:position].count(b"\n") + 1, "the line holds a NUL byte (a damaged or binary export)",
+                    "Export the file again; a NUL byte is never part of a CSV value.")
+           for position in _positions(raw, b"\x00")]
+    text = io.StringIO(raw.replace(b"\x00", b"").decode("utf-8"), newline="")
+    reader = csv.reader(text)
+    next(reader)
+    rows, lines, end = [], [], reader.line_num
+    for record in reader:
+        start, end = end + 1, reader.line_num
+        if not record:
+            continue                       # a blank line
+        if len(record) != len(header):
+            spans = f" (it runs on to line {end}: a quote is not closed)" if end > start else ""
+            bad.append(_BadLine(start, f"the row has {len(record)} fields where the header has {len(header)}{spans}",
+                                "Check the row for a stray comma or quote, or export the file again."))
+            continue
+        rows.append([value if value != "" else None for value in record])
+        lines.append(start)
+    frame = pd.DataFrame(rows or None, columns=header, dtype=object).astype("str")
+    return frame, np.array(lines, dtype=np.int64), sorted(bad, key=lambda b: b.line)
+
+
+def _positions(raw: bytes, byte: bytes) -> list[int]:
+    found, at = [], raw.find(byte)
+    while at >= 0:
+        found.append(at)
+        at = raw.find(byte, at + 1)
+    return found
 
 
 def _is_text(arrow_type) -> bool:
@@ -384,7 +452,7 @@ def read_dataset(folder: Path, name: str) -> RawDataset:
     folder = Path(folder)
     result = RawDataset(name=name, frame=pd.DataFrame())
     parts, paths, columns_seen = [], [], None     # parts: each file's rows, an Arrow table or a frame
-    for path in sorted(p for p in folder.iterdir() if p.is_file()):
+    for path in sorted(p for p in folder.iterdir() if p.is_file() and not p.is_symlink()):   # a link is not read
         suffix = path.suffix.lower()
         if path.name.lower() in _IGNORED_NAMES:
             continue
@@ -395,12 +463,18 @@ def read_dataset(folder: Path, name: str) -> RawDataset:
                 "Export it as CSV UTF-8 into this folder, or move it out of the data folder."))
             continue
         try:
-            part = _read_csv(path) if suffix == ".csv" else _ParquetFile.open(path)
+            if suffix == ".csv":
+                part, lines, bad_lines = _read_csv(path)
+                for bad in bad_lines:
+                    result.problems.append(_problem(name, path, bad.rule, bad.fix, line=bad.line))
+                result.unread_lines += [(str(path), bad.line) for bad in bad_lines if "fields" in bad.rule]
+            else:
+                part = _ParquetFile.open(path)
         except InputError as exc:
             result.problems.append(_problem(name, path, str(exc), "Fix or replace the file."))
             continue
-        except (pd.errors.ParserError, ValueError, OSError) as exc:
-            result.problems.append(_problem(name, path, f"{path.name} could not be read: {exc}",
+        except (ValueError, OSError) as exc:
+            result.problems.append(_problem(name, path, f"{path.name} could not be read: {mask_identifiers(str(exc))}",
                                             "Check the file is a complete CSV or Parquet export."))
             continue
         arrow = isinstance(part, _ParquetFile)
@@ -429,7 +503,7 @@ def read_dataset(folder: Path, name: str) -> RawDataset:
             part.columns, part.number = columns, len(paths)
         else:
             part.columns = columns
-            part = part.assign(**_where(len(paths), rows))
+            part = part.assign(**{FILE_COL: np.full(rows, len(paths), dtype=np.int32), LINE_COL: lines})
         paths.append(str(path))
         parts.append(part)
     while parts:
@@ -438,7 +512,7 @@ def read_dataset(folder: Path, name: str) -> RawDataset:
         except _UnreadableFile as exc:       # its data, not its metadata: reported, and the others read
             exc.part.close()
             path = exc.part.path
-            result.problems.append(_problem(name, path, f"{path.name} could not be read: {exc}",
+            result.problems.append(_problem(name, path, f"{path.name} could not be read: {mask_identifiers(str(exc))}",
                                             "Check the file is a complete CSV or Parquet export."))
             result.files = [f for f in result.files if f.path != str(path)]
             keep = [i for i, p in enumerate(parts) if p is not exc.part]

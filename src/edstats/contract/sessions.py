@@ -189,7 +189,7 @@ def read_sessions(folder: Path, school_urns: set | None = None, since: str | Non
     (ISO date) reads only the row groups that may hold that date or later — for a year to date.
     """
     frames, files, problems, last_dates, rows = [], [], [], [], 0
-    for path in sorted(p for p in Path(folder).iterdir() if p.is_file() and p.name != ".gitkeep"):
+    for path in sorted(p for p in Path(folder).iterdir() if p.is_file() and not p.is_symlink() and p.name != ".gitkeep"):
         if path.suffix.lower() != ".parquet":
             problems.append(_problem(path, f"{path.name}: the daily feed must be Parquet files",
                                      "Export the feed as Parquet (CSV is too large at city scale)."))

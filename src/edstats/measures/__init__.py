@@ -1,7 +1,7 @@
 """Measures: one module per area, each returning the common result shape (see ``result.py``).
 
-:func:`compute_all` runs every area over the validated frames; an absent dataset gives no rows
-for its measures (papers show them as ``x``, not available).
+:func:`compute_all` runs every area over the validated frames; a measure whose datasets (the
+dictionary's ``needs``) are absent or empty gives no rows (papers show it as ``x``, not available).
 """
 
 from __future__ import annotations
@@ -46,6 +46,23 @@ def data_as_at(frames: dict[str, pd.DataFrame], sessions=None) -> str | None:
     return max(dates).strftime("%Y-%m-%d") if dates else None
 
 
+def present_datasets(frames: dict[str, pd.DataFrame], sessions=None) -> set[str]:
+    """The datasets that hold at least one row (the daily feed as ``attendance_sessions``)."""
+    present = {name for name, frame in frames.items() if frame is not None and not frame.empty}
+    if sessions is not None and not sessions.monthly.empty:
+        present.add("attendance_sessions")
+    return present
+
+
+def unavailable_measures(present: set[str]) -> dict[str, list[str]]:
+    """Measures that need a dataset (the dictionary's ``needs``) missing from ``present``: measure
+    id -> the datasets missing. Such a measure has no rows, so every output shows it as ``x``:
+    with no provision records, a sixth-day figure would otherwise read 0% where nothing is known."""
+    needs = measure_dictionary()["needs"].str.split(";")
+    return {measure: missing for measure, datasets in needs.items()
+            if (missing := [d for d in datasets if d not in present])}
+
+
 def compute_all(frames: dict[str, pd.DataFrame], settings: Settings, estimates=None, sessions=None,
                 as_at: str | None = None, topics=CHARACTERISTIC_BREAKDOWNS, workers: int = 1) -> pd.DataFrame:
     """Every measure the library builds, over the validated frames, in one result frame.
@@ -75,7 +92,9 @@ def compute_all(frames: dict[str, pd.DataFrame], settings: Settings, estimates=N
     if workers > 1:     # imported once before the workers fork, not once in each (about 0.7 s)
         import statsmodels.stats.proportion  # noqa: F401
     results = side_by_side(areas, workers)
-    nonempty = [r for r in results if not r.empty]
+    missing = unavailable_measures(present_datasets(frames, sessions))
+    nonempty = [r[~r["measure_id"].isin(missing)] for r in results if not r.empty]
+    nonempty = [r for r in nonempty if not r.empty]
     out = pd.concat(nonempty, ignore_index=True) if nonempty else pd.DataFrame(columns=RESULT_COLUMNS)
     for column in ("measure_id", "time_period", "breakdown_topic", "breakdown"):
         out[column] = out[column].astype(str)
@@ -126,4 +145,4 @@ def compute_by_la(frames: dict[str, pd.DataFrame], settings: Settings, estimates
                        workers=workers)
 
 
-__all__ = ["compute_all", "compute_by_la", "measure_dictionary", "measure_info", "time_period", "RESULT_COLUMNS"]
+__all__ = ["compute_all", "compute_by_la", "present_datasets", "unavailable_measures", "measure_dictionary", "measure_info", "time_period", "RESULT_COLUMNS"]
