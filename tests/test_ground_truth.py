@@ -17,7 +17,7 @@ FOLDER = __import__("pathlib").Path(__file__).parent / "data" / "ground_truth"
 
 
 def _expected():
-    with open(FOLDER / "expected.csv", newline="") as fh:
+    with open(FOLDER.parent / "ground_truth_expected.csv", newline="") as fh:
         return list(csv.DictReader(fh))
 
 

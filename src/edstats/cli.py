@@ -14,6 +14,7 @@ import traceback
 from pathlib import Path
 
 from . import __version__
+from .atomic import RunInProgress, plain_os_error
 from .contract.identifiers import mask_identifiers
 from .errors import EdstatsError, InputError, SettingsError, ValidationFailed
 
@@ -202,6 +203,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _paragraph(message: str) -> str:
+    """An error as the command prints it: identifiers masked, wrapped at 100 characters without
+    breaking a path or a word."""
+    return "\n".join(textwrap.wrap(mask_identifiers(message), width=100, break_on_hyphens=False,
+                                   break_long_words=False))
+
+
 def main(argv=None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
@@ -212,13 +220,16 @@ def main(argv=None) -> int:
         print(f"edstats {args.command}: {mask_identifiers(str(exc))}", file=sys.stderr)
         return EXIT_INVALID
     except EdstatsError as exc:
-        print("\n".join(textwrap.wrap(f"edstats {args.command}: {mask_identifiers(str(exc))}", width=100)),
-              file=sys.stderr)
-        return EXIT_INVALID if isinstance(exc, (SettingsError, InputError)) else 1
+        print(_paragraph(f"edstats {args.command}: {exc}"), file=sys.stderr)
+        return EXIT_INVALID if isinstance(exc, (SettingsError, InputError, RunInProgress)) else 1
     except KeyboardInterrupt:
         print("edstats: interrupted; nothing half-written was left in the reports folder.", file=sys.stderr)
         return 130
     except Exception as exc:  # a bug: say so plainly, keep the detail for the issue report
+        plain = plain_os_error(exc, getattr(args, "out", None)) if isinstance(exc, OSError) else None
+        if plain:               # a full disk or a folder that cannot be written is not a bug
+            print(_paragraph(f"edstats {args.command}: {plain}"), file=sys.stderr)
+            return 1
         if os.environ.get("EDSTATS_DEBUG"):
             traceback.print_exc()
         print(f"edstats {args.command}: an unexpected error ({type(exc).__name__}: {mask_identifiers(str(exc))}). "

@@ -16,6 +16,18 @@ from concurrent.futures.process import BrokenProcessPool
 _TASKS: list = []
 
 
+def _die_with_parent() -> None:
+    """Ask Linux to end this worker when the process that started it ends, however it ends (a
+    ``kill -9`` of edstats must not leave workers computing for nobody)."""
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)     # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):      # not Linux
+        pass
+
+
 def _run_task(index: int):
     try:
         return _TASKS[index]()
@@ -38,7 +50,8 @@ def side_by_side(tasks: list, workers: int) -> list:
     release_unused_memory()
     results, unfinished = [None] * len(tasks), []
     try:
-        with ProcessPoolExecutor(min(workers, len(tasks)), mp_context=multiprocessing.get_context("fork")) as pool:
+        with ProcessPoolExecutor(min(workers, len(tasks)), mp_context=multiprocessing.get_context("fork"),
+                                 initializer=_die_with_parent) as pool:
             futures = [pool.submit(_run_task, i) for i in range(len(tasks))]
             for i, future in enumerate(futures):
                 try:

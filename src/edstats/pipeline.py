@@ -14,7 +14,6 @@ import json
 import os
 import shutil
 import subprocess
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ import pandas as pd
 from . import __version__
 from .contract import DATASETS
 from .contract.reader import file_sha256
+from .atomic import one_run_at_a_time, partial_file, partial_folder, remove_stale, replace_folder
 from .disclosure import parents_of
 from .errors import EdstatsError, NotebookFailed, ValidationFailed
 from .compare.importers import import_files
@@ -170,6 +170,8 @@ def prepare_run(data_dir: str | Path, settings: Settings, cache_dir: str | Path 
                    for path in sorted(folder.glob("*.csv"))]
     key = _cache_key(inputs, settings, synthetic, on_invalid_rows)
     cache = Path(cache_dir) / key if cache_dir else None
+    if cache:
+        remove_stale(cache.parent)          # what a run killed while writing the cache left there
     comparators, groups = read_comparators(folder) if folder is not None else (pd.DataFrame(), pd.DataFrame())
     if cache and (cache / "results.parquet").exists():
         meta = json.loads((cache / "run.json").read_text())
@@ -209,7 +211,8 @@ def prepare_run(data_dir: str | Path, settings: Settings, cache_dir: str | Path 
                       parents=parents, series=series, as_at=as_at, unavailable=unavailable,
                       timings={"validate": t1 - t0, "measures": t2 - t1})
     if cache:
-        tmp = Path(tempfile.mkdtemp(dir=cache.parent if cache.parent.exists() else _mkdir(cache.parent)))
+        _mkdir(cache.parent)
+        tmp = partial_folder(cache)
         results.to_parquet(tmp / "results.parquet", index=False)
         run.marked.to_parquet(tmp / "marked.parquet", index=False)
         for name, frame in series.items():
@@ -311,7 +314,7 @@ def kpm_for(run: PreparedRun, previous: pd.DataFrame | None = None) -> pd.DataFr
         columns=["group_type", "vintage", "la_code", "member_code", "rank", "closeness"])
     kpm = build_kpm(run.marked, table, groups, run.settings, previous)
     if stored is not None:
-        part = stored.with_name(f".{stored.name}.{os.getpid()}")
+        part = partial_file(stored)
         kpm.to_parquet(part, index=False)
         part.replace(stored)          # whole or not at all: a kernel reading it never sees half a file
     return kpm
@@ -340,8 +343,9 @@ def execute_notebook(source: Path, target: Path, parameters: dict) -> None:
     from papermill.exceptions import PapermillExecutionError
 
     target.parent.mkdir(parents=True, exist_ok=True)
+    partial = partial_file(target)          # a run killed meanwhile leaves no truncated notebook at target
     try:
-        pm.execute_notebook(str(source), str(target), parameters=parameters, kernel_name="python3",
+        pm.execute_notebook(str(source), str(partial), parameters=parameters, kernel_name="python3",
                             progress_bar=False, log_output=False,
                             # the kernel starts in the notebook's folder; papermill's own cwd= would
                             # chdir this whole process, which papers run side by side cannot share
@@ -349,7 +353,9 @@ def execute_notebook(source: Path, target: Path, parameters: dict) -> None:
                             # the kernel warns on every start that it uses local TCP, and logs the interrupt that
                             # jupyter_client sends on every shutdown: noise here (failures come back as exceptions)
                             extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
+        os.replace(partial, target)
     except PapermillExecutionError as exc:
+        os.replace(partial, target)         # kept, with the error in place, for the analyst to open
         # papermill counts its injected-parameters cell (placed after the parameters cell);
         # name the cell as the analyst sees it in the source notebook.
         cells = nbformat.read(source, as_version=4).cells
@@ -364,17 +370,6 @@ def execute_notebook(source: Path, target: Path, parameters: dict) -> None:
         ) from None
 
 
-def _replace_folder(staging: Path, final: Path) -> None:
-    """Move ``staging`` to ``final``, replacing any previous report only at the last moment."""
-    old = None
-    if final.exists():
-        old = final.with_name(f".{final.name}.old-{os.getpid()}")
-        final.rename(old)
-    staging.rename(final)
-    if old:
-        shutil.rmtree(old, ignore_errors=True)
-
-
 def build_report(data_dir: str | Path, out_dir: str | Path, settings: Settings, *, period: str | None = None,
                  papers=PAPERS, formats=FORMATS, notebooks_dir: str | Path = "notebooks",
                  build_dir: str | Path = "build", cache_dir: str | Path | None = "data/processed/cache",
@@ -385,13 +380,26 @@ def build_report(data_dir: str | Path, out_dir: str | Path, settings: Settings, 
 
     ``step(name)`` is called as each step starts (the command line shows it as progress).
     """
-    from .render import render_paper, renderer_name
-
     data_dir, out_dir, notebooks_dir = Path(data_dir).resolve(), Path(out_dir).resolve(), Path(notebooks_dir).resolve()
     for paper in papers:
         if not (notebooks_dir / f"{paper}.ipynb").exists():
             raise EdstatsError(f"There is no notebook for the paper '{paper}' in {notebooks_dir}. "
                                f"Papers available: {', '.join(sorted(p.stem for p in notebooks_dir.glob('*.ipynb')))}.")
+    with one_run_at_a_time(out_dir):
+        remove_stale(out_dir)               # a report killed part-way: its staging folder, or the previous one put back
+        return _build_report(data_dir, out_dir, settings, period=period, papers=papers, formats=formats,
+                             notebooks_dir=notebooks_dir, build_dir=build_dir, cache_dir=cache_dir,
+                             settings_file=settings_file, on_invalid_rows=on_invalid_rows,
+                             published_only_la=published_only_la, comparator_sources=comparator_sources,
+                             sn_vintage=sn_vintage, step=step)
+
+
+def _build_report(data_dir: Path, out_dir: Path, settings: Settings, *, period, papers, formats, notebooks_dir,
+                  build_dir, cache_dir, settings_file, on_invalid_rows, published_only_la, comparator_sources,
+                  sn_vintage, step) -> Path:
+    """:func:`build_report` once it holds the reports folder's run lock."""
+    from .render import renderer_name
+
     started = time.perf_counter()
     timings = {}
     step("validate and compute measures")
@@ -416,9 +424,10 @@ def build_report(data_dir: str | Path, out_dir: str | Path, settings: Settings, 
     if existing.exists() and json.loads(existing.read_text()).get("report_key") == report_key:
         step("unchanged: the existing report is up to date")
         return out_dir / str(meeting)
-    staging = Path(tempfile.mkdtemp(prefix=f".{meeting}-staging-", dir=out_dir))
+    staging = partial_folder(out_dir / str(meeting))
     try:
         executed_dir = Path(build_dir).resolve() / str(meeting)
+        remove_stale(executed_dir)          # notebooks of a run killed while executing them
         parameters = {
             "data_dir": str(data_dir),
             "period": str(meeting),
@@ -431,6 +440,8 @@ def build_report(data_dir: str | Path, out_dir: str | Path, settings: Settings, 
             "comparator_sources": ";".join(str(Path(c).resolve()) for c in comparator_sources),
         }
         extra = {"meeting": meeting.label, "synthetic": run.synthetic, "council_name": settings.la.council_name}
+
+        from .render import render_paper
 
         def make_paper(paper: str) -> dict:
             """Execute one paper's notebook (its own kernel) and render it; returns its timings."""
@@ -485,7 +496,7 @@ def build_report(data_dir: str | Path, out_dir: str | Path, settings: Settings, 
         }
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         final = out_dir / str(meeting)
-        _replace_folder(staging, final)
+        replace_folder(staging, final)
         return final
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
