@@ -124,6 +124,48 @@ def break_grade_10(data):
     return path, row + 2, "grade"
 
 
+def break_na_in_a_coded_column(data):
+    """'N/A' and 'NULL' were read as blank (pandas' missing-value words), so a code column passed."""
+    path = eyfsp_file(data)
+    set_cell(path, "sex", "N/A", row=4)
+    set_cell(path, "fsm", "NULL", row=5)
+    return path, 6, "sex"
+
+
+def break_na_in_a_scaled_score(data):
+    """It was reported against read_code with the value nan."""
+    path = sorted((data / "ks2").glob("*.csv"))[-1]
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    row = int(frame.index[frame["read_ss"] != ""][0])
+    set_cell(path, "read_ss", "N/A", row=row)
+    return path, row + 2, "read_ss"
+
+
+def break_combined_science_9_1(data):
+    path = sorted((data / "ks4_results").glob("*.csv"))[-1]
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    row = int(frame.index[frame["a8_category"] == "SCI_COMBINED"][0])
+    set_cell(path, "grade", "9-1", row=row)
+    return path, row + 2, "grade"
+
+
+def break_arabic_indic_digits(data):
+    """'١٠٥' passed as a number and then dropped out of the averages."""
+    path = sorted((data / "ks2").glob("*.csv"))[-1]
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    row = int(frame.index[frame["mat_ss"] != ""][2])
+    set_cell(path, "mat_ss", "١٠٥", row=row)
+    return path, row + 2, "mat_ss"
+
+
+def break_full_width_digits_in_a_date(data):
+    path = sorted((data / "exclusions").glob("*.csv"))[-1]
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    set_cell(path, "start_date", frame.loc[3, "start_date"].translate(str.maketrans("0123456789", "０１２３４５６７８９")),
+             row=3)
+    return path, 5, "start_date"
+
+
 def _attendance(data, column, value):
     path = sorted((data / "attendance").glob("*.parquet"))[-1]
     frame = pd.read_parquet(path)
@@ -334,6 +376,76 @@ def test_utf16_is_named_as_utf16(data):
     problems = validate_data(data).errors
     rule = problems.loc[problems["file"] == str(path), "rule"].iloc[0]
     assert "UTF-16" in rule and "Windows-1252" not in rule
+
+
+def test_a_month_to_come_in_ccis_is_an_error(small_data, tmp_path):
+    data = tmp_path / "raw"
+    shutil.copytree(small_data, data, ignore=shutil.ignore_patterns("attendance_sessions"))
+    path = sorted((data / "ccis").glob("*.parquet"))[-1]
+    frame = pd.read_parquet(path)
+    frame["month"] = frame["month"].astype(str)
+    frame.loc[2, "month"] = "2099-01"
+    frame.to_parquet(path, index=False)
+    problems = validate_data(data).errors
+    future = problems[problems["rule"] == "month is in the future"]
+    assert future["line"].tolist() == [4] and future["value"].tolist() == ["2099-01"]
+
+
+@pytest.mark.parametrize("grade, valid", [("9-9", True), ("9-8", True), ("5-4", True), ("1-1", True), ("9-1", False),
+                                          ("8-9", False), ("6-4", False), ("U", True), ("4", False)])
+def test_combined_science_takes_two_grades_the_same_or_one_apart(grade, valid):
+    from edstats.contract import DATASETS, RawDataset
+    from edstats.contract.reader import FILE_COL, LINE_COL
+    from edstats.validate import check_dataset
+
+    frame = pd.DataFrame({"upn": ["A1"], "academic_year": ["2024/25"], "qualification": ["GCSE"], "subject": ["Sci"],
+                          "a8_category": ["SCI_COMBINED"], "grade": [grade], "points": [None], FILE_COL: "r.csv",
+                          LINE_COL: [2]})
+    problems = check_dataset(DATASETS["ks4_results"], RawDataset("ks4_results", frame))
+    assert (problems["column"] == "grade").any() != valid
+
+
+def test_column_names_are_read_without_regard_to_case(data):
+    """'UPN' for 'upn' gave 662 errors (a missing column, every row blank, duplicates, results
+    for unknown pupils); it is the same column."""
+    path = sorted((data / "ks4_pupils").glob("*.csv"))[-1]
+    rewrite(path, lambda f: setattr(f, "columns", [c.upper() if c == "upn" else c for c in f.columns]))
+    result = validate_data(data)
+    assert result.is_valid, result.errors.head().to_string()
+
+
+def test_a_meeting_month_far_past_the_data_is_refused(data, tmp_path):
+    result = edstats("measures", "--data", str(data), "--out", str(tmp_path / "m.csv"), "--period", "2099-01",
+                     "--cache", "")
+    assert result.returncode == 2 and "2099-01 is more than 12 months after" in result.stderr
+
+
+def test_cells_a_spreadsheet_would_run_are_written_as_text(data, tmp_path):
+    """A ward named like a formula: measures.csv and problems.csv hold it with an apostrophe
+    first (and negative numbers as numbers)."""
+    formula = '=HYPERLINK("http://example.invalid","x")'
+    for path in (data / "eyfsp").glob("*.csv"):
+        rewrite(path, lambda f: f.__setitem__("home_ward", f["home_ward"].where(f.index % 2 == 0, formula)))
+    out = tmp_path / "m.csv"
+    assert edstats("measures", "--data", str(data), "--out", str(out), "--cache", "").returncode == 0
+    published = pd.read_csv(out, dtype=str, keep_default_na=False)
+    wards = set(published.loc[published["breakdown_topic"] == "Ward", "breakdown"])
+    assert "'" + formula in wards and formula not in wards
+    assert not published["breakdown"].str.startswith(("=", "+", "@")).any()
+    set_cell(eyfsp_file(data), "sex", "=1+1", row=2)
+    report = tmp_path / "problems.csv"
+    edstats("validate", "--data", str(data), "--report", str(report))
+    values = pd.read_csv(report, dtype=str, keep_default_na=False)["value"]
+    assert "'=1+1" in set(values) and "=1+1" not in set(values)
+
+
+def test_numbers_stay_numbers_and_formulas_become_text_in_csv_files(tmp_path):
+    from edstats.csv_output import write_csv
+
+    write_csv(pd.DataFrame({"text": ["-0.11", "+3", "=SUM(A1)", "@x", "-", "\t=1", "Ward"], "n": range(7)}),
+              tmp_path / "t.csv")
+    back = pd.read_csv(tmp_path / "t.csv", dtype=str, keep_default_na=False)["text"].tolist()
+    assert back == ["-0.11", "+3", "'=SUM(A1)", "'@x", "'-", "'\t=1", "Ward"]
 
 
 def test_a_bom_is_tolerated(data):

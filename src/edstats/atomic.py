@@ -90,25 +90,32 @@ def replace_folder(staging: Path, final: Path) -> None:
 @contextmanager
 def one_run_at_a_time(folder: Path):
     """Hold ``folder``'s run lock (a lock file the system frees when the process ends, however it
-    ends); raises :class:`RunInProgress` if another process holds it."""
+    ends; removed when the run ends); raises :class:`RunInProgress` if another process holds it."""
     folder.mkdir(parents=True, exist_ok=True)
-    handle = open(folder / _LOCK_NAME, "a+")
-    try:
+    path = folder / _LOCK_NAME
+    while True:
+        handle = open(path, "a+")
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
-            if exc.errno not in (errno.EAGAIN, errno.EACCES):
-                raise
             handle.seek(0)
             holder = handle.read().strip() or "another process"
+            handle.close()
+            if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                raise
             raise RunInProgress(f"Another edstats run (process {holder}) is writing to {folder}. Wait for it to "
                                 "finish, or give another --out folder.") from None
+        if path.exists() and os.stat(path).st_ino == os.fstat(handle.fileno()).st_ino:
+            break
+        handle.close()           # the run before removed this file as it ended: take the new one
+    try:
         handle.seek(0)
         handle.truncate()
         handle.write(str(os.getpid()))
         handle.flush()
         yield
     finally:
+        path.unlink(missing_ok=True)         # still held: no other run can have it meanwhile
         handle.close()
 
 

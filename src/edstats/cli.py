@@ -49,12 +49,13 @@ def cmd_synth(args) -> int:
 
 
 def cmd_validate(args) -> int:
+    from .csv_output import write_csv
     from .validate import summarise_problems, validate_data
 
     result = validate_data(args.data)
     print(mask_identifiers(summarise_problems(result.problems)))
     if args.report:
-        result.problems.to_csv(args.report, index=False)
+        write_csv(result.problems, args.report)
         print(f"The full table of problems is in {args.report}.")
     return 0 if result.is_valid else EXIT_INVALID
 
@@ -222,6 +223,9 @@ def main(argv=None) -> int:
     except EdstatsError as exc:
         print(_paragraph(f"edstats {args.command}: {exc}"), file=sys.stderr)
         return EXIT_INVALID if isinstance(exc, (SettingsError, InputError, RunInProgress)) else 1
+    except BrokenPipeError:       # the output was piped into a command that stopped reading (| head)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except KeyboardInterrupt:
         print("edstats: interrupted; nothing half-written was left in the reports folder.", file=sys.stderr)
         return 130

@@ -26,8 +26,9 @@ from . import __version__
 from .contract import DATASETS
 from .contract.reader import file_sha256
 from .atomic import one_run_at_a_time, partial_file, partial_folder, remove_stale, replace_folder
+from .csv_output import write_csv
 from .disclosure import parents_of
-from .errors import EdstatsError, NotebookFailed, ValidationFailed
+from .errors import EdstatsError, NotebookFailed, SettingsError, ValidationFailed
 from .compare.importers import import_files
 from .compare.p8_estimates import load_estimates_by_year
 from .compare.table import read_comparators
@@ -287,9 +288,23 @@ def _mkdir(path: Path) -> Path:
     return path
 
 
+#: How far after the latest month the data support a meeting month may be: a paper a year on
+#: still reports the same figures; one for 2099 is a typing mistake.
+MONTHS_PAST_THE_DATA = 12
+
+
 def resolve_period(run: PreparedRun, period: str | None) -> Period:
-    """The meeting month: as given, or the latest month the data support."""
-    return Period.parse(period) if period else latest_supported_period(run.available)
+    """The meeting month: as given, or the latest month the data support. A month more than
+    :data:`MONTHS_PAST_THE_DATA` after the latest the data support is refused."""
+    latest = latest_supported_period(run.available)
+    if not period:
+        return latest
+    meeting = Period.parse(period)
+    if (meeting.year - latest.year) * 12 + meeting.month - latest.month > MONTHS_PAST_THE_DATA:
+        raise SettingsError(f"The period {meeting} is more than {MONTHS_PAST_THE_DATA} months after {latest}, the latest "
+                            "month the data support: a paper for it would report figures a year or more old as "
+                            "current. Check --period, or bring newer data.")
+    return meeting
 
 
 def kpm_for(run: PreparedRun, previous: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -463,7 +478,7 @@ def _build_report(data_dir: Path, out_dir: Path, settings: Settings, *, period, 
             t = time.perf_counter()
             # first: the kernels take theirs from the measures cache when it is there before they need it
             kpm = kpm_for(run, previous_kpm(out_dir, meeting))
-            kpm.to_csv(staging / "kpm.csv", index=False)
+            write_csv(kpm, staging / "kpm.csv")
             write_open_data(run.marked, settings, staging)
             write_workbook(staging / "measures.xlsx", kpm, pd.read_csv(staging / "measures.csv", dtype=str),
                            settings.la.council_name, meeting.label,

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .csv_output import write_csv
 from .measures import measure_dictionary
 from .settings import Settings
 
@@ -83,6 +84,6 @@ def write_open_data(marked: pd.DataFrame, settings: Settings, folder: Path) -> l
     """Write measures.csv and measures.meta.csv into ``folder`` from results marked by disclosure control."""
     data = to_open_data(marked, settings)
     paths = [folder / "measures.csv", folder / "measures.meta.csv"]
-    data.to_csv(paths[0], index=False, lineterminator="\n")
-    open_data_meta(marked["measure_id"]).to_csv(paths[1], index=False, lineterminator="\n")
+    write_csv(data, paths[0], lineterminator="\n")
+    write_csv(open_data_meta(marked["measure_id"]), paths[1], lineterminator="\n")
     return paths

@@ -20,8 +20,9 @@ import pyarrow.compute as pc
 from .contract import DATASETS, Column, Dataset, RawDataset, read_dataset
 from .contract.identifiers import PERSONAL_COLUMNS, mask_personal, valid_upn_mask
 from .contract.reader import FILE_COL, LINE_COL, InputFile, integer_bits
-from .errors import InputError
 from .contract.sessions import read_sessions
+from .csv_output import write_csv
+from .errors import InputError
 from .grouping import (arrow_text, codes_and_distinct, combination_numbers, first_rows, matching_combinations,
                        repeated_combinations, trimmed_text)
 from .parallel import cores
@@ -110,7 +111,7 @@ def _rows(frame: pd.DataFrame, mask, dataset: str, column: str, rule: str, fix: 
 
 
 def _academic_year_ok(values: pd.Series) -> pd.Series:
-    parts = values.str.extract(r"^(\d{4})/(\d{2})$")
+    parts = values.str.extract(r"^([0-9]{4})/([0-9]{2})$")
     start = pd.to_numeric(parts[0], errors="coerce")
     end = pd.to_numeric(parts[1], errors="coerce")
     return (((start + 1) % 100) == end).fillna(False).astype(bool)
@@ -136,7 +137,7 @@ def _unique_checks(col: Column, uniques: pd.Series) -> list[tuple[np.ndarray, st
         checks.append((~valid_upn_mask(text), "UPN must be 13 characters with a valid DfE check letter",
                        "Check the UPN against the school's record; a mistyped digit changes the check letter."))
     elif col.kind == "urn":
-        checks.append((~text.str.fullmatch(r"\d{6}").fillna(False), f"{col.name} must be a 6-digit URN",
+        checks.append((~text.str.fullmatch(r"[0-9]{6}").fillna(False), f"{col.name} must be a 6-digit URN",
                        "Use the school's 6-digit unique reference number."))
     elif col.kind in ("integer", "number"):
         if numeric_typed:
@@ -146,7 +147,7 @@ def _unique_checks(col: Column, uniques: pd.Series) -> list[tuple[np.ndarray, st
                 number = uniques.astype(float)
                 well_formed = (number % 1 == 0) | number.isna()
         else:
-            pattern = r"-?\d+" if col.kind == "integer" else r"-?\d+(\.\d+)?"
+            pattern = r"-?[0-9]+" if col.kind == "integer" else r"-?[0-9]+(\.[0-9]+)?"
             well_formed = text.str.fullmatch(pattern).fillna(False)
             number = pd.to_numeric(text.where(well_formed), errors="coerce")
         checks.append((~well_formed, f"{col.name} must be a {'whole ' if col.kind == 'integer' else ''}number",
@@ -161,15 +162,21 @@ def _unique_checks(col: Column, uniques: pd.Series) -> list[tuple[np.ndarray, st
             checks.append(((number > col.maximum).fillna(False), f"{col.name} must be at most {col.maximum:g}",
                            "Correct the value at source."))
     elif col.kind == "date":
-        parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+        # ASCII digits only: Python's date parser also reads Arabic-Indic and full-width ones
+        parsed = pd.to_datetime(text.where(text.str.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}").fillna(False)),
+                                format="%Y-%m-%d", errors="coerce")
         checks.append((parsed.isna(), f"{col.name} must be a date written YYYY-MM-DD",
                        "Write dates as ISO dates, e.g. 2025-01-31 (Excel often rewrites them as 31/01/2025)."))
         if not col.future_allowed:
             checks.append(((parsed > pd.Timestamp(date.today())).fillna(False), f"{col.name} is in the future",
                            "Check the date; data cannot describe days that have not happened."))
     elif col.kind == "month":
-        checks.append((~text.str.fullmatch(r"\d{4}-(0[1-9]|1[0-2])").fillna(False),
-                       f"{col.name} must be a month written YYYY-MM", "Write the month of the snapshot as YYYY-MM, e.g. 2025-01."))
+        well_formed = text.str.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])").fillna(False)
+        checks.append((~well_formed, f"{col.name} must be a month written YYYY-MM",
+                       "Write the month of the snapshot as YYYY-MM, e.g. 2025-01."))
+        if not col.future_allowed:
+            checks.append((well_formed & (text > date.today().strftime("%Y-%m")).fillna(False),
+                           f"{col.name} is in the future", "Check the month; a snapshot cannot describe a month to come."))
     elif col.kind == "academic_year":
         checks.append((~_academic_year_ok(text), f"{col.name} must be written like 2024/25",
                        "Write the academic year as the start year, a slash and the next year's last two digits."))
@@ -582,7 +589,7 @@ def _quarantine(table: pd.DataFrame, raws: dict, frames: dict, counts: dict, rej
         unread["reason"] = [reasons.get(key, "") for key in rd.unread_lines]
         out = pd.concat([out, unread], ignore_index=True).sort_values(["file", "line"], kind="stable")
         rejects_dir.mkdir(parents=True, exist_ok=True)
-        out.to_csv(rejects_dir / f"{name}.csv", index=False)
+        write_csv(out, rejects_dir / f"{name}.csv")
         if name in frames:
             frames[name] = frames[name].loc[~rejected]
         counts[name]["rejected"] = int(rejected.sum()) + len(rd.unread_lines)

@@ -29,7 +29,9 @@ def _bad_grade(frame):
     grade, category = text(frame, "grade"), text(frame, "a8_category")
     gcse = text(frame, "qualification") == "GCSE"
     double = category == "SCI_COMBINED"
-    ok_double = grade.str.fullmatch(r"[1-9]-[1-9]").fillna(False) | grade.isin(["U", "X"])
+    # a double award is two grades, the same or one apart, the higher first: 9-9, 9-8, 8-8, ..., 1-1
+    pair = grade.str.extract(r"^([1-9])-([1-9])$").astype(float)
+    ok_double = (pair[0] - pair[1]).isin([0, 1]) | grade.isin(["U", "X"])
     return gcse & ((double & ~ok_double) | (~double & ~grade.isin(GCSE_GRADES)))
 
 
@@ -51,7 +53,8 @@ KS4_RESULTS = Dataset(
         Column("points", "number", nullable=True, minimum=0, maximum=9),
     ),
     row_checks=(
-        RowCheck("grade", "GCSE grade must be 9 to 1, U or X (combined science: two grades like 6-5)",
+        RowCheck("grade", "GCSE grade must be 9 to 1, U or X (combined science: two grades the same or one apart, "
+                 "the higher first, like 6-5)",
                  "Correct the grade; legacy letter grades are not part of the contract.", _bad_grade,
                  columns=("qualification", "a8_category", "grade")),
         RowCheck("points", "points are required for an approved non-GCSE qualification",

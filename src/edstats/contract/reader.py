@@ -480,7 +480,9 @@ def read_dataset(folder: Path, name: str) -> RawDataset:
         arrow = isinstance(part, _ParquetFile)
         rows = part.rows if arrow else len(part)
         result.files.append(InputFile(str(path), file_sha256(path), rows))
-        columns = [str(c).strip() for c in (part.names if arrow else part.columns)]
+        # names are read without regard to case or surrounding spaces ('UPN ' is upn): every
+        # name of the contract is lower case
+        columns = [str(c).strip().lower() for c in (part.names if arrow else part.columns)]
         if len(columns) == 1 and any(sep in columns[0] for sep in (";", "\t", "|")):
             sep = next(s for s in (";", "\t", "|") if s in columns[0])
             result.problems.append(_problem(

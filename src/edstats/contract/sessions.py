@@ -132,7 +132,7 @@ def _reduce(path: Path, table: pa.Table, offsets, school_urns, problems, last_da
                                      line=_line(offsets, row), column=column))
     _check(path, offsets, upn, upn_values, "upn", ~valid_upn_mask(pd.Series(upn_values, dtype="string").fillna("")),
            "UPN must be 13 characters with a valid DfE check letter", "Check the UPN in the MIS export.", problems)
-    urn_ok = pd.Series(urn_values, dtype="string").str.fullmatch(r"\d{6}").fillna(False).to_numpy(bool)
+    urn_ok = pd.Series(urn_values, dtype="string").str.fullmatch(r"[0-9]{6}").fillna(False).to_numpy(bool)
     if school_urns is not None:
         urn_ok &= np.isin(urn_values, list(school_urns))
     _check(path, offsets, urn, urn_values, "school_urn", ~urn_ok,
