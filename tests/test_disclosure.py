@@ -76,3 +76,28 @@ def test_threshold_is_configurable():
     frame = table([("Total", "Total", 8, 100)])
     assert not primary_suppression(frame, 5, UNITS).iloc[0]
     assert primary_suppression(frame, 10, UNITS).iloc[0]
+
+
+def test_a_charts_bars_are_suppressed_like_any_sum():
+    """Bars that add up to a known whole (exclusions by days to provision): a bar of 3 is hidden,
+    and the smallest other bar with it; a true zero is shown."""
+    from edstats.disclosure import suppress_parts
+
+    assert suppress_parts(pd.Series([40, 3, 12, 0, 9]), 5).tolist() == [False, True, False, False, True]
+    assert suppress_parts(pd.Series([40, 12, 0]), 5).tolist() == [False, False, False]
+
+
+def test_a_month_of_the_neet_chart_with_few_young_people_is_hidden(small_data):
+    from edstats.papers import Paper
+    from edstats.pipeline import prepare_run, resolve_period
+    from edstats.settings import Settings
+
+    run = prepare_run(small_data, Settings())
+    frame = run.series["neet_by_month"].copy()
+    frame.loc[frame.index[-1], "NEET"] = 3
+    frame.loc[frame.index[-2], "NOT_KNOWN"] = frame.loc[frame.index[-2], "cohort"] - 2     # the complement: 2 known
+    run.series["neet_by_month"] = frame
+    shown = Paper(run, resolve_period(run, None), "scrutiny").neet_by_month()
+    assert pd.isna(shown["neet_pct"].iloc[-1]) and not pd.isna(shown["nk_pct"].iloc[-1])
+    assert pd.isna(shown["nk_pct"].iloc[-2])
+    assert shown["neet_pct"].iloc[:-1].notna().all()

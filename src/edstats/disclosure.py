@@ -171,6 +171,19 @@ def suppress(results: pd.DataFrame, threshold: int, units: pd.Series, parents: d
     return out
 
 
+def suppress_parts(counts: pd.Series, threshold: int) -> pd.Series:
+    """Which of ``counts`` (parts of a whole that is published or can be added up, as a bar
+    chart's bars) to hide: those of 1 to ``threshold - 1``, and then, by the same rule as every
+    other sum, more until none can be worked out from the whole and the rest."""
+    frame = pd.DataFrame({"measure_id": "parts", "time_period": "", "breakdown_topic": ["Total"] + ["Part"] * len(counts),
+                          "breakdown": ["Total", *map(str, range(len(counts)))],
+                          "numerator": [float(counts.sum()), *counts.astype(float)]})
+    frame["denominator"] = frame["numerator"]
+    primary = _small(frame["numerator"], threshold)
+    hidden = secondary_suppression(frame, primary) if primary.any() else primary
+    return pd.Series(hidden.to_numpy()[1:], index=counts.index)
+
+
 def parents_of(frames: dict[str, pd.DataFrame]) -> dict[str, dict[str, str]]:
     """The parent rows of the nested topics, from the validated frames: each school's district
     (schools) and each ward's district (the pupils' home ward and district). A ward found in more

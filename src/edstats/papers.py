@@ -19,7 +19,7 @@ from .charts import bands_chart, funnel_chart, gap_chart, monthly_chart, no_data
 from .compare.benchmark import STATUS_COLOURS
 from .narrative import fmt as narrative_fmt
 from .narrative import key_message
-from .disclosure import SYMBOLS
+from .disclosure import SYMBOLS, primary_suppression, suppress_parts
 from .measures import measure_info
 from .periods import Period, edition, reporting_year
 from .pipeline import PreparedRun, kpm_for, prepare_published, prepare_run, read_kpm, resolve_period
@@ -378,22 +378,36 @@ class Paper:
         """The measure by district of residence, latest year, with the gap to the LA."""
         return self.breakdown_table(measure_id, ("District",))
 
-    def neet_month_chart(self):
+    def neet_by_month(self) -> pd.DataFrame:
+        """The monthly NEET and not-known rates, a month's rate hidden (missing) where it counts
+        fewer young people than the suppression threshold, as for any published figure."""
         frame = self.run.series.get("neet_by_month")
         if frame is None or frame.empty:
+            return pd.DataFrame()
+        frame = frame.copy()
+        for measure_id, count in (("neet_pct", "NEET"), ("nk_pct", "NOT_KNOWN")):
+            rows = pd.DataFrame({"measure_id": measure_id, "numerator": frame[count], "denominator": frame["cohort"]})
+            frame.loc[primary_suppression(rows, self.settings.suppression_threshold,
+                                          pd.Series({measure_id: "%"})).to_numpy(), measure_id] = np.nan
+        return frame
+
+    def neet_month_chart(self):
+        frame = self.neet_by_month()
+        if frame.empty:
             return no_data_chart("NEET and not known by month")
         frame = frame.tail(24)
         return monthly_chart(frame, "month", {"neet_pct": "NEET", "nk_pct": "Not known"},
                              "16 and 17 year olds NEET and not known, by month", "%")
 
     def neet_month_alt_text(self) -> str:
-        frame = self.run.series.get("neet_by_month")
-        if frame is None or frame.empty:
+        frame = self.neet_by_month()
+        if frame.empty:
             return "No NEET data."
         last = frame.iloc[-1]
+        shown = {m: "c" if pd.isna(last[m]) else f"{format_number(last[m], 1)}%" for m in ("neet_pct", "nk_pct")}
         return (f"Line chart of the monthly NEET and not-known rates over the last {min(24, len(frame))} months; in "
-                f"{last['month']} {format_number(last['neet_pct'], 1)}% were NEET and "
-                f"{format_number(last['nk_pct'], 1)}% not known. Not known is highest each September and October.")
+                f"{last['month']} {shown['neet_pct']} were NEET and {shown['nk_pct']} not known. Not known is "
+                "highest each September and October.")
 
     def pa_month_chart(self):
         frame = self.run.series.get("pa_by_month")
@@ -411,17 +425,12 @@ class Paper:
                 f"{format_number(last['pa_pct'], 1)}% at {last['as_at']}.")
 
     def provision_bands(self) -> pd.DataFrame:
-        """Exclusions by days to full-time provision, with small counts suppressed (primary and,
-        when exactly one band is hidden, the next smallest too)."""
+        """Exclusions by days to full-time provision, with small counts suppressed (primary and
+        secondary: :func:`edstats.disclosure.suppress_parts`)."""
         frame = self.run.series.get("provision_bands")
         if frame is None or frame.empty:
             return pd.DataFrame(columns=["band", "exclusions", "shown", "label"])
-        t = self.settings.suppression_threshold
-        hidden = (frame["exclusions"] > 0) & (frame["exclusions"] < t)
-        if hidden.sum() == 1:
-            visible = frame.loc[~hidden & (frame["exclusions"] > 0), "exclusions"]
-            if len(visible):
-                hidden[visible.idxmin()] = True
+        hidden = suppress_parts(frame["exclusions"], self.settings.suppression_threshold)
         out = frame.copy()
         out["shown"] = out["exclusions"].where(~hidden)
         out["label"] = out["exclusions"].astype(str).where(~hidden, "c")

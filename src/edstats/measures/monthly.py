@@ -72,6 +72,7 @@ def compute_series(frames: dict, sessions, settings: Settings, as_at: str | None
         out["neet_by_month"] = by_month(frames["ccis"], settings)
     if sessions is not None and sessions.last_date:
         out["pa_by_month"] = pa_by_month(sessions, frames.get("attendance"), frames.get("schools"), settings)
-    if frames.get("exclusions") is not None and frames.get("calendar") is not None and as_at:
+    if all(frames.get(name) is not None and not frames[name].empty for name in ("exclusions", "provision", "calendar")) \
+            and as_at:    # with no provision records every exclusion would be drawn as still waiting
         out["provision_bands"] = provision_bands(frames["exclusions"], frames.get("provision"), frames["calendar"], as_at)
     return out
