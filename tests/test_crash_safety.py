@@ -53,6 +53,13 @@ def _workers(process: psutil.Process) -> list[psutil.Process]:
     return [k for k in process.children(recursive=True) if "ipykernel" not in " ".join(k.cmdline())]
 
 
+def _lock_holder(work: Path) -> str:
+    try:
+        return (work / "reports" / ".edstats-run.lock").read_text().strip()
+    except FileNotFoundError:
+        return ""
+
+
 def _rendering(work: Path) -> bool:
     staging = [p for p in (work / "reports").iterdir() if ".partial-" in p.name]
     return bool(staging) and (staging[0] / "kpm.csv").exists()
@@ -60,7 +67,7 @@ def _rendering(work: Path) -> bool:
 
 WHEN = {
     # the run lock taken by this run: validation starts at once
-    "validation": lambda process, work: (work / "reports" / ".edstats-run.lock").read_text().strip() == str(process.pid),
+    "validation": lambda process, work: _lock_holder(work) == str(process.pid),
     "measures": lambda process, work: bool(_workers(process)),
     "rendering": lambda process, work: _rendering(work),
 }
@@ -73,16 +80,18 @@ def test_kill_9_leaves_the_previous_report_and_nothing_running(moment, work, rep
     process = subprocess.Popen(report_command(work, repo_root), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     watched = psutil.Process(process.pid)
     seen, started = set(), time.time()
-    while not WHEN[moment](watched, work):
-        assert process.poll() is None, f"the run finished before the {moment} step could be interrupted"
-        assert time.time() - started < 120
+    try:
+        while not WHEN[moment](watched, work):
+            assert process.poll() is None, f"the run finished before the {moment} step could be interrupted"
+            assert time.time() - started < 120
+            seen |= {k.pid for k in watched.children(recursive=True)}
+            time.sleep(0.02)
         seen |= {k.pid for k in watched.children(recursive=True)}
-        time.sleep(0.02)
-    seen |= {k.pid for k in watched.children(recursive=True)}
+    finally:
+        process.kill()
+        process.wait()
     if moment == "measures":
         assert seen, "the measures' workers were running"
-    process.kill()
-    process.wait()
     deadline = time.time() + 10
     while (alive := [p for p in seen if psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE]) \
             and time.time() < deadline:
@@ -119,9 +128,8 @@ def test_a_report_moved_aside_and_never_replaced_is_put_back(work, repo_root):
 def test_two_runs_into_one_reports_folder(work, repo_root):
     change_an_input(work)
     first = subprocess.Popen(report_command(work, repo_root), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    lock = work / "reports" / ".edstats-run.lock"
     started = time.time()
-    while not (lock.exists() and lock.read_text().strip() == str(first.pid)):
+    while _lock_holder(work) != str(first.pid):
         assert first.poll() is None and time.time() - started < 60
         time.sleep(0.05)
     second = subprocess.run(report_command(work, repo_root), capture_output=True, text=True)
