@@ -48,6 +48,16 @@ def set_cell(path, column, value, row=0):
     rewrite(path, change)
 
 
+def set_where(data, dataset, column, value, nth=0, where=None):
+    """Set ``column`` to ``value`` in the ``nth`` row of the dataset's last CSV file where ``where``
+    holds (default: where the column is filled); returns (file, line, column)."""
+    path = sorted((data / dataset).glob("*.csv"))[-1]
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    row = int(frame.index[where(frame) if where else frame[column] != ""][nth])
+    set_cell(path, column, value, row=row)
+    return path, row + 2, column
+
+
 # -- the breakers: each returns (file, line, column) the message must name ----------------------------------
 
 def break_empty_file(data):
@@ -101,27 +111,15 @@ def break_unknown_code(data):
 
 
 def break_scaled_score_121(data):
-    path = sorted((data / "ks2").glob("*.csv"))[-1]
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    row = int(frame.index[frame["read_ss"] != ""][0])
-    set_cell(path, "read_ss", "121", row=row)
-    return path, row + 2, "read_ss"
+    return set_where(data, "ks2", "read_ss", "121")
 
 
 def break_scaled_score_79(data):
-    path = sorted((data / "ks2").glob("*.csv"))[-1]
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    row = int(frame.index[frame["mat_ss"] != ""][1])
-    set_cell(path, "mat_ss", "79", row=row)
-    return path, row + 2, "mat_ss"
+    return set_where(data, "ks2", "mat_ss", "79", nth=1)
 
 
 def break_grade_10(data):
-    path = sorted((data / "ks4_results").glob("*.csv"))[-1]
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    row = int(frame.index[frame["a8_category"] == "MATHS"][0])
-    set_cell(path, "grade", "10", row=row)
-    return path, row + 2, "grade"
+    return set_where(data, "ks4_results", "grade", "10", where=lambda f: f["a8_category"] == "MATHS")
 
 
 def break_na_in_a_coded_column(data):
@@ -134,28 +132,16 @@ def break_na_in_a_coded_column(data):
 
 def break_na_in_a_scaled_score(data):
     """It was reported against read_code with the value nan."""
-    path = sorted((data / "ks2").glob("*.csv"))[-1]
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    row = int(frame.index[frame["read_ss"] != ""][0])
-    set_cell(path, "read_ss", "N/A", row=row)
-    return path, row + 2, "read_ss"
+    return set_where(data, "ks2", "read_ss", "N/A")
 
 
 def break_combined_science_9_1(data):
-    path = sorted((data / "ks4_results").glob("*.csv"))[-1]
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    row = int(frame.index[frame["a8_category"] == "SCI_COMBINED"][0])
-    set_cell(path, "grade", "9-1", row=row)
-    return path, row + 2, "grade"
+    return set_where(data, "ks4_results", "grade", "9-1", where=lambda f: f["a8_category"] == "SCI_COMBINED")
 
 
 def break_arabic_indic_digits(data):
     """'١٠٥' passed as a number and then dropped out of the averages."""
-    path = sorted((data / "ks2").glob("*.csv"))[-1]
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    row = int(frame.index[frame["mat_ss"] != ""][2])
-    set_cell(path, "mat_ss", "١٠٥", row=row)
-    return path, row + 2, "mat_ss"
+    return set_where(data, "ks2", "mat_ss", "١٠٥", nth=2)
 
 
 def break_full_width_digits_in_a_date(data):

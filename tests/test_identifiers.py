@@ -33,3 +33,27 @@ def test_vectorised_check_agrees_with_scalar(small_data):
     sample = pd.concat([upns, tampered, pd.Series(["", "x", None])], ignore_index=True)
     assert valid_upn_mask(sample).tolist() == [is_valid_upn(u) for u in sample]
     assert valid_upn_mask(upns).all()
+
+
+def test_identifiers_in_free_text_are_masked():
+    """A parser's message quoting a pupil's row (pyarrow's 'Expected 30 columns, got 31: ...')."""
+    from edstats.contract.identifiers import mask_identifiers
+
+    text = "Expected 30 columns, got 31: T999216000001,2024/25,F,2020-02-13,extra"
+    masked = mask_identifiers(text)
+    assert "T999216000001" not in masked and "2020-02-13" not in masked
+    assert "T99*********1" in masked and "2024/25" in masked and "Expected 30 columns" in masked
+    assert mask_identifiers(text, dates=False).endswith("2020-02-13,extra")
+
+
+def test_a_upn_typed_into_another_column_is_masked_in_the_problem_report():
+    import pandas as pd
+
+    from edstats.contract import DATASETS, RawDataset
+    from edstats.contract.reader import FILE_COL, LINE_COL
+    from edstats.validate import check_dataset
+
+    frame = pd.DataFrame({"upn": ["T999216000001"], "sex": ["T999216000001"], FILE_COL: "e.csv", LINE_COL: [2]})
+    problems = check_dataset(DATASETS["ks4_pupils"], RawDataset("ks4_pupils", frame))
+    value = problems.loc[problems["column"] == "sex", "value"].iloc[0]
+    assert value == "T99*********1"

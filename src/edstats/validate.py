@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .contract import DATASETS, Column, Dataset, RawDataset, read_dataset
-from .contract.identifiers import PERSONAL_COLUMNS, mask_personal, valid_upn_mask
+from .contract.identifiers import PERSONAL_COLUMNS, mask_identifiers, mask_personal, valid_upn_mask
 from .contract.reader import FILE_COL, LINE_COL, InputFile, integer_bits
 from .contract.sessions import read_sessions
 from .csv_output import write_csv
@@ -104,8 +104,9 @@ def _rows(frame: pd.DataFrame, mask, dataset: str, column: str, rule: str, fix: 
     return pd.DataFrame({
         "dataset": dataset, "file": bad[FILE_COL].astype(str).to_numpy(), "line": bad[LINE_COL].to_numpy(),
         "column": column,
-        "value": (bad[column].astype(str).map(mask_personal) if column in PERSONAL_COLUMNS else
-                  bad[column].astype(str)).to_numpy() if column in bad else "",
+        "value": bad[column].astype(str).map(mask_personal if column in PERSONAL_COLUMNS else
+                                             lambda value: mask_identifiers(value, dates=False)).to_numpy()
+        if column in bad else "",
         "rule": rule, "fix": fix, "severity": "error",
     })
 

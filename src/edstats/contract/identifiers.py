@@ -72,8 +72,9 @@ PERSONAL_COLUMNS = ("upn", "date_of_birth", "person_id")
 
 #: What looks like a pupil's identifier in free text (an error raised by a parser, say): a UPN
 #: (a letter and 12 characters) or a date written YYYY-MM-DD, which may be a date of birth.
-_IDENTIFIER_LIKE = re.compile(r"(?<![A-Za-z0-9])(?:[A-Za-z][0-9]{11}[0-9A-Za-z]|(?:19|20)[0-9]{2}-[0-9]{2}-[0-9]{2})"
-                              r"(?![A-Za-z0-9])")
+_UPN_LIKE = r"[A-Za-z][0-9]{11}[0-9A-Za-z]"
+_IDENTIFIER_LIKE = re.compile(rf"(?<![A-Za-z0-9])(?:{_UPN_LIKE}|(?:19|20)[0-9]{{2}}-[0-9]{{2}}-[0-9]{{2}})(?![A-Za-z0-9])")
+_UPN_ONLY = re.compile(rf"(?<![A-Za-z0-9]){_UPN_LIKE}(?![A-Za-z0-9])")
 
 
 def mask_personal(value: str) -> str:
@@ -82,8 +83,9 @@ def mask_personal(value: str) -> str:
     return value[:3] + "*" * (len(value) - 4) + value[-1] if len(value) > 6 else "*" * len(value)
 
 
-def mask_identifiers(text: str) -> str:
-    """``text`` with everything that looks like a UPN or a date masked (:func:`mask_personal`):
-    for messages whose words come from elsewhere (a parser's error, an exception), which may quote
-    a pupil's row."""
-    return _IDENTIFIER_LIKE.sub(lambda match: mask_personal(match.group(0)), str(text))
+def mask_identifiers(text: str, dates: bool = True) -> str:
+    """``text`` with everything that looks like a UPN or (with ``dates``) a date masked
+    (:func:`mask_personal`): for messages whose words come from elsewhere (a parser's error, an
+    exception), which may quote a pupil's row, and for values reported from a column that should
+    not hold a UPN but may (one typed in the wrong column)."""
+    return (_IDENTIFIER_LIKE if dates else _UPN_ONLY).sub(lambda match: mask_personal(match.group(0)), str(text))
