@@ -6,8 +6,10 @@ each school district holds (public geography) — and every published number. Fo
 writes down every sum the published rows make (each topic's rows add up to the Total, a
 district's wards to the district, a school district's schools to it, NEET plus not known to
 "NEET or not known", and measures of the same pupils share their denominators), treats every
-``c`` as an unknown, and solves the whole system at once. A suppressed cell is recoverable when
-it takes one value in every solution: its unit vector lies in the row space of the system.
+``c`` as an unknown, and solves the whole system at once. A suppressed number is recovered when it
+takes one value in every solution (its unit vector lies in the row space of the system); the
+attack succeeds if it recovers any hidden numerator, or a hidden denominator of fewer than five
+pupils.
 """
 
 from __future__ import annotations
@@ -99,8 +101,12 @@ def same_pupils(results: pd.DataFrame, time_period: str) -> list[list[str]]:
     return [family for family in signatures.values() if len(family) > 1]
 
 
-def attack(published: pd.DataFrame, results: pd.DataFrame, geography: dict) -> dict[str, list]:
-    """Every recoverable suppressed cell of a published measures.csv, by year."""
+def attack(published: pd.DataFrame, results: pd.DataFrame, geography: dict, threshold: int = 5) -> dict[str, list]:
+    """Every suppressed number of a published measures.csv that the published figures give away,
+    by year: any hidden numerator, and any hidden denominator that is itself a small number (one
+    measure's published count of pupils may be another's hidden one; only a group of fewer than
+    ``threshold`` pupils is protected by hiding it)."""
+    truth = results.set_index(["time_period", "measure_id", "breakdown_topic", "breakdown"])["denominator"]
     leaks = {}
     for time_period, year in published.groupby("time_period"):
         numerators, denominators = equations(year, geography, same_pupils(results, time_period))
@@ -109,7 +115,8 @@ def attack(published: pd.DataFrame, results: pd.DataFrame, geography: dict) -> d
             hidden = {cell for cell, value in shown.items() if value in ("c", "x")}
             # a sum with a cell not available ('x': a median has no numerator) tells nothing
             usable = [e for e in system if not any(shown.get(c) == "x" for c in e)]
-            found = [c for c in recovered(usable, hidden) if shown[c] == "c"]
+            found = [c for c in recovered(usable, hidden) if shown[c] == "c"
+                     and (column == "numerator" or 0 < truth[(time_period, *c)] < threshold)]
             if found:
                 leaks[f"{time_period} {column}"] = found
     return leaks

@@ -11,8 +11,10 @@ breakdown topic add up to the Total; the wards of a district add up to the distr
 schools of a school district to that district's row (:data:`NESTED_TOPICS`). Hiding goes on until
 no sum has exactly one hidden row and no hidden row takes a single value in every solution of the
 whole system (:func:`recoverable`): solving the published sums together, as an adversary would,
-gives no hidden value. Measures with the same denominators (the same pupils: ``neet_pct``,
-``nk_pct`` and ``neet_nk_pct``, whose numerators add up) hide the same rows.
+gives no hidden value. Small groups (denominators below the threshold) are protected first, on
+the denominators alone, so that measures of the same pupils hide them alike and one measure's
+published count of pupils never gives another's hidden one away. Measures whose numerators add up (``neet_pct`` + ``nk_pct`` =
+``neet_nk_pct``: :data:`LINKED_MEASURES`) hide the same rows.
 
 Symbols (GSS): ``c`` suppressed, ``x`` not available, ``z`` not applicable, ``low`` rounds to 0.
 """
@@ -146,17 +148,21 @@ def secondary_suppression(results: pd.DataFrame, suppressed: pd.Series, parents:
             raise AssertionError(f"disclosure control cannot protect row {position}")  # every row is hidden
 
 
-def same_denominators(results: pd.DataFrame, suppressed: pd.Series) -> pd.Series:
-    """``suppressed`` widened so that measures with the same denominators in every row of a year
-    (the same pupils) hide the same rows: a row hidden in one is hidden in all of them."""
-    frame = results[_KEY + ["denominator"]].assign(hidden=suppressed.to_numpy())
-    frame = frame.sort_values(_KEY, kind="stable")
-    signature = frame.groupby(["measure_id", "time_period"], sort=False).apply(
-        lambda g: hash(tuple(zip(g["breakdown_topic"], g["breakdown"], g["denominator"].fillna(-1)))),
-        include_groups=False).rename("signature")
-    frame = frame.join(signature, on=["measure_id", "time_period"])
-    widened = frame.groupby(["time_period", "signature", "breakdown_topic", "breakdown"])["hidden"].transform("any")
-    return widened.reindex(results.index).astype(bool)
+#: Measures whose numerators add up row by row over the same pupils (NEET + not known = NEET or
+#: not known): they hide the same rows, or a row hidden in one would be the difference of the others.
+LINKED_MEASURES = (("neet_pct", "nk_pct", "neet_nk_pct"),)
+
+
+def linked_measures(results: pd.DataFrame, suppressed: pd.Series) -> pd.Series:
+    """``suppressed`` widened so that the measures of each :data:`LINKED_MEASURES` group hide the
+    same rows: a row hidden in one is hidden in all of them."""
+    group = {measure: i for i, members in enumerate(LINKED_MEASURES) for measure in members}
+    linked = results["measure_id"].map(group)
+    if linked.isna().all():
+        return suppressed
+    frame = results[["time_period", "breakdown_topic", "breakdown"]].assign(group=linked, hidden=suppressed.to_numpy())
+    widened = frame.groupby(["group", "time_period", "breakdown_topic", "breakdown"])["hidden"].transform("any")
+    return widened.reindex(results.index).fillna(suppressed).astype(bool)
 
 
 def suppress(results: pd.DataFrame, threshold: int, units: pd.Series, parents: dict | None = None) -> pd.DataFrame:
@@ -166,7 +172,13 @@ def suppress(results: pd.DataFrame, threshold: int, units: pd.Series, parents: d
     ``{"School": {URN: school district}, "Ward": {ward: district}}``.
     """
     out = results.reset_index(drop=True).copy()
-    primary = same_denominators(out, primary_suppression(out, threshold, units))
+    # the small groups first, on the denominators alone: the rows this hides are the same for every
+    # measure of the same pupils, so one measure's published count of pupils never gives away a
+    # small group hidden in another
+    small_groups = _small(out["denominator"], threshold)
+    if small_groups.any():
+        small_groups = secondary_suppression(out, small_groups, parents)
+    primary = linked_measures(out, primary_suppression(out, threshold, units) | small_groups)
     out["suppressed"] = secondary_suppression(out, primary, parents) if primary.any() else primary
     return out
 
