@@ -57,22 +57,24 @@ def _a8_by_the_rules(pupil_rows: pd.DataFrame, settings: Settings) -> dict:
     def gcse_points(grade):
         return float(grade) if grade in list("123456789") else 0.0
 
-    entries = []        # (category, points)
+    entries = []        # (category, points, taken: a grade or U, not X)
     for row in pupil_rows.itertuples():
+        taken = row.grade != "X"
         if row.a8_category == "SCI_COMBINED":
             pair = [float(g) for g in row.grade.split("-")] if isinstance(row.grade, str) and "-" in row.grade else [0.0, 0.0]
             if settings.methodology.ks4_combined_science_points == "mean":
                 pair = [sum(pair) / 2] * 2
-            entries += [("SCI_COMBINED", p) for p in pair]
+            entries += [("SCI_COMBINED", p, taken) for p in pair]
         elif row.qualification == "OTHER_APPROVED":
-            entries.append((row.a8_category, 0.0 if pd.isna(row.points) else float(row.points)))
+            entries.append((row.a8_category, 0.0 if pd.isna(row.points) else float(row.points), True))
         else:
-            entries.append((row.a8_category, gcse_points(row.grade)))
+            entries.append((row.a8_category, gcse_points(row.grade), taken))
 
-    def points_of(*categories):
-        return sorted((p for c, p in entries if c in categories), reverse=True)
+    def points_of(*categories, only_taken=False):
+        return sorted((p for c, p, t in entries if c in categories and (t or not only_taken)), reverse=True)
 
-    language, literature, maths = points_of("ENG_LANG"), points_of("ENG_LIT"), points_of("MATHS")
+    language = points_of("ENG_LANG", only_taken=True)
+    literature, maths = points_of("ENG_LIT", only_taken=True), points_of("MATHS", only_taken=True)
     english = language[:1] + literature[:1]
     best_english = max(english) if english else np.nan
     double = len(english) == 2 or not settings.methodology.ks4_english_double_weight_requires_both
@@ -84,8 +86,9 @@ def _a8_by_the_rules(pupil_rows: pd.DataFrame, settings: Settings) -> dict:
            "mat": 2 * maths[0] if maths else 0.0, "best_maths": maths[0] if maths else np.nan,
            "ebacc": float(sum(ebacc[:3])), "open": float(sum(pool[:3]))}
     out["a8"] = out["eng"] + out["mat"] + out["ebacc"] + out["open"]
-    pillars = ((0 if not english else best_english) + (maths[0] if maths else 0)
-               + sum(points_of("SCI_COMBINED", "SCI_BIO", "SCI_CHEM", "SCI_PHYS", "COMP_SCI")[:2])
+    singles = points_of("SCI_BIO", "SCI_CHEM", "SCI_PHYS", "COMP_SCI", only_taken=True)
+    science = max(sum(points_of("SCI_COMBINED")[:2]), sum(singles[:2]) if len(singles) >= 3 else 0.0)
+    pillars = ((best_english if len(english) == 2 else 0) + (maths[0] if maths else 0) + science
                + sum(points_of("HISTORY", "GEOGRAPHY")[:1]) + sum(points_of("LANGUAGE")[:1]))
     out["ebacc_aps"] = pillars / settings.methodology.ks4_ebacc_aps_divisor
     return out
@@ -120,6 +123,32 @@ def test_attainment8_is_the_rules_read_pupil_by_pupil(settings):
     assert len(got) == frame["upn"].nunique() > 500
     assert got.index.get_level_values("upn").tolist() == list(frame["upn"].drop_duplicates())
     pd.testing.assert_frame_equal(got.reset_index(drop=True), expected[list(got.columns)], check_exact=True)
+
+
+def test_an_x_in_english_is_not_a_grade_taken():
+    """X (absent, no result) is not an attempt: literature 6 with language X is English taken once,
+    single weighted (6), not double (12); the A8 falls by 6."""
+    row = a8(results(gcse("English Language", "ENG_LANG", "X"), gcse("English Literature", "ENG_LIT", "6"),
+                     gcse("Mathematics", "MATHS", "5")))
+    assert (row["eng"], row["best_english"], row["a8"]) == (6, 6, 16)
+    row = a8(results(gcse("English Language", "ENG_LANG", "U"), gcse("English Literature", "ENG_LIT", "6")))
+    assert row["eng"] == 12, "a U is a grade: both were taken"
+
+
+@pytest.mark.parametrize("rows, english, science", [
+    ([gcse("English Language", "ENG_LANG", "7")], 0, 0),                                      # one English only
+    ([gcse("English Language", "ENG_LANG", "7"), gcse("English Literature", "ENG_LIT", "5")], 7, 0),
+    ([gcse("Biology", "SCI_BIO", "7"), gcse("Chemistry", "SCI_CHEM", "6")], 0, 0),           # two singles: none
+    ([gcse("Biology", "SCI_BIO", "7"), gcse("Chemistry", "SCI_CHEM", "6"), gcse("Physics", "SCI_PHYS", "5")], 0, 13),
+    ([gcse("Biology", "SCI_BIO", "7"), gcse("Chemistry", "SCI_CHEM", "6"), gcse("Physics", "SCI_PHYS", "X")], 0, 0),
+    ([gcse("Combined Science", "SCI_COMBINED", "6-5"), gcse("Computer Science", "COMP_SCI", "9")], 0, 11),
+])
+def test_ebacc_aps_pillars(rows, english, science):
+    """English: the better of language and literature when both were taken; science: combined
+    science's two grades, or the best two of three or more single sciences (computer science one
+    of them). The EBacc APS is the pillars' points over six."""
+    row = a8(results(*rows, gcse("Mathematics", "MATHS", "4"), gcse("History", "HISTORY", "3")))
+    assert row["ebacc_aps"] == pytest.approx((english + 4 + science + 3) / 6)
 
 
 def estimates_pag18():

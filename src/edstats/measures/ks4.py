@@ -34,7 +34,7 @@ MEASURE_IDS = ("ks4_att8_avg", "ks4_p8_avg", "ks4_p8_eng_avg", "ks4_p8_mat_avg",
                "cla_ks4_p8_avg")
 EBACC_CATEGORIES = ("SCI_COMBINED", "SCI_BIO", "SCI_CHEM", "SCI_PHYS", "COMP_SCI", "HISTORY", "GEOGRAPHY",
                     "LANGUAGE")
-SCIENCE_CATEGORIES = ("SCI_COMBINED", "SCI_BIO", "SCI_CHEM", "SCI_PHYS", "COMP_SCI")
+SINGLE_SCIENCES = ("SCI_BIO", "SCI_CHEM", "SCI_PHYS", "COMP_SCI")
 KEY = ["upn", "academic_year"]
 P8_DIVISOR = {"a8": 10, "eng": 2, "mat": 2, "ebacc": 3, "open": 3}
 P8_MEASURE = {"a8": "ks4_p8_avg", "eng": "ks4_p8_eng_avg", "mat": "ks4_p8_mat_avg", "ebacc": "ks4_p8_ebacc_avg",
@@ -74,8 +74,10 @@ CATEGORIES = ("ENG_LANG", "ENG_LIT", "MATHS", *EBACC_CATEGORIES, "OTHER_GCSE", "
 
 def _slot_rows(results: pd.DataFrame, pupil: np.ndarray, settings: Settings) -> tuple[np.ndarray, ...]:
     """One entry per slot-able result (a combined science double award gives two): its pupil, its
-    category's position in :data:`CATEGORIES` (-1 for none of them) and its points (0 where a grade
-    scores nothing). Grades are turned into points once per distinct grade, not once per result."""
+    category's position in :data:`CATEGORIES` (-1 for none of them), its points (0 where a grade
+    scores nothing) and whether it was taken (a grade or U; X, absent or no result, was not: DfE
+    counts only those as an attempt). Grades are turned into points once per distinct grade, not
+    once per result."""
     codes, distinct = codes_and_distinct(results["a8_category"])
     category = np.append(pd.Index(CATEGORIES).get_indexer(distinct.astype(object)), -1).astype(np.int8)[codes]
     approved = (results["qualification"] == "OTHER_APPROVED").to_numpy(dtype=bool)
@@ -89,7 +91,8 @@ def _slot_rows(results: pd.DataFrame, pupil: np.ndarray, settings: Settings) -> 
     points[double] = first
     rows = np.concatenate([np.arange(len(results)), double])      # each double award's second slot at the end
     points = np.nan_to_num(np.concatenate([points, second]), nan=0.0)
-    return pupil[rows], category[rows], points
+    taken = approved | _by_distinct_value(results["grade"], lambda g: g.str.strip() != "X").fillna(True).to_numpy(bool)
+    return pupil[rows], category[rows], points, taken[rows]
 
 
 def _pupil_numbers(results: pd.DataFrame) -> tuple[np.ndarray, pd.MultiIndex]:
@@ -123,28 +126,28 @@ def attainment8(results: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     a pupil's best entries of its categories in that order."""
     number, pupils = _pupil_numbers(results)
     n = len(pupils)
-    pupil, category, points = _slot_rows(results, number, settings)
+    pupil, category, points, taken = _slot_rows(results, number, settings)
     # by pupil, then points best first (the pupils' numbers are in order of first appearance, so an
     # extract that lists each pupil's results together is nearly in order already)
     distinct = np.sort(pd.unique(points))
     key = pupil.astype(np.int64) * len(distinct) + (len(distinct) - 1 - np.searchsorted(distinct, points))
     order = np.argsort(key, kind="stable")
     del key
-    pupil, category, points = pupil[order], category[order], points[order]
+    pupil, category, points, taken = pupil[order], category[order], points[order], taken[order]
 
     def in_categories(*names):
         chosen = np.zeros(len(CATEGORIES) + 1, dtype=bool)     # the last for -1, none of them
         chosen[[CATEGORIES.index(c) for c in names]] = True
         return chosen[category]
 
-    def rows_of(*names):
-        return np.flatnonzero(in_categories(*names))
+    def rows_of(*names, only_taken=False):
+        return np.flatnonzero(in_categories(*names) & (taken if only_taken else True))
 
     def best_one(*names):
-        (value,), count, _ = _best(pupil, points, rows_of(*names), n, 1)
+        (value,), count, _ = _best(pupil, points, rows_of(*names, only_taken=True), n, 1)
         return np.where(count > 0, value, np.nan)
 
-    language, literature = best_one("ENG_LANG"), best_one("ENG_LIT")
+    language, literature = best_one("ENG_LANG"), best_one("ENG_LIT")        # NaN: not taken
     both = ~np.isnan(language) & ~np.isnan(literature)
     best_english = np.fmax(language, literature)
     weight = np.where(both | (not settings.methodology.ks4_english_double_weight_requires_both), 2, 1)
@@ -160,8 +163,12 @@ def attainment8(results: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     # a pupil without one, counted as 0, keeps the pool's three)
     opened = [np.maximum(first, spare), np.where(spare > first, first, np.maximum(second, spare)),
               np.where(spare > second, second, np.maximum(third, spare))]
-    # EBacc APS pillars: English, maths, two science grades, best humanity, best language
-    science = _best(pupil, points, rows_of(*SCIENCE_CATEGORIES), n, 2)[0]
+    # EBacc APS pillars: English (the better of language and literature, both taken), maths, science
+    # (the two grades of combined science, or the best two of three or more single sciences taken),
+    # the better humanity, the best language
+    combined = sum(_best(pupil, points, rows_of("SCI_COMBINED"), n, 2)[0])
+    singles, taken_singles, _ = _best(pupil, points, rows_of(*SINGLE_SCIENCES, only_taken=True), n, 2)
+    science = np.maximum(combined, np.where(taken_singles >= 3, sum(singles), 0.0))
     humanity = _best(pupil, points, rows_of("HISTORY", "GEOGRAPHY"), n, 1)[0][0]
     foreign = _best(pupil, points, rows_of("LANGUAGE"), n, 1)[0][0]
     out = pd.DataFrame({
@@ -169,7 +176,7 @@ def attainment8(results: pd.DataFrame, settings: Settings) -> pd.DataFrame:
         "mat": np.nan_to_num(2 * best_maths), "best_maths": best_maths,
         "ebacc": sum(ebacc), "open": sum(opened)})       # each element's slots added best first
     out["a8"] = out[["eng", "mat", "ebacc", "open"]].sum(axis=1)
-    pillars = (np.nan_to_num(best_english) + np.nan_to_num(best_maths) + sum(science) + humanity + foreign)
+    pillars = np.where(both, best_english, 0.0) + np.nan_to_num(best_maths) + science + humanity + foreign
     out["ebacc_aps"] = pillars / settings.methodology.ks4_ebacc_aps_divisor
     return out[["eng", "best_english", "mat", "best_maths", "ebacc", "open", "a8", "ebacc_aps"]].set_axis(pupils)
 
