@@ -22,7 +22,31 @@ def test_worked_example_quartiles_rank_and_band():
     cuts = benchmark.quartile_cuts(PA)
     assert benchmark.quartile_band(17, cuts, "lower") == "A"   # on the cut-point: the lower-valued band
     assert benchmark.quartile_band(21, cuts, "lower") == "D"
-    assert benchmark.direction(21 - 22, "lower", 0) == ("▼", "better")
+    assert benchmark.direction(21, 22, "lower", 0) == ("▼", "better")
+
+
+@pytest.mark.parametrize("value, previous, dp, polarity, expected", [
+    (61.6, 61.4, 0, "higher", ("▲", "better")),      # shown 61 -> 62: up 1, not 0.2 rounded to "no change"
+    (61.4, 61.6, 0, "higher", ("▼", "worse")),
+    (61.4, 60.6, 0, "higher", ("►", "no change")),   # shown 61 -> 61, though 0.8 apart
+    (0.125, 0.115, 2, "lower", ("▲", "worse")),      # 0.13 against 0.12 half-up (Python's round: 0.12 and 0.12)
+    (58.05, 61.9, 1, "higher", ("▼", "worse")),
+])
+def test_direction_is_judged_on_the_values_shown(value, previous, dp, polarity, expected):
+    assert benchmark.direction(value, previous, polarity, dp) == expected
+
+
+def test_the_change_in_the_table_and_in_the_key_message_are_one_number():
+    """Key message 'down 3.9 percentage points' beside the table's '-3.8' (unrounded -3.85): both
+    are now the difference of the values shown, 58.1 - 61.9 = -3.8."""
+    from edstats.narrative import key_message
+    from edstats.papers import signed
+    from edstats.stats import shown_difference
+
+    row = {"value": 58.05, "previous_value": 61.9, "change": 58.05 - 61.9, "suppressed": False}
+    message = key_message(row, "GLD", "%", 1, "higher", "2024/25", "2023/24")
+    assert "down 3.8 percentage points" in message
+    assert signed(shown_difference(58.05, 61.9, 1), 1) == "-3.8"
 
 
 @pytest.mark.parametrize("value, polarity, band", [

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 
-from .stats import format_number, round_half_up
+from .stats import format_number, round_half_up, shown_difference
 
 
 def _missing(value) -> bool:
@@ -60,7 +60,7 @@ def key_message(row: dict, label: str, unit: str, dp: int, polarity: str, year: 
             parts.append(f", the same as in {previous_year} ({show(previous)}).")
         else:
             better = (direction > 0) == (polarity == "higher")
-            size = format_number(abs(round_half_up(value, dp) - round_half_up(previous, dp)), dp)
+            size = format_number(abs(shown_difference(value, previous, dp)), dp)
             sig = row.get("change_significant")
             tested = "" if sig is None or _missing(sig) else (
                 ", a statistically significant change" if sig else ", not a statistically significant change")

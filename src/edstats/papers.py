@@ -24,7 +24,7 @@ from .measures import measure_info
 from .periods import Period, edition, reporting_year
 from .pipeline import PreparedRun, kpm_for, prepare_published, prepare_run, read_kpm, resolve_period
 from .settings import load_settings, with_sn_vintage
-from .stats import format_number, round_half_up
+from .stats import format_number, round_half_up, shown_difference
 
 
 #: The measures of the key messages, and of the key performance measures table.
@@ -221,7 +221,8 @@ class Paper:
                 change = "not comparable (series break)"
             elif c["direction"]:
                 sig = "*" if c["change_significant"] is True else ""
-                change = f"{c['direction']} {signed(c['change'], int(info['dp']))} ({c['direction_word']}){sig}"
+                shown = shown_difference(h.value, h.previous_value, int(info["dp"]))
+                change = f"{c['direction']} {signed(shown, int(info['dp']))} ({c['direction_word']}){sig}"
             else:
                 change = "x"
             rank = "x" if pd.isna(c["rank"]) else f"{int(c['rank'])} of {int(c['las_ranked'])} ({c['band']})"

@@ -87,6 +87,17 @@ def round_half_up(value, dp: int = 0):
     return float(Decimal(repr(float(value))).quantize(quantum, rounding=ROUND_HALF_UP))
 
 
+def shown_difference(value, other, dp: int = 0) -> float:
+    """The difference a reader sees: ``value`` and ``other`` each rounded half-up to ``dp`` places,
+    then subtracted (61.4 -> 61.6 at 0 dp is 61 -> 62, a change of +1, not 0.2 rounded to 0).
+    Every comparison word (up, down, no change, better, worse) and every change shown is made from it.
+
+    >>> shown_difference(61.6, 61.4), shown_difference(58.05, 61.9, 1)
+    (1.0, -3.8)
+    """
+    return round_half_up(round_half_up(value, dp) - round_half_up(other, dp), dp)
+
+
 def format_number(value, dp: int = 0) -> str:
     """A value rounded half-up to ``dp`` places as text, with thousands separators.
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..stats import two_proportion_p_value
+from ..stats import shown_difference, two_proportion_p_value
 
 BANDS = ("A", "B", "C", "D")
 
@@ -51,15 +51,16 @@ def quartile_band(value: float, cuts: tuple[float, float, float], polarity: str)
     return BANDS[3 - position] if polarity == "higher" else BANDS[position]
 
 
-def direction(change: float, polarity: str, dp: int) -> tuple[str, str]:
-    """(arrow, word) for a change, judged after rounding to the measure's decimal places."""
-    if change is None or np.isnan(change):
+def direction(value: float, previous: float, polarity: str, dp: int) -> tuple[str, str]:
+    """(arrow, word) for the change from ``previous`` to ``value``, judged on the values as shown
+    (:func:`edstats.stats.shown_difference`)."""
+    if not _known(value, previous):
         return "", ""
-    rounded = round(change, dp)
-    if rounded == 0:
+    change = shown_difference(value, previous, dp)
+    if change == 0:
         return "►", "no change"
-    better = (rounded > 0) == (polarity == "higher")
-    return ("▲" if rounded > 0 else "▼"), ("better" if better else "worse")
+    better = (change > 0) == (polarity == "higher")
+    return ("▲" if change > 0 else "▼"), ("better" if better else "worse")
 
 
 def _known(*values) -> bool:

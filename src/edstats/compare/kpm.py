@@ -114,7 +114,7 @@ def build_kpm(results: pd.DataFrame, table: pd.DataFrame, groups: pd.DataFrame, 
                 p = previous.iloc[-1]
                 prev_value = np.nan if p["suppressed"] else float(p["value"])
                 change = value - prev_value
-                arrow, word = benchmark.direction(change, polarity, dp)
+                arrow, word = benchmark.direction(value, prev_value, polarity, dp)
                 change_sig = benchmark.significant_difference(
                     value, r["ci_lower"], r["ci_upper"], prev_value, r["numerator"], r["denominator"], p["numerator"],
                     p["denominator"], info["unit"], p["ci_lower"], p["ci_upper"])
