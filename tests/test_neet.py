@@ -20,7 +20,8 @@ def worked_example():
 
 
 def test_worked_example_average_of_rates(worked_example):
-    out = neet_measures(worked_example, Settings()).set_index("measure_id")
+    rates = Settings(methodology=Methodology(neet_average="rates"))
+    out = neet_measures(worked_example, rates).set_index("measure_id")
     assert out.loc["neet_nk_pct", "time_period"] == "202425"
     expected = (1260 / 20000 + 1250 / 20100 + 1260 / 20050) / 3 * 100
     assert out.loc["neet_nk_pct", "value"] == pytest.approx(expected)
@@ -28,10 +29,21 @@ def test_worked_example_average_of_rates(worked_example):
     assert out.loc["neet_pct", "value"] == pytest.approx((560 / 20000 + 600 / 20100 + 640 / 20050) / 3 * 100)
 
 
-def test_worked_example_average_of_counts(worked_example):
-    counts = Settings(methodology=Methodology(neet_average="counts"))
-    out = neet_measures(worked_example, counts).set_index("measure_id")
+def test_worked_example_average_of_counts_is_the_default(worked_example):
+    """DfE's method: the three months' counts averaged (3770 / 3 over 60150 / 3)."""
+    out = neet_measures(worked_example, Settings()).set_index("measure_id")
     assert out.loc["neet_nk_pct", "value"] == pytest.approx(100 * 3770 / 60150)
+    assert round(out.loc["neet_nk_pct", "value"], 2) == 6.27
+
+
+def test_a_blank_residence_is_not_the_las():
+    """A young person with no residence LA was counted as the LA's resident."""
+    rows = pd.concat([month_rows(m, 100, 10, 0) for m in ("2024-12", "2025-01", "2025-02")], ignore_index=True)
+    blank = pd.concat([month_rows(m, 50, 50, 0) for m in ("2024-12", "2025-01", "2025-02")], ignore_index=True)
+    blank = blank.assign(residence_la=None, person_id=lambda d: "B" + d["person_id"])
+    out = neet_measures(pd.concat([rows, blank], ignore_index=True), Settings()).set_index("measure_id")
+    total = out[out["breakdown_topic"] == "Total"]
+    assert total.loc["neet_pct", "denominator"] == 100 and total.loc["neet_pct", "value"] == pytest.approx(10.0)   # the average cohort
 
 
 def test_non_residents_other_ages_and_incomplete_windows_are_left_out(worked_example):

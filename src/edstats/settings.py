@@ -62,9 +62,10 @@ class Methodology:
     # absence figures (state-funded primary, secondary and special schools).
     absence_include_pru_ap: bool = False
 
-    # Register #8. NEET and not known: average the three monthly rates ("rates", the formula in
-    # DfE's methodology) or sum the three months' counts ("counts").
-    neet_average: str = "rates"
+    # Register #8. NEET and not known: the three months' counts averaged ("counts", as DfE publishes
+    # them: its dashboard's cohort is the December-February average) or the mean of the three
+    # monthly rates ("rates", not DfE's method).
+    neet_average: str = "counts"
 
 
 CORE_CITIES = ("Birmingham", "Bristol", "Leeds", "Liverpool", "Manchester", "Newcastle", "Nottingham", "Sheffield")

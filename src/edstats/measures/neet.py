@@ -1,11 +1,12 @@
 """NEET and activity not known, academic age 16-17, December to February (methodology section 5).
 
 The cohort of a month is every young person of academic age 16 or 17 resident in the LA
-(``residence_la`` equal to the LA's old code when the column is filled), except those whose
-activity is outside the cohort (``EXCLUDED``: custody, moved away, ...). The headline for the
-window December Y to February Y+1 is reported as academic year Y/Y+1 and is the average of the
-three monthly rates (``neet_average: rates``) or the three months' counts summed
-(``neet_average: counts``).
+(``residence_la`` equal to the LA's old code; a blank one is unknown, not the LA's), except those
+whose activity is outside the cohort (``EXCLUDED``: custody, moved away, ...). The headline for
+the window December Y to February Y+1 is reported as academic year Y/Y+1: the three months'
+counts averaged, as DfE publishes them (``neet_average: counts``, the default: NEET over the
+cohort summed over the three months), or the mean of the three monthly rates
+(``neet_average: rates``).
 """
 
 from __future__ import annotations
@@ -28,7 +29,9 @@ def _in_cohort(ccis: pd.DataFrame, settings: Settings) -> np.ndarray:
     """Rows of residents of academic age 16-17 in scope (EXCLUDED activities removed)."""
     keep = (ccis["academic_age"].isin(["16", "17"]) & (ccis["activity_group"] != "EXCLUDED")).to_numpy(dtype=bool)
     if "residence_la" in ccis and settings.la.old_la_code:      # no LA code: every LA's residents (compute_by_la)
-        resident = ccis["residence_la"].isna() | (ccis["residence_la"] == settings.la.old_la_code)
+        # a blank residence is unknown, not the LA's (the contract makes it an error; a caller
+        # that passes one anyway does not add an unknown young person to the LA's cohort)
+        resident = (ccis["residence_la"] == settings.la.old_la_code).fillna(False)
         keep = keep & resident.to_numpy(dtype=bool)
     return keep
 
