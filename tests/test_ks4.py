@@ -125,6 +125,25 @@ def test_attainment8_is_the_rules_read_pupil_by_pupil(settings):
     pd.testing.assert_frame_equal(got.reset_index(drop=True), expected[list(got.columns)], check_exact=True)
 
 
+@pytest.mark.parametrize("read, read_code, mat, mat_code, prior", [
+    (None, "N", None, "N", 79.0),          # sat both, no scaled score: nominal 79 in each, group 1
+    (None, "N", 101, None, 90.0),
+    (None, "A", 101, None, 101.0),         # absent: no score to count (one subject is used)
+    (None, "B", None, "A", None),          # working below the test, absent: no prior attainment
+])
+def test_a_test_sat_without_a_scaled_score_counts_at_the_nominal_79(read, read_code, mat, mat_code, prior):
+    from edstats.measures.ks4 import prior_attainment
+
+    pupils = pd.DataFrame({"ks2_read_ss": pd.array([read], dtype="Int64"), "ks2_mat_ss": pd.array([mat], dtype="Int64"),
+                           "ks2_read_code": [read_code], "ks2_mat_code": [mat_code]})
+    got = prior_attainment(pupils, Settings()).iloc[0]
+    assert (np.isnan(got) if prior is None else got == prior)
+    if prior == 79.0:
+        estimates = read_p8_estimates(REFERENCE_DATA / "p8_estimates" / "2024") if REFERENCE_DATA.exists() else None
+        if estimates is not None:
+            assert estimates.group_of(pd.Series([got])).iloc[0] == 1
+
+
 def test_an_x_in_english_is_not_a_grade_taken():
     """X (absent, no result) is not an attempt: literature 6 with language X is English taken once,
     single weighted (6), not double (12); the A8 falls by 6."""

@@ -193,9 +193,24 @@ def attainment8_by_year(results: pd.DataFrame, settings: Settings) -> pd.DataFra
     return pd.concat([attainment8(results.take(np.flatnonzero(codes == code)), settings) for code in present])
 
 
+#: The scaled score DfE gives a pupil who sat a KS2 test but was not awarded a scaled score (code
+#: ``N``, too few marks) for progress measures: one below the lowest awarded score.
+NOMINAL_SCALED_SCORE = 79
+
+
+def _scaled_or_nominal(pupils: pd.DataFrame, subject: str) -> pd.Series:
+    score = pupils[f"ks2_{subject}_ss"].astype("Float64")
+    code = f"ks2_{subject}_code"
+    if code not in pupils:
+        return score
+    sat_without_score = (pupils[code].astype("string").str.strip() == "N").fillna(False).to_numpy(dtype=bool)
+    return score.mask(score.isna().to_numpy(dtype=bool) & sat_without_score, float(NOMINAL_SCALED_SCORE))
+
+
 def prior_attainment(pupils: pd.DataFrame, settings: Settings) -> pd.Series:
-    """KS2 prior attainment: the mean of reading and maths scaled scores (NaN when unusable)."""
-    read, mat = pupils["ks2_read_ss"].astype("Float64"), pupils["ks2_mat_ss"].astype("Float64")
+    """KS2 prior attainment: the mean of reading and maths scaled scores, a test sat without a
+    scaled score counting at :data:`NOMINAL_SCALED_SCORE` (NaN when unusable)."""
+    read, mat = _scaled_or_nominal(pupils, "read"), _scaled_or_nominal(pupils, "mat")
     mean = (read + mat) / 2
     if settings.methodology.ks4_prior_from_one_subject:
         mean = mean.fillna(read).fillna(mat)
