@@ -193,3 +193,32 @@ def test_pa_by_month_is_persistent_absence_so_far_at_each_month_end(tmp_path):
     assert series["as_at"].tolist() == ["2024-09-30", "2024-10-05"]
     assert series["pa_pct"].tolist() == [50.0, 0.0]
     assert series["enrolments"].tolist() == [2, 2]
+
+
+def test_the_overall_absence_interval_treats_each_pupils_sessions_as_one_cluster():
+    """Against an independent computation: every session a row (1 absent, 0 present), the mean
+    by ordinary least squares on a constant with standard errors clustered by pupil (statsmodels).
+    A binomial interval over the sessions is several times narrower."""
+    import statsmodels.api as sm
+
+    from edstats.measures.attendance import clustered_rate_interval
+    from edstats.measures.result import as_category, totals_by_year_and_breakdown
+    from edstats.stats import wilson_interval
+
+    rng = np.random.default_rng(4)
+    pupils = 300
+    possible = rng.integers(100, 330, pupils).astype(float)
+    absent = np.round(possible * rng.beta(0.8, 9, pupils))            # absence clusters in some pupils
+    enrol = pd.DataFrame({"academic_year": "2024/25", "a": absent, "p": possible})
+    years = as_category(enrol["academic_year"])
+    agg = totals_by_year_and_breakdown(years, years, a=absent, p=possible, aa=absent ** 2, ap=absent * possible,
+                                       pp=possible ** 2)
+    lower, upper = clustered_rate_interval(agg)
+    sessions = np.concatenate([np.r_[np.ones(int(a)), np.zeros(int(p - a))] for a, p in zip(absent, possible)])
+    pupil = np.repeat(np.arange(pupils), possible.astype(int))
+    fit = sm.OLS(sessions, np.ones(len(sessions))).fit(cov_type="cluster", cov_kwds={"groups": pupil})
+    rate, se = fit.params[0], fit.bse[0]
+    assert lower[0] == pytest.approx(100 * (rate - 1.959964 * se), abs=1e-9)
+    assert upper[0] == pytest.approx(100 * (rate + 1.959964 * se), abs=1e-9)
+    wilson_low, wilson_high = wilson_interval(absent.sum(), possible.sum())
+    assert (upper[0] - lower[0]) > 4 * (wilson_high - wilson_low)

@@ -147,3 +147,25 @@ def test_settings_are_validated_with_clear_messages(tmp_path):
     settings = load_settings(path)
     assert settings.targets == {"eyfs_gld_pct": {"2024/25": 67.0}}
     assert settings.comparators.core_cities == ("Leeds", "330")
+
+
+def test_overall_absence_is_not_tested_as_if_every_session_were_independent():
+    """A fall of 0.12 points over 10 million sessions: a two-proportion test on the sessions calls
+    it significant (p < 0.001); with each pupil's sessions a cluster (the intervals) it is not."""
+    from edstats.compare.kpm import build_kpm
+    from edstats.settings import Settings
+    from edstats.stats import two_proportion_p_value
+
+    rows = [("202324", 500_000, 4.70, 5.30), ("202425", 488_000, 4.58, 5.18)]
+    results = pd.DataFrame([{"measure_id": "abs_overall_pct", "time_period": tp, "breakdown_topic": "Total",
+                             "breakdown": "Total", "numerator": float(n), "denominator": 1e7, "value": n / 1e5,
+                             "ci_lower": lo, "ci_upper": hi, "suppressed": False} for tp, n, lo, hi in rows])
+    table = pd.DataFrame(columns=["measure_id", "time_period", "geographic_level", "area_code", "old_la_code",
+                                  "area_name", "breakdown_topic", "breakdown", "value", "numerator", "denominator",
+                                  "source", "release"])
+    groups = pd.DataFrame(columns=["group_type", "vintage", "la_code", "member_code", "rank", "closeness"])
+    kpm = build_kpm(results, table, groups, Settings()).set_index("time_period")
+    assert kpm.loc["202425", "direction_word"] == "better"
+    significant = kpm.loc["202425", "change_significant"]
+    assert significant is not None and not significant, "tested, and not significant"
+    assert two_proportion_p_value(488_000, 1e7, 500_000, 1e7) < 0.001, "as the sessions test had it"

@@ -88,3 +88,20 @@ def test_rates_per_100_pupils_on_the_january_headcount():
     perm_rate = rates[rates["measure_id"] == "excl_perm_rate"].iloc[0]
     assert perm_rate["value"] == pytest.approx(235 / 160_000 * 100)   # 0.147: the PRU is outside the rate
     assert round(perm_rate["value"], 2) == 0.15
+
+
+def test_suspensions_are_events_with_a_poisson_interval():
+    """150 suspensions among 100 pupils is 150 per 100: a binomial interval cannot hold it (it
+    stops at 100); the exact Poisson interval (Garwood, from the chi-squared distribution) does."""
+    import pandas as pd
+    from scipy.stats import chi2
+
+    from edstats.measures.result import rate_result
+
+    key = {"academic_year": ["2024/25"], "breakdown_topic": ["Total"], "breakdown": ["Total"]}
+    out = rate_result(pd.DataFrame({**key, "n": [150]}), pd.DataFrame({**key, "n": [100]}), "excl_susp_rate",
+                      events=True).iloc[0]
+    assert out["value"] == 150
+    assert out["ci_lower"] == pytest.approx(chi2.ppf(0.025, 300) / 2, rel=1e-9)
+    assert out["ci_upper"] == pytest.approx(chi2.ppf(0.975, 302) / 2, rel=1e-9)
+    assert out["ci_lower"] > 100

@@ -84,6 +84,12 @@ def build_kpm(results: pd.DataFrame, table: pd.DataFrame, groups: pd.DataFrame, 
     for measure_id, series in own.groupby("measure_id"):
         info = dictionary.loc[measure_id]
         polarity, dp = info["polarity"], int(info["dp"])
+
+        def counts(row, independent=info["counts_test"] == "Y"):
+            """(numerator, denominator) for a test on counts, or (None, None) where the counts are not
+            of independent pupils (sessions clustered in pupils, repeatable events, pupils in
+            schools): the test then uses the intervals."""
+            return (row["numerator"], row["denominator"]) if independent else (None, None)
         breaks = [b for b in str(info["series_breaks"]).split(";") if b]
         series = series.set_index("time_period")
         for tp, r in series.iterrows():
@@ -116,8 +122,8 @@ def build_kpm(results: pd.DataFrame, table: pd.DataFrame, groups: pd.DataFrame, 
                 change = value - prev_value
                 arrow, word = benchmark.direction(value, prev_value, polarity, dp)
                 change_sig = benchmark.significant_difference(
-                    value, r["ci_lower"], r["ci_upper"], prev_value, r["numerator"], r["denominator"], p["numerator"],
-                    p["denominator"], info["unit"], p["ci_lower"], p["ci_upper"])
+                    value, r["ci_lower"], r["ci_upper"], prev_value, *counts(r), *counts(p), info["unit"],
+                    p["ci_lower"], p["ci_upper"])
             paper_value = np.nan
             if previous_kpm is not None and not previous_kpm.empty:
                 hit = previous_kpm[(previous_kpm["measure_id"] == measure_id) & (previous_kpm["breakdown"] == "Total")]
@@ -126,7 +132,8 @@ def build_kpm(results: pd.DataFrame, table: pd.DataFrame, groups: pd.DataFrame, 
             eng_num = float(england["numerator"].iloc[0]) if len(england) else np.nan
             eng_den = float(england["denominator"].iloc[0]) if len(england) else np.nan
             vs_england = benchmark.significant_difference(value, r["ci_lower"], r["ci_upper"], eng_value,
-                                                          r["numerator"], r["denominator"], eng_num, eng_den,
+                                                          *counts(r), *counts({"numerator": eng_num,
+                                                                               "denominator": eng_den}),
                                                           info["unit"])
             year = f"{tp[:4]}/{tp[4:]}"
             target = settings.targets.get(measure_id, {}).get(year)

@@ -18,7 +18,6 @@ import pandas as pd
 
 from ..grouping import codes_and_distinct, combination_numbers, first_rows, position_type
 from ..settings import Settings
-from ..stats import wilson_interval
 from .result import (CHARACTERISTIC_BREAKDOWNS, _groups, as_category, empty_result, proportion_result, time_period,
                      totals_by_year_and_breakdown)
 
@@ -100,6 +99,23 @@ def enrolments(attendance: pd.DataFrame, schools: pd.DataFrame | None, settings:
     return out
 
 
+def clustered_rate_interval(agg: pd.DataFrame, z: float = 1.959964) -> tuple[np.ndarray, np.ndarray]:
+    """95% interval (%) of the overall absence rate A / P, with sessions clustered in enrolments.
+
+    A pupil's sessions are not independent trials (a pupil who misses one day tends to miss
+    others), so the interval treats each enrolment as the unit: the ratio estimator's linearised
+    (cluster-robust) variance, n / (n - 1) x sum over enrolments of (a - R p)^2 / P^2, from the
+    sums of a^2, a p and p^2 (``agg``: columns count, a, p, aa, ap, pp). It is several times wider
+    than a binomial interval over sessions."""
+    n, total_a, total_p = agg["count"].to_numpy(float), agg["a"].to_numpy(float), agg["p"].to_numpy(float)
+    rate = total_a / total_p
+    squares = agg["aa"].to_numpy(float) - 2 * rate * agg["ap"].to_numpy(float) + rate ** 2 * agg["pp"].to_numpy(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        se = np.sqrt(np.clip(squares, 0, None) * n / (n - 1)) / total_p
+    se = np.where(n > 1, se, np.nan)
+    return 100 * np.clip(rate - z * se, 0, 1), 100 * np.clip(rate + z * se, 0, 1)
+
+
 def absence_result(enrol: pd.DataFrame, ids: tuple[str, str, str], topics=CHARACTERISTIC_BREAKDOWNS) -> pd.DataFrame:
     """Overall rate (sessions), persistent and severe absence (enrolments) by year and breakdown."""
     if enrol.empty:
@@ -111,9 +127,10 @@ def absence_result(enrol: pd.DataFrame, ids: tuple[str, str, str], topics=CHARAC
     severe = 2 * absent >= possible
     parts = [proportion_result(enrol, persistent, ids[1], topics), proportion_result(enrol, severe, ids[2], topics)]
     years = as_category(enrol["academic_year"])
+    a, p = absent.to_numpy(dtype=float), possible.to_numpy(dtype=float)
     for topic, labels in _groups(enrol, topics):
-        agg = totals_by_year_and_breakdown(years, labels, a=absent, p=possible)
-        lower, upper = wilson_interval(agg["a"].to_numpy(), agg["p"].to_numpy())
+        agg = totals_by_year_and_breakdown(years, labels, a=a, p=p, aa=a * a, ap=a * p, pp=p * p)
+        lower, upper = clustered_rate_interval(agg)
         parts.append(pd.DataFrame({
             "measure_id": ids[0], "time_period": agg["academic_year"].astype(str).map(time_period), "breakdown_topic": topic,
             "breakdown": agg["breakdown"].astype(str), "numerator": agg["a"].astype(float), "denominator": agg["p"].astype(float),

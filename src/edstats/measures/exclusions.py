@@ -57,7 +57,8 @@ def exclusion_rates(exclusions: pd.DataFrame, schools: pd.DataFrame, topics=SCHO
             num.append(n.assign(breakdown_topic=topic))
         numerators = pd.concat(num, ignore_index=True) if num else pd.DataFrame(
             columns=["academic_year", "breakdown_topic", "breakdown", "n"])
-        parts.append(rate_result(numerators, pd.concat(den, ignore_index=True), measure_id))
+        parts.append(rate_result(numerators, pd.concat(den, ignore_index=True), measure_id,
+                                 events=category == "SUSP"))     # a pupil can be suspended many times
     return pd.concat(parts, ignore_index=True)
 
 

@@ -166,13 +166,22 @@ def count_result(frame: pd.DataFrame, measure_id: str, topics=CHARACTERISTIC_BRE
     return pd.concat(parts, ignore_index=True) if parts else empty_result()
 
 
-def rate_result(numerators: pd.DataFrame, denominators: pd.DataFrame, measure_id: str, scale: float = 100.0):
+def rate_result(numerators: pd.DataFrame, denominators: pd.DataFrame, measure_id: str, scale: float = 100.0,
+                events: bool = False):
     """Rates from pre-aggregated counts: both frames have academic_year, breakdown_topic, breakdown
-    and ``n``; value = scale * numerator / denominator with a Wilson interval (scale 100 = per 100)."""
+    and ``n``; value = scale * numerator / denominator (scale 100 = per 100). The interval is
+    Wilson's for pupils counted once (a proportion), or with ``events`` (which a pupil can have
+    many times: suspensions) the exact Poisson interval of a count over an exposure."""
     merged = denominators.merge(numerators, on=["academic_year", "breakdown_topic", "breakdown"], how="left",
                                 suffixes=("_den", "_num"))
     merged["n_num"] = merged["n_num"].fillna(0)
-    lower, upper = wilson_interval(merged["n_num"].to_numpy(), merged["n_den"].to_numpy())
+    if events:
+        from statsmodels.stats.rates import confint_poisson
+
+        low, high = confint_poisson(merged["n_num"].to_numpy(float), merged["n_den"].to_numpy(float), method="exact-c")
+        lower, upper = 100 * low, 100 * high
+    else:
+        lower, upper = wilson_interval(merged["n_num"].to_numpy(), merged["n_den"].to_numpy())
     return pd.DataFrame({
         "measure_id": measure_id, "time_period": merged["academic_year"].map(time_period),
         "breakdown_topic": merged["breakdown_topic"], "breakdown": merged["breakdown"],
