@@ -81,13 +81,46 @@ def test_worked_example_twelve_exclusions():
 
 def test_rates_per_100_pupils_on_the_january_headcount():
     schools = pd.DataFrame({"school_urn": ["100001", "100002", "100003"], "phase": ["PRI", "SEC", "PRU"],
-                            "district": ["A", "B", "B"], "headcount": [60_000, 100_000, 500]})
+                            "district": ["A", "B", "B"], "headcount": [1, 1, 1]})     # not the rate's: the census is
+    census = pd.DataFrame({"school_urn": ["100001", "100002", "100003"], "academic_year": "2024/25",
+                           "headcount": [60_000, 100_000, 500]})
     exclusions = pd.DataFrame({"exclusion_id": [f"E{i}" for i in range(236)], "school_urn": ["100002"] * 235 + ["100003"],
                                "category": "PERM", "start_date": "2024-10-01"})
-    rates = exclusion_rates(exclusions, schools, {})
+    rates = exclusion_rates(exclusions, schools, census, {})
     perm_rate = rates[rates["measure_id"] == "excl_perm_rate"].iloc[0]
     assert perm_rate["value"] == pytest.approx(235 / 160_000 * 100)   # 0.147: the PRU is outside the rate
     assert round(perm_rate["value"], 2) == 0.15
+
+
+def test_each_year_has_its_own_headcount_and_a_school_counts_while_open():
+    """One headcount for every year made 2017/18's rates about 7% too low on the synthetic LA.
+    Here the roll grows from 900 to 1,000 and a school closes after 2023/24: each year's rate is
+    over that year's census, and the closed school's exclusions and pupils leave together."""
+    schools = pd.DataFrame({"school_urn": ["100001", "100002"], "phase": ["SEC", "SEC"], "district": ["A", "B"],
+                            "headcount": [1000, 0]})
+    census = pd.DataFrame({"school_urn": ["100001", "100001", "100002"], "academic_year": ["2023/24", "2024/25", "2023/24"],
+                           "headcount": [900, 1000, 300]})
+    exclusions = pd.DataFrame({"exclusion_id": [f"E{i}" for i in range(12)], "category": "SUSP",
+                               "school_urn": ["100001"] * 3 + ["100002"] * 3 + ["100001"] * 5 + ["100002"],
+                               "start_date": ["2023-10-02"] * 6 + ["2024-10-01"] * 6})
+    rates = exclusion_rates(exclusions, schools, census, {}).set_index(["measure_id", "time_period"])
+    assert rates.loc[("excl_susp_rate", "202324"), "value"] == pytest.approx(6 / 1200 * 100)
+    assert rates.loc[("excl_susp_rate", "202425"), "value"] == pytest.approx(5 / 1000 * 100)
+    assert rates.loc[("excl_susp_rate", "202425"), "denominator"] == 1000
+
+
+def test_exclusion_rates_are_not_available_without_census_headcounts(small_data, tmp_path):
+    import shutil
+
+    from edstats.pipeline import prepare_run
+    from edstats.settings import Settings
+
+    data = tmp_path / "raw"
+    shutil.copytree(small_data, data, ignore=shutil.ignore_patterns("attendance_sessions", "school_census"))
+    run = prepare_run(data, Settings())
+    assert "excl_perm_rate" not in set(run.results["measure_id"])
+    assert "school_census/ is not in the data folder" in run.unavailable["excl_perm_rate"]
+    assert "sixth_day_within_pct" in set(run.results["measure_id"])
 
 
 def test_suspensions_are_events_with_a_poisson_interval():

@@ -13,7 +13,7 @@ from . import attendance, calendar, ccis, eyfsp, exclusions, ks2, ks4, schools
 
 #: Every dataset edstats knows, by folder name (the order validation reads them in).
 DATASETS: dict[str, Dataset] = {d.name: d for d in (
-    schools.SCHOOLS, calendar.CALENDAR, eyfsp.EYFSP, ks2.KS2, ks4.KS4_PUPILS, ks4.KS4_RESULTS,
+    schools.SCHOOLS, schools.SCHOOL_CENSUS, calendar.CALENDAR, eyfsp.EYFSP, ks2.KS2, ks4.KS4_PUPILS, ks4.KS4_RESULTS,
     attendance.ATTENDANCE, attendance.ATTENDANCE_SESSIONS, ccis.CCIS, exclusions.EXCLUSIONS, exclusions.PROVISION,
 )}
 

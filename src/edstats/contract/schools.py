@@ -1,4 +1,5 @@
-"""``schools``: one row per school, for school-location breakdowns and headcounts."""
+"""``schools``: one row per school, for school-location breakdowns; ``school_census``: each school's
+January census headcount by academic year, the denominator of exclusion rates."""
 
 from .spec import Column, Dataset
 
@@ -20,5 +21,18 @@ SCHOOLS = Dataset(
         Column("headcount", "integer", minimum=0),
         Column("open_date", "date", nullable=True),
         Column("close_date", "date", nullable=True),
+    ),
+)
+
+SCHOOL_CENSUS = Dataset(
+    name="school_census",
+    title="January census headcounts",
+    pupil_level=False,
+    key=("school_urn", "academic_year"),
+    columns=(
+        Column("school_urn", "urn"),
+        Column("academic_year", "academic_year"),
+        Column("headcount", "integer", minimum=0,
+               meaning="pupils on roll at the January census (sole and dual main registrations)"),
     ),
 )

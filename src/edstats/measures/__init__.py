@@ -82,7 +82,7 @@ def compute_all(frames: dict[str, pd.DataFrame], settings: Settings, estimates=N
         lambda: attendance_measures(frames.get("attendance"), frames.get("schools"), settings, topics),
         lambda: ks2_measures(frames.get("ks2"), settings, topics),
         lambda: exclusion_measures(frames.get("exclusions"), frames.get("provision"), frames.get("schools"),
-                                   frames.get("calendar"), settings, as_at, topics),
+                                   frames.get("calendar"), settings, as_at, topics, frames.get("school_census")),
         lambda: neet_measures(frames.get("ccis"), settings,
                               {k: v for k, v in topics.items() if k not in ("School", "School district")}),
         lambda: eyfs_measures(frames.get("eyfsp"), settings, topics),

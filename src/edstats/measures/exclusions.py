@@ -1,8 +1,9 @@
 """Exclusions: rates per 100 pupils, and the sixth-day duty (methodology section 6).
 
-Rates: permanent exclusions and suspensions in the academic year per 100 pupils on roll at the
-January census (``schools.headcount`` of state-funded primary, secondary, all-through and special
-schools; the contract holds one headcount per school, so every year uses the latest census).
+Rates: permanent exclusions and suspensions in the academic year per 100 pupils on roll at that
+year's January census (``school_census``: each school's headcount by year, sole and dual main
+registrations) of state-funded primary, secondary, all-through and special schools, each school
+in the years it was open (has a census headcount).
 
 Sixth-day duty (a local measure; DfE publishes none): for a permanent exclusion, day 1 is the
 first school day of the exclusion (on the school calendar) and the LA must arrange full-time
@@ -35,29 +36,37 @@ FULL_TIME = ("FULL_TIME_SCHOOL", "FULL_TIME_AP")
 DEADLINE_DAY = 6
 
 
-def exclusion_rates(exclusions: pd.DataFrame, schools: pd.DataFrame, topics=SCHOOL_BREAKDOWNS) -> pd.DataFrame:
-    """Permanent exclusion and suspension rates per 100 pupils, Total and by school / school district."""
-    in_scope = schools[schools["phase"].isin(RATE_PHASES)].copy()
-    in_scope["school_district"] = in_scope["district"]
-    e = exclusions[exclusions["school_urn"].isin(set(in_scope["school_urn"]))].copy()
-    e["academic_year"] = academic_year_of(e["start_date"])
+def exclusion_rates(exclusions: pd.DataFrame, schools: pd.DataFrame, census: pd.DataFrame,
+                    topics=SCHOOL_BREAKDOWNS) -> pd.DataFrame:
+    """Permanent exclusion and suspension rates per 100 pupils, Total and by school / school
+    district: each year's exclusions at state-funded primary, secondary, all-through and special
+    schools over the pupils on roll at those schools at that year's January census
+    (``school_census``), a school counting in the years it has a census headcount (open)."""
+    in_scope = schools.loc[schools["phase"].isin(RATE_PHASES), [c for c in schools.columns if c != "headcount"]]
+    roll = census[["school_urn", "academic_year", "headcount"]].merge(in_scope, on="school_urn")
+    roll["school_district"] = roll["district"]
+    e = exclusions.assign(academic_year=academic_year_of(exclusions["start_date"]))
+    on_census = pd.MultiIndex.from_frame(roll[["school_urn", "academic_year"]].astype(str))
+    e = e[pd.MultiIndex.from_frame(e[["school_urn", "academic_year"]].astype(str)).isin(on_census)]
     years = sorted(e["academic_year"].unique())
+    roll = roll[roll["academic_year"].isin(years)]
     parts = []
     for measure_id, category in (("excl_perm_rate", "PERM"), ("excl_susp_rate", "SUSP")):
-        num, den = [], []
-        for topic, labels in _groups(in_scope, topics):
-            hc = in_scope.assign(breakdown=labels).groupby("breakdown", observed=True)["headcount"].sum()
-            for year in years:
-                den.append(pd.DataFrame({"academic_year": year, "breakdown_topic": topic, "breakdown": hc.index.astype(str),
-                                         "n": hc.to_numpy(dtype=float)}))
+        den, num = [], []
+        for topic, labels in _groups(roll, topics):
+            hc = roll.assign(breakdown=labels).groupby(["academic_year", "breakdown"], observed=True)["headcount"].sum()
+            den.append(hc.rename("n").reset_index().assign(breakdown_topic=topic, n=lambda d: d["n"].astype(float)))
         sel = e[e["category"] == category]
         for topic, labels in _groups(sel, topics):
             n = sel.assign(breakdown=labels).groupby(["academic_year", "breakdown"], observed=True).size().reset_index(name="n")
-            n["breakdown"] = n["breakdown"].astype(str)
             num.append(n.assign(breakdown_topic=topic))
         numerators = pd.concat(num, ignore_index=True) if num else pd.DataFrame(
             columns=["academic_year", "breakdown_topic", "breakdown", "n"])
-        parts.append(rate_result(numerators, pd.concat(den, ignore_index=True), measure_id,
+        denominators = pd.concat(den, ignore_index=True)
+        for frame in (numerators, denominators):
+            frame["breakdown"] = frame["breakdown"].astype(str)
+            frame["academic_year"] = frame["academic_year"].astype(str)
+        parts.append(rate_result(numerators, denominators, measure_id,
                                  events=category == "SUSP"))     # a pupil can be suspended many times
     return pd.concat(parts, ignore_index=True)
 
@@ -164,14 +173,14 @@ def _sixth_day_rows(cases: pd.DataFrame, current: str, area: pd.Series | None = 
 
 def exclusion_measures(exclusions: pd.DataFrame | None, provision: pd.DataFrame | None, schools: pd.DataFrame | None,
                        calendar: pd.DataFrame | None, settings: Settings, as_at: str | None = None,
-                       topics=SCHOOL_BREAKDOWNS) -> pd.DataFrame:
-    """Rates (needs schools) and sixth-day measures (needs the calendar)."""
+                       topics=SCHOOL_BREAKDOWNS, census: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Rates (need schools and their census headcounts) and sixth-day measures (need the calendar)."""
     if exclusions is None or exclusions.empty:
         return empty_result()
     parts = []
-    if schools is not None and not schools.empty:
-        parts.append(exclusion_rates(exclusions, schools, {k: v for k, v in topics.items()
-                                                           if k in SCHOOL_BREAKDOWNS or k in LA_BREAKDOWN}))
+    if schools is not None and not schools.empty and census is not None and not census.empty:
+        parts.append(exclusion_rates(exclusions, schools, census, {k: v for k, v in topics.items()
+                                                                   if k in SCHOOL_BREAKDOWNS or k in LA_BREAKDOWN}))
     if calendar is not None and not calendar.empty:
         as_at = as_at or _default_as_at(exclusions, provision)
         cases = sixth_day_cases(exclusions, provision, calendar, as_at)     # once: each case is its own

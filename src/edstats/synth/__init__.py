@@ -31,7 +31,7 @@ from .eyfsp import make_eyfsp
 from .ks2 import make_ks2, subject_abilities
 from ..compare.p8_estimates import write_p8_estimates
 from .ks4 import make_ks4, make_national_estimates
-from .population import enrolled, make_population
+from .population import enrolled, january_census, make_population
 from .national import NATIONAL_LAS, write_national
 from .world import SCALES, make_schools
 
@@ -118,6 +118,9 @@ def write_synthetic(out_dir: str | Path, scale: str = "city", seed: int = 2026, 
         (tmp / "schools").mkdir()
         schools.drop(columns=[c for c in schools if c.startswith("_")]).to_csv(
             tmp / "schools" / "schools.csv", index=False, lineterminator="\n")
+        census = january_census(population, schools, range(FIRST_YEAR, LAST_YEAR + 1))
+        (tmp / "school_census").mkdir()
+        census.to_csv(tmp / "school_census" / "school_census.csv", index=False, lineterminator="\n")
         (tmp / "calendar").mkdir()
         calendar.to_csv(tmp / "calendar" / "calendar.csv", index=False, lineterminator="\n")
         step("schools and calendar")
@@ -156,7 +159,7 @@ def write_synthetic(out_dir: str | Path, scale: str = "city", seed: int = 2026, 
             return pd.concat(frames.values(), ignore_index=True)
 
         city_frames = {"schools": schools.drop(columns=[c for c in schools if c.startswith("_")]),
-                       "calendar": calendar, "eyfsp": stacked(eyfsp), "ks2": stacked(ks2),
+                       "school_census": census, "calendar": calendar, "eyfsp": stacked(eyfsp), "ks2": stacked(ks2),
                        "ks4_pupils": stacked(ks4_pupils), "ks4_results": stacked(ks4_results),
                        "attendance": stacked(attendance), "ccis": stacked(ccis), "exclusions": stacked(exclusions)}
         headline = compute_all(city_frames, Settings(), estimates=estimates, topics={})

@@ -37,7 +37,7 @@ from .exclusions import make_exclusions
 from .eyfsp import make_eyfsp
 from .ks2 import make_ks2, subject_abilities
 from .ks4 import make_ks4, prior_attainment_groups
-from .population import enrolled, make_population
+from .population import enrolled, january_census, make_population
 from .world import DISTRICTS, SCALES, Scale, make_schools
 
 NATIONAL_LAS = 150
@@ -102,7 +102,7 @@ def write_national(tmp: Path, seed: int, first_year: int, last_year: int, last_c
     rng = np.random.default_rng(seed)
     las = make_las(n_las, rng)
     sink = _ParquetSink(tmp)
-    schools_all, scores, headlines, used_urns = [], [], [], set()
+    schools_all, census_all, scores, headlines, used_urns = [], [], [], [], set()
     calibration = {}        # the city's levels (made first), shared by every LA
     order = [*las.index[las["old_la_code"] == "999"], *las.index[las["old_la_code"] != "999"]]
     try:
@@ -123,6 +123,8 @@ def write_national(tmp: Path, seed: int, first_year: int, last_year: int, last_c
             schools["headcount"] = schools["school_urn"].map(on_roll).fillna(schools["headcount"]).astype(int)
             public_schools = schools.drop(columns=[c for c in schools if c.startswith("_")])
             schools_all.append(public_schools)
+            census = january_census(population, schools, range(first_year, last_year + 1))
+            census_all.append(census)
 
             eyfsp = make_eyfsp(population, la_rng, calibration=calibration)
             abilities = subject_abilities(population.pupils, la_rng)
@@ -142,7 +144,7 @@ def write_national(tmp: Path, seed: int, first_year: int, last_year: int, last_c
                     sink.write(dataset, label.replace("/", "-"), frame)
 
             frames = {name: _stacked(by_year) for name, by_year in datasets.items()}
-            frames.update(schools=public_schools, calendar=calendar)
+            frames.update(schools=public_schools, school_census=census, calendar=calendar)
             settings = dataclasses.replace(Settings(), la=dataclasses.replace(Settings().la, old_la_code=code))
             headline = compute_all(frames, settings, estimates={}, topics={})
             headlines.append(headline[headline["breakdown_topic"] == "Total"].assign(old_la_code=code))
@@ -169,6 +171,8 @@ def write_national(tmp: Path, seed: int, first_year: int, last_year: int, last_c
     from . import write_csv
 
     write_csv(pd.concat(schools_all, ignore_index=True), tmp / "schools" / "schools.csv")
+    (tmp / "school_census").mkdir()
+    write_csv(pd.concat(census_all, ignore_index=True), tmp / "school_census" / "school_census.csv")
     (tmp / "calendar").mkdir()
     write_csv(calendar, tmp / "calendar" / "calendar.csv")
     la_rows = pd.concat(headlines, ignore_index=True)
