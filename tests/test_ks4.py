@@ -306,3 +306,25 @@ def test_pupils_with_repeated_row_labels_across_years_are_scored_by_their_own_ye
     pupils[["ks2_read_ss", "ks2_mat_ss"]] = pupils[["ks2_read_ss", "ks2_mat_ss"]].astype("Int64")
     scores = pupil_scores(pupils, WORKED, Settings(), {"202324": est})
     assert scores["p8_a8"].notna().tolist() == [True, False]   # no estimates for 2022/23
+
+
+def test_progress8_without_outlier_floors_is_said_to_be_unadjusted(small_data, tmp_path):
+    """The adjustment ran only when a floors file was there, and nothing said so when it was not."""
+    import shutil
+
+    from edstats.papers import Paper
+    from edstats.pipeline import prepare_run, resolve_period
+    from edstats.validate import validate_data
+
+    data = tmp_path / "raw"
+    shutil.copytree(small_data, data, ignore=shutil.ignore_patterns("attendance_sessions"))
+    adjusted = prepare_run(data, Settings())
+    paper = Paper(adjusted, resolve_period(adjusted, None), "council")
+    tp = paper.reporting_period("ks4_p8_avg")
+    assert adjusted.p8_outlier_adjusted[tp] and "is outlier-adjusted" in paper.kpm_notes()
+    (data / "p8_estimates" / tp / "p8_outlier_floors.csv").unlink()
+    warnings = validate_data(data).problems.query("severity == 'warning'")
+    assert warnings["rule"].str.contains(f"p8_estimates/{tp}/ has no p8_outlier_floors.csv").any()
+    unadjusted = prepare_run(data, Settings())
+    assert unadjusted.p8_outlier_adjusted[tp] is False
+    assert "is **not** outlier-adjusted" in Paper(unadjusted, resolve_period(unadjusted, None), "council").kpm_notes()

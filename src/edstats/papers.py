@@ -245,7 +245,19 @@ class Paper:
                 f"ten most similar LAs with a value (DfE model {', '.join(vintage) or 'not available'}); core cities: "
                 "the simple average of the core cities with a value. Rank 1 is best among all LAs with a value; band "
                 "A is the best quarter of LAs, D the worst. Status against the council's target: Met, Close "
-                "(within a small margin) or Not met." + self.unavailable_note())
+                "(within a small margin) or Not met." + self.p8_adjustment_note() + self.unavailable_note())
+
+    def p8_adjustment_note(self) -> str:
+        """Whether the reported Progress 8 is outlier-adjusted, as DfE's headline has been since 2018."""
+        tp = self.reporting_period("ks4_p8_avg")
+        if tp is None or tp not in self.run.p8_outlier_adjusted:
+            return ""
+        year = year_label(tp)
+        if self.run.p8_outlier_adjusted[tp]:
+            return f" Progress 8 ({year}) is outlier-adjusted with DfE's floors for each prior-attainment group."
+        return (f" Progress 8 ({year}) is **not** outlier-adjusted: no floors were supplied with DfE's estimates "
+                f"(p8_estimates/{tp}/p8_outlier_floors.csv). DfE's published figure is adjusted, so it is usually "
+                "a little higher than this one.")
 
     def unavailable_note(self) -> str:
         """Why each measure shown as x cannot be computed (a dataset it needs is missing or empty)."""

@@ -72,6 +72,8 @@ class PreparedRun:
     cache_folder: Path | None = None             # this run's entry in the measures cache, if any
     #: measures that cannot be computed -> why (a dataset they need is missing or empty)
     unavailable: dict = field(default_factory=dict)
+    #: time period -> whether its Progress 8 is outlier-adjusted (DfE's floors were supplied)
+    p8_outlier_adjusted: dict = field(default_factory=dict)
 
     def __post_init__(self):
         if self.marked is None:
@@ -184,6 +186,7 @@ def prepare_run(data_dir: str | Path, settings: Settings, cache_dir: str | Path 
                            warnings=pd.DataFrame(meta["warnings"]), cache_key=key, from_cache=True,
                            row_counts=meta["row_counts"], parents=meta["parents"],
                            as_at=meta.get("as_at"), unavailable=meta["unavailable"],
+                           p8_outlier_adjusted=meta["p8_outlier_adjusted"],
                            series={p.stem[len("series_"):]: pd.read_parquet(p) for p in cache.glob("series_*.parquet")},
                            timings={"load_cache": time.perf_counter() - t0})
     validated = validate_data(data_dir, on_invalid_rows, rejects_dir)
@@ -204,12 +207,14 @@ def prepare_run(data_dir: str | Path, settings: Settings, cache_dir: str | Path 
     t2 = time.perf_counter()
     warnings = validated.problems[validated.problems["severity"] == "warning"]
     parents = parents_of(validated.frames)
+    p8_outlier_adjusted = {tp: one_year.floors is not None for tp, one_year in estimates.items()}
     unavailable = {measure: why_unavailable(data_dir, datasets) for measure, datasets in
                    unavailable_measures(present_datasets(validated.frames, validated.sessions)).items()}
     run = PreparedRun(results=results, settings=settings, synthetic=synthetic, inputs=inputs,
                       comparators=comparators, groups=groups,
                       warnings=warnings, cache_key=key, row_counts=validated.row_counts,
                       parents=parents, series=series, as_at=as_at, unavailable=unavailable,
+                      p8_outlier_adjusted=p8_outlier_adjusted,
                       timings={"validate": t1 - t0, "measures": t2 - t1})
     if cache:
         _mkdir(cache.parent)
@@ -221,7 +226,8 @@ def prepare_run(data_dir: str | Path, settings: Settings, cache_dir: str | Path 
         (tmp / "run.json").write_text(json.dumps({"inputs": inputs, "warnings": warnings.to_dict("records"),
                                                   "row_counts": validated.row_counts,
                                                   "parents": parents, "as_at": as_at,
-                                                  "unavailable": unavailable}))
+                                                  "unavailable": unavailable,
+                                                  "p8_outlier_adjusted": p8_outlier_adjusted}))
         try:
             tmp.rename(cache)
         except OSError:  # another process wrote the same entry first

@@ -65,6 +65,12 @@ def check_data_folder(data_dir: Path) -> pd.DataFrame:
         elif path.is_file() and path.name.lower() not in _TOP_LEVEL_FILES:
             warn(path, f"the file {path.name} is at the top of the data folder and is not read",
                  "Put each file in its dataset's folder (e.g. ks2/), or move it out of the data folder.")
+        elif path.is_dir() and path.name == "p8_estimates":
+            for year in sorted(p for p in path.iterdir() if p.is_dir()):
+                if not (year / "p8_outlier_floors.csv").exists():
+                    warn(year, f"p8_estimates/{year.name}/ has no p8_outlier_floors.csv, so that year's Progress 8 is "
+                         "not outlier-adjusted (DfE's headline is)", "Add DfE's floors for each prior-attainment group "
+                         "(pag, floor) as p8_outlier_floors.csv; the papers say the figure is unadjusted meanwhile.")
         elif path.is_dir() and path.name in DATASETS:
             for inner in sorted(path.iterdir()):
                 if inner.is_symlink():
