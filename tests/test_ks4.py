@@ -328,3 +328,36 @@ def test_progress8_without_outlier_floors_is_said_to_be_unadjusted(small_data, t
     unadjusted = prepare_run(data, Settings())
     assert unadjusted.p8_outlier_adjusted[tp] is False
     assert "is **not** outlier-adjusted" in Paper(unadjusted, resolve_period(unadjusted, None), "council").kpm_notes()
+
+
+def test_the_outlier_threshold_is_dfes_one_percent_z_score():
+    """As DfE's ``KS4 outliers.sql``: z-scores within each prior-attainment group, the threshold
+    the z-score of the pupil at 1% (count // 100, lowest first); floors = threshold x group SD."""
+    from edstats.measures.ks4 import outlier_z_threshold
+
+    rng = np.random.default_rng(12)
+    pag = pd.Series(rng.integers(1, 4, 5_000))
+    p8 = pd.Series(rng.normal(0, 1, 5_000) * pag.map({1: 1.6, 2: 1.3, 3: 1.1}) - 0.02 * pag)
+    p8.iloc[:40] -= 6                                          # a tail of extreme negative scores
+    z = np.empty(len(p8))
+    for group in (1, 2, 3):
+        inside = (pag == group).to_numpy()
+        z[inside] = (p8[inside] - p8[inside].mean()) / p8[inside].std(ddof=1)
+    expected = np.sort(z)[5_000 // 100 - 1]
+    assert outlier_z_threshold(p8, pag) == pytest.approx(expected, abs=1e-12)
+    assert (z < expected).sum() == 49                          # 1% of pupils, less the one at the threshold
+
+
+def test_an_la_average_with_and_without_the_floors():
+    """Three pupils of group 18 with A8 42.97 (P8 0), 12.97 (P8 -3.0) and 0 (P8 -4.297): with a
+    floor of -4.05 the third counts at -4.05, so the average is -2.35 against -2.43 without."""
+    estimates = estimates_pag18()
+    pupils = pd.DataFrame({"upn": ["Q1", "Q2", "Q3"], "academic_year": "2023/24", "prior": 103.75,
+                           **{e: [0.0] * 3 for e in ("eng", "mat", "ebacc", "open")}, "a8": [42.97, 12.97, 0.0]})
+    from edstats.measures.ks4 import add_progress8
+
+    without = add_progress8(pupils, {"202324": estimates})
+    floored = add_progress8(pupils, {"202324": P8Estimates(estimates.groups, estimates.sd, {18: -4.05}, "test")})
+    assert without["p8_adjusted"].mean() == pytest.approx((0 - 3.0 - 4.297) / 3)
+    assert floored["p8_adjusted"].tolist() == pytest.approx([0.0, -3.0, -4.05])
+    assert floored["p8_adjusted"].mean() == pytest.approx((0 - 3.0 - 4.05) / 3)

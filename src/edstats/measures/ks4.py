@@ -322,12 +322,23 @@ def progress8_results(scores: pd.DataFrame, estimates: dict[str, P8Estimates], t
     return pd.concat(parts, ignore_index=True)
 
 
-def estimates_from_pupils(scores: pd.DataFrame, groups: pd.DataFrame, outlier_z: float = -2.89) -> P8Estimates:
+def outlier_z_threshold(p8: pd.Series, pag: pd.Series) -> float:
+    """DfE's outlier threshold from every pupil in the Progress 8 model nationally (its KS4 ready
+    reckoner's ``KS4 outliers.sql``): each pupil's z-score within their prior-attainment group,
+    (P8 - group mean) / group SD; the threshold is the z-score of the pupil at 1% of pupils (the
+    count / 100, in whole numbers, lowest first). Pupils below it are adjusted, about 1%."""
+    grouped = p8.groupby(pag)
+    z = ((p8 - grouped.transform("mean")) / grouped.transform("std")).dropna().sort_values(kind="stable")
+    one_percent = len(z) // 100
+    return float(z.iloc[max(one_percent, 1) - 1])
+
+
+def estimates_from_pupils(scores: pd.DataFrame, groups: pd.DataFrame) -> P8Estimates:
     """Derive estimates the way DfE does, from a national set of pupils with A8 elements and priors.
 
     ``groups`` gives each group's ``pag, low, high``. Each element's estimate is the national mean
-    in the group; the SDs are of pupil P8 nationally; each group's floor is ``outlier_z`` x the SD
-    of pupil P8 in that group.
+    in the group; the SDs are of pupil P8 nationally; each group's floor is DfE's outlier
+    threshold (:func:`outlier_z_threshold`) x the SD of pupil P8 in that group.
     """
     scaffold = P8Estimates(groups=groups.assign(**{e: np.nan for e in ELEMENTS}), sd={}, floors=None, source="")
     pag = scaffold.group_of(scores["prior"])
@@ -339,6 +350,6 @@ def estimates_from_pupils(scores: pd.DataFrame, groups: pd.DataFrame, outlier_z:
     for element in ELEMENTS:
         pupil = (scores[element] - pag.map(table.set_index("pag")[element])) / P8_DIVISOR[element]
         sd[element] = float(pupil.std())
-    floors = (p8.groupby(pag).std() * outlier_z).to_dict()
+    floors = (p8.groupby(pag).std() * outlier_z_threshold(p8, pag)).to_dict()
     return P8Estimates(groups=table[["pag", "low", "high", *ELEMENTS]], sd=sd,
                        floors={int(k): float(v) for k, v in floors.items()}, source="synthetic national pupils")
