@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,12 +70,14 @@ class _BadLine:
     line: int
     rule: str
     fix: str
+    unread: bool = True        # the row is not in the frame (a NUL byte's row is, with its problem)
 
 
 def _read_csv(path: Path) -> tuple[pd.DataFrame, np.ndarray, list[_BadLine]]:
     """A CSV file's rows as text (blank cells missing; 'N/A' and 'NULL' stay text, for the checks
     to report), each row's line in the file, and the lines that could not be read."""
     raw = path.read_bytes()
+    # UTF-16: a byte-order mark, or (without one) every other byte zero, as in 'u\0p\0n\0'
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(raw) > 3 and raw[1:4:2] == b"\x00\x00" and raw[0] and raw[2]):
         raise InputError(f"{path} is UTF-16 text (as Excel's 'Unicode text' saves it), not UTF-8. Save it again as "
                          "'CSV UTF-8 (Comma delimited)'.")
@@ -108,9 +111,9 @@ def _read_csv_line_by_line(raw: bytes, header: list[str]) -> tuple[pd.DataFrame,
     """The same as :func:`_read_csv`, row by row with Python's csv module: for a file with blank
     lines, values over several lines, rows of the wrong length or NUL bytes, so that every row
     keeps its own line number and every bad line is named."""
-    bad = [_BadLine(raw[:position].count(b"\n") + 1, "the line holds a NUL byte (a damaged or binary export)",
-                    "Export the file again; a NUL byte is never part of a CSV value.")
-           for position in _positions(raw, b"\x00")]
+    nul_lines = dict.fromkeys(raw[:nul.start()].count(b"\n") + 1 for nul in re.finditer(b"\x00", raw))
+    bad = [_BadLine(line, "the line holds a NUL byte (a damaged or binary export)",
+                    "Export the file again; a NUL byte is never part of a CSV value.", unread=False) for line in nul_lines]
     text = io.StringIO(raw.replace(b"\x00", b"").decode("utf-8"), newline="")
     reader = csv.reader(text)
     next(reader)
@@ -128,14 +131,6 @@ def _read_csv_line_by_line(raw: bytes, header: list[str]) -> tuple[pd.DataFrame,
         lines.append(start)
     frame = pd.DataFrame(rows or None, columns=header, dtype=object).astype("str")
     return frame, np.array(lines, dtype=np.int64), sorted(bad, key=lambda b: b.line)
-
-
-def _positions(raw: bytes, byte: bytes) -> list[int]:
-    found, at = [], raw.find(byte)
-    while at >= 0:
-        found.append(at)
-        at = raw.find(byte, at + 1)
-    return found
 
 
 def _is_text(arrow_type) -> bool:
@@ -467,7 +462,7 @@ def read_dataset(folder: Path, name: str) -> RawDataset:
                 part, lines, bad_lines = _read_csv(path)
                 for bad in bad_lines:
                     result.problems.append(_problem(name, path, bad.rule, bad.fix, line=bad.line))
-                result.unread_lines += [(str(path), bad.line) for bad in bad_lines if "fields" in bad.rule]
+                result.unread_lines += [(str(path), bad.line) for bad in bad_lines if bad.unread]
             else:
                 part = _ParquetFile.open(path)
         except InputError as exc:
