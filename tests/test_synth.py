@@ -170,3 +170,13 @@ def test_national_scale_is_deterministic_and_has_no_daily_feed(tmp_path):
         assert filecmp.cmp(tmp_path / "a" / rel, tmp_path / "b" / rel, shallow=False), rel
     with pytest.raises(InputError, match="daily session feed"):
         write_synthetic(tmp_path / "c", scale="national", with_sessions=True)
+
+
+def test_synth_refuses_to_write_over_a_census_and_lists_it(tmp_path):
+    """The census is a dataset like the rest: never written over, and among the files reported."""
+    from edstats.synth import write_synthetic
+
+    files = write_synthetic(tmp_path / "raw", scale="small", seed=2)
+    assert tmp_path / "raw" / "school_census" / "school_census.csv" in files
+    with pytest.raises(Exception, match="school_census"):
+        write_synthetic(tmp_path / "raw", scale="small", seed=2)

@@ -37,8 +37,8 @@ from .world import SCALES, make_schools
 
 SCALE_NAMES = (*SCALES, "national")
 
-DATASETS_WRITTEN = ("schools", "calendar", "eyfsp", "ks2", "ks4_pupils", "ks4_results", "attendance", "ccis",
-                    "exclusions", "provision")
+DATASETS_WRITTEN = ("schools", "school_census", "calendar", "eyfsp", "ks2", "ks4_pupils", "ks4_results", "attendance",
+                    "ccis", "exclusions", "provision")
 FIRST_YEAR, LAST_YEAR = 2017, 2025          # academic years by their start
 LAST_CCIS_MONTH = "2026-02"
 
