@@ -84,5 +84,6 @@ def test_a_missing_or_empty_dataset_makes_its_measures_not_available(data, state
     sentence = paper.headline_sentence("sixth_day_within_pct")
     assert "not available" in sentence and reason in sentence
     assert reason in paper.kpm_notes()
+    assert "year to date" not in paper.kpm_notes(), "only the table's own measures (no daily feed here)"
     table = paper.kpm_table(["sixth_day_within_pct"]).frame
     assert table["Latest"].iloc[0] == "x"

@@ -260,11 +260,13 @@ class Paper:
                 "a little higher than this one.")
 
     def unavailable_note(self) -> str:
-        """Why each measure shown as x cannot be computed (a dataset it needs is missing or empty)."""
-        if not self.run.unavailable:
+        """Why each measure of the KPM table shown as x cannot be computed (a dataset it needs is
+        missing or empty)."""
+        shown = {m: why for m, why in self.run.unavailable.items() if m in KPM_MEASURES}
+        if not shown:
             return ""
         reasons: dict[str, list[str]] = {}
-        for measure, why in self.run.unavailable.items():
+        for measure, why in shown.items():
             reasons.setdefault(why, []).append(measure_info(measure)["label"].split(" (")[0])
         return " Not available (x): " + "; ".join(f"{', '.join(labels)} — {why}" for why, labels in reasons.items()) + "."
 
