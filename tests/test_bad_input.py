@@ -735,3 +735,16 @@ def test_a_required_cell_blank_or_only_spaces_is_reported_on_its_line(values, bl
                           FILE_COL: "r.csv", LINE_COL: range(2, 7)})
     problems = check_dataset(DATASETS["ks4_results"], RawDataset("ks4_results", frame))
     assert problems.loc[problems["rule"] == "qualification must not be blank", "line"].tolist() == blank_lines
+
+
+def test_a_dataset_whose_every_row_is_malformed_is_set_aside_whole(data, tmp_path):
+    """Quarantine with nothing left to read in a dataset: every row counted as rejected, none lost."""
+    paths = sorted((data / "ks2").glob("*.csv"))
+    for path in paths:
+        lines = path.read_text().splitlines()
+        path.write_text("\n".join([lines[0]] + [line + ",surplus" for line in lines[1:]]) + "\n")
+    rows = sum(len(p.read_text().splitlines()) - 1 for p in paths)
+    run = prepare_run(data, Settings(), on_invalid_rows="quarantine", rejects_dir=tmp_path / "rejects")
+    assert run.row_counts["ks2"] == {"read": rows, "accepted": 0, "rejected": rows}
+    assert len(pd.read_csv(tmp_path / "rejects" / "ks2.csv")) == rows
+    assert "ks2_rwm_exp_pct" not in set(run.results["measure_id"])

@@ -52,13 +52,11 @@ def _running(pid: int) -> bool:
     return True
 
 
-def remove_stale(folder: Path) -> list[Path]:
+def remove_stale(folder: Path) -> None:
     """Remove the leftovers of runs that died in ``folder`` (unfinished files and folders of
-    processes no longer running); a report moved aside and never replaced is put back. Returns
-    what was removed."""
-    removed = []
+    processes no longer running); a report moved aside and never replaced is put back."""
     if not folder.is_dir():
-        return removed
+        return
     for path in sorted(folder.iterdir()):
         match = _PARTIAL.match(path.name)
         if not match or _running(int(match["pid"])):
@@ -71,8 +69,6 @@ def remove_stale(folder: Path) -> list[Path]:
             shutil.rmtree(path, ignore_errors=True)
         else:
             path.unlink(missing_ok=True)
-        removed.append(path)
-    return removed
 
 
 def replace_folder(staging: Path, final: Path) -> None:
@@ -126,11 +122,11 @@ _OS_ERRORS = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is
 
 
 def plain_os_error(exc: OSError, folder: str | None = None) -> str | None:
-    """One sentence for a write that failed for want of space or permission, naming the file or
-    folder; ``None`` for any other error."""
+    """One sentence for a file or folder that could not be used for want of space or permission,
+    naming it; ``None`` for any other error."""
     reason = _OS_ERRORS.get(exc.errno)
     if reason is None:
         return None
     where = exc.filename or folder or "the output folder"
-    return (f"Could not write {where}: {reason}. Nothing half-written was left in place; free some space or "
-            "choose a folder you can write to (--out), then run again.")
+    return (f"Could not use {where}: {reason}. Nothing half-written was left in place; free some space, or give "
+            "edstats folders and files it may read and write (--data, --out), then run again.")

@@ -13,8 +13,8 @@ no sum has exactly one hidden row and no hidden row takes a single value in ever
 whole system (:func:`recoverable`): solving the published sums together, as an adversary would,
 gives no hidden value. Small groups (denominators below the threshold) are protected first, on
 the denominators alone, so that measures of the same pupils hide them alike and one measure's
-published count of pupils never gives another's hidden one away. Measures whose numerators add up (``neet_pct`` + ``nk_pct`` =
-``neet_nk_pct``: :data:`LINKED_MEASURES`) hide the same rows.
+published count of pupils never gives another's hidden one away. Measures whose numerators add
+up (``neet_pct`` + ``nk_pct`` = ``neet_nk_pct``: :data:`LINKED_MEASURES`) hide the same rows.
 
 Symbols (GSS): ``c`` suppressed, ``x`` not available, ``z`` not applicable, ``low`` rounds to 0.
 """
@@ -93,9 +93,11 @@ def recoverable(sets: list[np.ndarray], blocks: np.ndarray, hidden: np.ndarray) 
     For each block, the sums become equations in the hidden rows (the published rows are known
     numbers); a hidden row is fixed exactly when it has no part in the null space of that system.
     """
+    by_block: dict[int, list[np.ndarray]] = {}
+    for positions, block in zip(sets, blocks):
+        by_block.setdefault(block, []).append(positions)
     found = []
-    for block in np.unique(blocks):
-        members = [s for s, b in zip(sets, blocks) if b == block]
+    for members in by_block.values():
         unknown = np.unique(np.concatenate([s[hidden[s]] for s in members]))
         if len(unknown) == 0:
             continue

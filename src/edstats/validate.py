@@ -586,6 +586,9 @@ def _quarantine(table: pd.DataFrame, raws: dict, frames: dict, counts: dict, rej
             continue
         reasons = (mine.assign(line=line[mine.index].astype(int))
                    .groupby(["file", "line"])["rule"].agg(lambda r: "; ".join(dict.fromkeys(r))))
+        if rd.frame.empty:           # every row of the dataset was one that could not be split
+            rd = RawDataset(rd.name, pd.DataFrame({FILE_COL: pd.Series(dtype=str), LINE_COL: pd.Series(dtype=int)}),
+                            unread_lines=rd.unread_lines)
         keys = pd.MultiIndex.from_arrays([rd.frame[FILE_COL].astype(str), rd.frame[LINE_COL].astype(int)])
         rejected = keys.isin(reasons.index)
         out = rd.frame.loc[rejected].drop(columns=[FILE_COL, LINE_COL])

@@ -457,6 +457,7 @@ def read_dataset(folder: Path, name: str) -> RawDataset:
                 name, path, f"{path.name} is {kind}; a dataset folder may hold only .csv or .parquet files",
                 "Export it as CSV UTF-8 into this folder, or move it out of the data folder."))
             continue
+        bad_lines = []
         try:
             if suffix == ".csv":
                 part, lines, bad_lines = _read_csv(path)
@@ -484,7 +485,7 @@ def read_dataset(folder: Path, name: str) -> RawDataset:
                 name, path, f"the header is one column separated by {sep!r}, not commas",
                 "Save the file with comma separators (CSV UTF-8).", line=1, column=columns[0][:60]))
             continue
-        if rows == 0:
+        if rows == 0 and not bad_lines:      # a file whose rows were all unreadable has them reported
             result.problems.append(_problem(
                 name, path, f"{path.name} has a header but no data rows",
                 "The export stopped after the header: export it again with its rows, or remove the file.", line=1))
