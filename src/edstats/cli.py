@@ -92,6 +92,16 @@ def cmd_report(args) -> int:
     from .pipeline import build_report
     from .settings import load_settings
 
+    if not args.published_only and args.la is not None:
+        raise SettingsError("--la only applies with --published-only (a paper from DfE's published figures "
+                            "alone). A run on pupil-level data takes the LA from the la: block of the settings "
+                            f"file ({args.settings}); leave out --la, or add --published-only and --comparators.")
+    if not args.published_only and args.comparators is not None:
+        raise SettingsError("--comparators only applies with --published-only (a paper from DfE's published "
+                            "figures alone). A run on pupil-level data takes its comparator figures from the "
+                            "data folder's comparators/ folder or the folder named in edstats.yml's comparators: "
+                            "block (made by 'edstats comparators import'); leave out --comparators, or add "
+                            "--published-only and --la.")
     settings = load_settings(args.settings)
     if args.published_only and not (args.la and args.comparators):
         raise SettingsError("--published-only needs --la (the LA's old code, e.g. 330) and --comparators (DfE files "
