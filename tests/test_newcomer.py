@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from conftest import REFERENCE_DATA
+from edstats.errors import EdstatsError
 
 LAIT = REFERENCE_DATA / "lait" / "bds_long_0.parquet"
 LAS = REFERENCE_DATA / "la_codes" / "las.csv"
@@ -56,3 +57,24 @@ def test_la_without_published_only_says_where_the_la_comes_from(tmp_path):
     result = edstats("report", "--la", "330", "--data", str(tmp_path / "raw"), "--out", str(tmp_path / "reports"))
     message = result.stderr.replace("\n", " ")
     assert "edstats.yml" in message and "la:" in message
+
+
+# 3. Run outside the checkout: the notebooks folder holds no paper notebooks.
+
+def test_report_outside_the_checkout_says_the_notebooks_folder_holds_no_notebooks(tmp_path):
+    result = edstats("report", "--data", str(tmp_path / "x"), cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    message = result.stderr.replace("\n", " ")
+    assert "Papers available: ." not in message and "Traceback" not in message
+    assert str(tmp_path / "notebooks") in message and "holds no paper notebooks" in message
+    assert "edstats checkout" in message and "--notebooks" in message
+
+
+def test_build_report_with_an_empty_notebooks_folder_does_not_list_nothing(tmp_path):
+    from edstats.pipeline import build_report
+    from edstats.settings import load_settings
+
+    (tmp_path / "notebooks").mkdir()
+    with pytest.raises(EdstatsError) as caught:
+        build_report(tmp_path / "x", tmp_path / "reports", load_settings(None), notebooks_dir=tmp_path / "notebooks")
+    assert "Papers available: ." not in str(caught.value) and "none" in str(caught.value)

@@ -88,6 +88,20 @@ def cmd_measures(args) -> int:
     return 0
 
 
+def _check_notebooks_folder(folder: str) -> None:
+    """Refuse a notebooks folder with no paper notebooks in it (run outside the checkout, where
+    the default notebooks/ is not there) before any work is done."""
+    folder = Path(folder).resolve()
+    if folder.is_dir() and any(folder.glob("*.ipynb")):
+        return
+    own = Path(__file__).resolve().parents[2] / "notebooks"   # the checkout this edstats was installed from
+    hint = f" (for this edstats, {own})" if own != folder and any(own.glob("*.ipynb")) else ""
+    missing = "" if folder.is_dir() else " (there is no such folder)"
+    raise SettingsError(f"The notebooks folder {folder} holds no paper notebooks{missing}: the papers are made from the notebooks in the edstats checkout's "
+                        "notebooks/ folder. Run edstats from the edstats checkout, or pass --notebooks with that "
+                        f"folder{hint}.")
+
+
 def cmd_report(args) -> int:
     from .pipeline import build_report
     from .settings import load_settings
@@ -106,6 +120,7 @@ def cmd_report(args) -> int:
     if args.published_only and not (args.la and args.comparators):
         raise SettingsError("--published-only needs --la (the LA's old code, e.g. 330) and --comparators (DfE files "
                             "such as LAIT's bds_long, or a folder made by 'edstats comparators import').")
+    _check_notebooks_folder(args.notebooks)
     if not args.published_only:
         _warn_about_data_folder(args.data)
     papers = [p.strip() for p in args.audience.split(",") if p.strip()]

@@ -405,7 +405,7 @@ def build_report(data_dir: str | Path, out_dir: str | Path, settings: Settings, 
     for paper in papers:
         if not (notebooks_dir / f"{paper}.ipynb").exists():
             raise EdstatsError(f"There is no notebook for the paper '{paper}' in {notebooks_dir}. "
-                               f"Papers available: {', '.join(sorted(p.stem for p in notebooks_dir.glob('*.ipynb')))}.")
+                               f"Papers available: {', '.join(sorted(p.stem for p in notebooks_dir.glob('*.ipynb'))) or 'none'}.")
     with one_run_at_a_time(out_dir):
         remove_stale(out_dir)               # a report killed part-way: its staging folder, or the previous one put back
         return _build_report(data_dir, out_dir, settings, period=period, papers=papers, formats=formats,
