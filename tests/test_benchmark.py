@@ -46,7 +46,7 @@ def test_the_change_in_the_table_and_in_the_key_message_are_one_number():
     row = {"value": 58.05, "previous_value": 61.9, "change": 58.05 - 61.9, "suppressed": False}
     message = key_message(row, "GLD", "%", 1, "higher", "2024/25", "2023/24")
     assert "down 3.8 percentage points" in message
-    assert signed(shown_difference(58.05, 61.9, 1), 1) == "-3.8"
+    assert signed(shown_difference(58.05, 61.9, 1), 1) == "\u22123.8"
 
 
 @pytest.mark.parametrize("value, polarity, band", [

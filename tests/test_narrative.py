@@ -62,3 +62,28 @@ def test_not_significant_difference_from_england_is_said_so():
 def test_since_the_last_paper():
     assert "Up from 65.0% in the last paper." in gld(row(previous_paper_value=65.0))
     assert "Unchanged since the last paper." in gld(row(previous_paper_value=65.9))
+
+
+def test_no_test_means_no_word_about_significance():
+    """Issue 19 item 2: 'but not significantly' was said where no test had been run (a published
+    figure without counts); without a test the sentence says only above or below."""
+    for untested in (None, NAN):
+        text = gld(row(vs_england_significant=untested, change_significant=untested))
+        assert "Below England (67.4%)." in text
+        assert "significan" not in text
+
+
+def test_one_percentage_point_is_singular():
+    text = key_message(row(value=62, previous_value=61, change=1), "RWM", "%", 0, "higher", "2024/25", "2023/24")
+    assert "up 1 percentage point from 61%" in text
+    text = key_message(row(value=63, previous_value=61, change=2), "RWM", "%", 0, "higher", "2024/25", "2023/24")
+    assert "up 2 percentage points from 61%" in text
+
+
+def test_negative_values_use_one_minus_sign():
+    """Issue 19 item 9: '−0.11' and '-0.03' in one sentence; every negative number has U+2212."""
+    text = key_message(row(value=-0.11, previous_value=-0.08, change=-0.03, england=-0.03, sn_average=NAN,
+                           core_cities_average=NAN, change_significant=NAN), "Progress 8", "score", 2, "higher",
+                       "2023/24", "2022/23")
+    assert "\u22120.11 in 2023/24, down 0.03 from \u22120.08" in text and "England (\u22120.03)" in text
+    assert "-" not in text.replace("2023/24", "").replace("2022/23", "")

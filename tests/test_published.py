@@ -119,3 +119,45 @@ def test_comparator_group_is_a_run_parameter(published, tmp_path, repo_root):
     row = kpm[(kpm["measure_id"] == "eyfs_gld_pct") & (kpm["time_period"] == "202425")].iloc[0]
     assert row["sn_average"] == pytest.approx(gld.mean())
     assert "DfE model 2021" in (tmp_path / "reports" / "2026-01" / "council.html").read_text()
+
+
+def test_another_las_settings_are_never_used(published):
+    """Issue 19 item 1: the Birmingham paper showed Wyvern City's targets from the default edstats.yml
+    (RWM 63% 'Met' against 62%). A run for another LA uses no target, contact or comparator choice of it."""
+    kpm = pd.read_csv(published / "kpm.csv", dtype={"time_period": str})
+    assert kpm["target"].isna().all() and kpm["next_target"].isna().all()
+    assert kpm["status"].isna().all()
+    text = (published / "council.html").read_text()
+    assert "No target set" in text and ">Met<" not in text and "Not met<" not in text
+    manifest = (published / "manifest.json").read_text()
+    assert '"targets": {}' in manifest
+
+
+def test_core_cities_average_leaves_the_la_out_and_groups_are_named(published):
+    """Issue 19 item 3: Birmingham was in its own core-cities average (n = 8); neither paper named its
+    statistical neighbours or core cities."""
+    kpm = pd.read_csv(published / "kpm.csv", dtype={"time_period": str}).set_index(["measure_id", "time_period"])
+    raw = pd.read_parquet(LAIT)
+    core = ["Bristol, City of", "Leeds", "Liverpool", "Manchester", "Newcastle upon Tyne", "Nottingham", "Sheffield"]
+    gld = raw[(raw["Short Desc"] == "FSP_NEW_GOODDEV") & (raw["Years"] == "2025") & raw["LA and Regions"].isin(core)]
+    assert kpm.loc[("eyfs_gld_pct", "202425"), "core_cities_count"] == 7
+    assert kpm.loc[("eyfs_gld_pct", "202425"), "core_cities_average"] == pytest.approx(
+        pd.to_numeric(gld["Values"]).mean())
+    for paper in ("council", "scrutiny"):
+        text = (published / f"{paper}.html").read_text()
+        assert "statistical neighbours (DfE model 2025): Nottingham, Manchester, Bradford" in text
+        assert "core cities: Bristol, City of, Leeds, Liverpool, Manchester, Newcastle upon Tyne, Nottingham, " \
+               "Sheffield." in text
+
+
+def test_for_la_keeps_only_what_applies_to_any_la():
+    from edstats.settings import Contact, Methodology, Settings, for_la
+
+    mine = Settings(targets={"eyfs_gld_pct": {"2024/25": 67.0}}, contact=Contact(name="A. Officer"),
+                    methodology=Methodology(neet_average="rates"), suppression_threshold=10)
+    same, own = for_la(mine, "999")
+    assert own and same is mine
+    other, own = for_la(mine, "330", "E08000025")
+    assert not own and other.targets == {} and other.contact == Contact()
+    assert other.methodology.neet_average == "rates" and other.suppression_threshold == 10
+    assert other.comparators.core_cities[0] == "Birmingham" and other.comparators.sn_vintage == ""

@@ -7,8 +7,10 @@ same numbers always give the same words:
 * a change is described only against a comparable previous year (consecutive, no series break),
   as up/down and better/worse by the measure's polarity, and as statistically significant or not
   when that could be tested; values equal after rounding are "the same";
-* the LA is "significantly above/below England" only when the test says so, otherwise "close to
-  England"; equal after rounding is "the same as England";
+* the LA is "significantly above/below England" when the test says so and "above/below England,
+  but not significantly" when it says not; when no test could be run (no counts or interval,
+  e.g. a published mean without its spread) significance is not mentioned; equal after rounding
+  is "the same as England";
 * statistical neighbours and core cities: above/below/the same after rounding;
 * the change since the previous paper is stated when there was one.
 """
@@ -17,11 +19,13 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
+
 from .stats import format_number, round_half_up, shown_difference
 
 
 def _missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
 def fmt(value, unit: str, dp: int) -> str:
@@ -45,7 +49,8 @@ def key_message(row: dict, label: str, unit: str, dp: int, polarity: str, year: 
     if _missing(value):
         return f"**{label}**: not available for {year}."
     show = lambda v: fmt(v, unit, dp)  # noqa: E731
-    points = " percentage points" if unit == "%" else ""
+    def points(size: str) -> str:
+        return "" if unit != "%" else " percentage point" if size == "1" else " percentage points"
     parts = [f"**{label}**: {show(value)} in {year}"]
     previous = row.get("previous_value")
     if not previous_year:
@@ -64,7 +69,7 @@ def key_message(row: dict, label: str, unit: str, dp: int, polarity: str, year: 
             sig = row.get("change_significant")
             tested = "" if sig is None or _missing(sig) else (
                 ", a statistically significant change" if sig else ", not a statistically significant change")
-            parts.append(f", {'up' if direction > 0 else 'down'} {size}{points} from {show(previous)} in "
+            parts.append(f", {'up' if direction > 0 else 'down'} {size}{points(size)} from {show(previous)} in "
                          f"{previous_year} ({'better' if better else 'worse'}{tested}).")
     england = row.get("england")
     if not _missing(england):
@@ -72,7 +77,9 @@ def key_message(row: dict, label: str, unit: str, dp: int, polarity: str, year: 
         sig = row.get("vs_england_significant")
         if side == 0:
             parts.append(f" The same as England ({show(england)}).")
-        elif sig is True:
+        elif _missing(sig):           # no test could be run: say nothing about significance
+            parts.append(f" {'Above' if side > 0 else 'Below'} England ({show(england)}).")
+        elif sig:
             parts.append(f" Significantly {'above' if side > 0 else 'below'} England ({show(england)}).")
         else:
             parts.append(f" {'Above' if side > 0 else 'Below'} England ({show(england)}), but not significantly.")

@@ -39,17 +39,19 @@ GROUP_TOPICS = ("Sex", "Disadvantage", "SEN provision", "EAL", "Ethnicity", "Loo
 def signed(difference: float, dp: int) -> str:
     """A difference rounded half-up with its sign ('+1.0', '-0.3'); a zero shows no sign ('0.0')."""
     rounded = round_half_up(difference, dp)
-    return format_number(0.0, dp) if rounded == 0 else f"{rounded:+,.{dp}f}"
+    return format_number(0.0, dp) if rounded == 0 else ("+" if rounded > 0 else "") + format_number(rounded, dp)
 
 
 class Table:
     """A table for a paper: accessible HTML (header cells, scoped) that the PDF path turns into a
     real typst table. Numeric columns are right-aligned."""
 
-    def __init__(self, frame: pd.DataFrame, numeric: tuple[str, ...] = (), colours: dict | None = None):
+    def __init__(self, frame: pd.DataFrame, numeric: tuple[str, ...] = (), colours: dict | None = None,
+                 widths: tuple[int, ...] = ()):
         self.frame = frame.reset_index(drop=True)
         self.numeric = set(numeric)
         self.colours = colours or {}      # column -> {cell text: colour}; a second cue beside the word
+        self.widths = widths              # relative column widths (both renderers); empty: the renderer's own
 
     def _repr_html_(self) -> str:
         def cls(col):
@@ -68,7 +70,12 @@ class Table:
                     text = f'<span style="color: {colour}; font-weight: 600">{text}</span>'
                 cells.append(f'<th scope="row"{cls(c)}>{text}</th>' if i == 0 else f"<td{cls(c)}>{text}</td>")
             rows.append("<tr>" + "".join(cells) + "</tr>")
-        return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        cols = ""
+        if self.widths:
+            total = sum(self.widths)
+            cols = "<colgroup>" + "".join(f'<col style="width: {100 * w / total:.1f}%">' for w in self.widths) \
+                + "</colgroup>"
+        return f"<table>{cols}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
     def __repr__(self) -> str:
         return self.frame.to_string(index=False)
@@ -202,9 +209,10 @@ class Paper:
 
     # -- tables ------------------------------------------------------------------------------
     def kpm_table(self, measure_ids) -> Table:
-        """Key performance measures: latest value and year, previous, direction of travel (arrow and
-        word, * when significant), England, statistical neighbours, core cities, rank and band,
-        target and status (a word; the colour is only a second cue)."""
+        """Key performance measures: the measure with its latest year and edition, latest and
+        previous value, direction of travel (arrow and word, * when significant), England,
+        statistical neighbours, core cities, rank and band, this year's target and status (a word;
+        the colour is only a second cue) and next year's target."""
         rows = []
         for mid in measure_ids:
             info = measure_info(mid)
@@ -214,7 +222,7 @@ class Paper:
             if h is None or c is None:
                 rows.append({"Measure": label, "Latest": "x", "Previous": "x", "Change": "x", "England": "x",
                              "Stat. neighbours": "x", "Core cities": "x", "Rank (band)": "x", "Target": "x",
-                             "Status": ""})
+                             "Status": "", "Next target": "x"})
                 continue
             value = "c" if h.suppressed else self.fmt(mid, h.value)
             if c["series_break"] and h.previous_period:
@@ -226,26 +234,50 @@ class Paper:
             else:
                 change = "x"
             rank = "x" if pd.isna(c["rank"]) else f"{int(c['rank'])} of {int(c['las_ranked'])} ({c['band']})"
+            next_target = "No target set" if pd.isna(c["next_target"]) else \
+                f"{self.fmt(mid, c['next_target'])} ({year_label(c['next_period'])})"
             rows.append({
-                "Measure": label, "Latest": f"{value} ({h.year}, {h.edition})",
+                "Measure": f"{label} ({self.year_edition(h)})", "Latest": value,
                 "Previous": self.fmt(mid, h.previous_value) if h.previous_period else "x", "Change": change,
                 "England": self.fmt(mid, c["england"]), "Stat. neighbours": self.fmt(mid, c["sn_average"]),
                 "Core cities": self.fmt(mid, c["core_cities_average"]), "Rank (band)": rank,
-                "Target": self.fmt(mid, c["target"]) if not pd.isna(c["target"]) else "z",
-                "Status": c["status"] or "z"})
-        return Table(pd.DataFrame(rows), numeric=("Previous", "England", "Stat. neighbours", "Core cities", "Target"),
-                     colours={"Status": STATUS_COLOURS})
+                "Target": self.fmt(mid, c["target"]) if not pd.isna(c["target"]) else "No target set",
+                "Status": c["status"] or "", "Next target": next_target})
+        return Table(pd.DataFrame(rows), numeric=("Latest", "Previous", "England", "Stat. neighbours", "Core cities",
+                                                  "Target"),
+                     colours={"Status": STATUS_COLOURS},
+                     widths=(18, 6, 6, 11, 7, 8, 7, 9, 10, 6, 11))
+
+    def year_edition(self, h: Headline) -> str:
+        """'2024/25, final', or for a year still in progress '2025/26 to 19 December 2025, year to date'."""
+        return f"{h.year}, {h.edition}"
 
     def kpm_notes(self) -> str:
-        """How to read the KPM table, with the comparator vintage."""
+        """How to read the KPM table, with the comparator groups by name and the model's vintage."""
         vintage = sorted(set(self.kpm["sn_vintage"].dropna()) - {""})
+        groups = self.comparator_names()
+        sn = (f"statistical neighbours (DfE model {', '.join(vintage)}): {', '.join(groups['sn'])}" if groups["sn"]
+              else "no statistical neighbours were supplied")
+        core = f"core cities: {', '.join(groups['core'])}" if groups["core"] else "no core cities were supplied"
+        targets = "" if self.settings.targets else (
+            f" No targets are set for {self.la_name} in the settings, so the target columns say \"No target set\".")
         return ("Change is against the previous year when the two years are comparable: ▲ up, ▼ down, ► no "
                 "change, with *better* or *worse* by whether a higher or lower value is good; * marks a change that "
-                "is statistically significant at the 95% level. Statistical neighbours: the simple average of the "
-                f"ten most similar LAs with a value (DfE model {', '.join(vintage) or 'not available'}); core cities: "
-                "the simple average of the core cities with a value. Rank 1 is best among all LAs with a value; band "
+                "is statistically significant at the 95% level. Statistical neighbours and core cities are the simple "
+                f"average of the LAs in the group with a value, never including {self.la_name} itself; "
+                f"{sn}; {core}. Rank 1 is best among all LAs with a value; band "
                 "A is the best quarter of LAs, D the worst. Status against the council's target: Met, Close "
-                "(within a small margin) or Not met." + self.p8_adjustment_note() + self.unavailable_note())
+                "(within a small margin) or Not met." + targets + self.p8_adjustment_note() + self.unavailable_note())
+
+    def comparator_names(self) -> dict[str, list[str]]:
+        """The statistical neighbours and core cities by name (``sn``, ``core``)."""
+        from .compare.kpm import comparator_names
+        from .compare.table import GROUP_COLUMNS
+
+        if self.run.comparators.empty:
+            return {"sn": [], "core": []}
+        groups = self.run.groups if not self.run.groups.empty else pd.DataFrame(columns=GROUP_COLUMNS)
+        return comparator_names(self.run.comparators, groups, self.settings)
 
     def p8_adjustment_note(self) -> str:
         """Whether the reported Progress 8 is outlier-adjusted, as DfE's headline has been since 2018."""
@@ -507,10 +539,11 @@ def load_paper(data_dir: str | Path = "../data/raw", period: str = "", settings_
     """Validate and compute (or load from the cache; or, with ``published_only_la``, take the LA's
     published figures from ``comparator_sources``, ';'-separated), then choose the meeting month.
     ``sn_vintage`` overrides the statistical-neighbour model of the settings."""
-    settings = with_sn_vintage(load_settings(settings_file or None), sn_vintage)
+    settings = load_settings(settings_file or None)
     if published_only_la:
-        run = prepare_published(published_only_la, [s for s in comparator_sources.split(";") if s], settings)
+        run = prepare_published(published_only_la, [s for s in comparator_sources.split(";") if s], settings,
+                                sn_vintage)
     else:
-        run = prepare_run(data_dir, settings, cache_dir or None, on_invalid_rows)
+        run = prepare_run(data_dir, with_sn_vintage(settings, sn_vintage), cache_dir or None, on_invalid_rows)
     previous = read_kpm(previous_paper) if previous_paper else None
     return Paper(run, resolve_period(run, period or None), audience, previous)

@@ -87,14 +87,36 @@ class Comparators:
 
 
 @dataclass(frozen=True)
+class Contact:
+    """The officer a council paper names as its contact (blank: the paper says none was set)."""
+
+    name: str = ""
+    role: str = ""
+    email: str = ""
+    telephone: str = ""
+
+
+#: The council paper's recommendation when the settings give none.
+DEFAULT_RECOMMENDATIONS = ("That Council notes the education performance set out in this report, against England, "
+                           "statistical neighbours, core cities and the council's targets.",)
+
+
+@dataclass(frozen=True)
 class Settings:
-    """Everything a run depends on besides the data. Recorded in every manifest."""
+    """Everything a run depends on besides the data. Recorded in every manifest.
+
+    ``targets``, ``contact``, ``recommendations`` and ``comparators`` belong to the LA named in
+    ``la``: a run for another LA (published-only mode) never uses them (:func:`for_la`).
+    """
 
     la: LocalAuthority = field(default_factory=LocalAuthority)
     methodology: Methodology = field(default_factory=Methodology)
     comparators: Comparators = field(default_factory=Comparators)
     # Targets: measure id -> academic year ("2025/26") -> value; the papers show a status against them.
     targets: dict = field(default_factory=dict)
+    contact: Contact = field(default_factory=Contact)
+    # The council paper's recommendations, one sentence each.
+    recommendations: tuple = DEFAULT_RECOMMENDATIONS
     # Counts below this (1..threshold-1) are suppressed in public outputs, as are rates
     # whose numerator or denominator is below it. 0 is a true zero and is shown.
     suppression_threshold: int = 5
@@ -193,6 +215,21 @@ def load_settings(path: str | Path | None = None) -> Settings:
     if settings.suppression_threshold < 1:
         raise SettingsError("In edstats.yml, 'suppression_threshold' must be 1 or more (the default is 5).")
     return settings
+
+
+def for_la(settings: Settings, old_la_code: str, new_la_code: str = "") -> tuple[Settings, bool]:
+    """(the settings a run for the LA ``old_la_code`` may use, whether they were written for it).
+
+    Targets, contact, recommendations and comparator choices are one LA's own: when ``settings``
+    name another LA (``la.old_la_code`` / ``la.new_la_code``), they are replaced by the defaults (no
+    target set, no contact, DfE's newest statistical-neighbour model and the eight core cities).
+    Methodology and the suppression threshold apply to any LA and are kept.
+    """
+    own = settings.la.old_la_code == str(old_la_code) or bool(new_la_code and settings.la.new_la_code == new_la_code)
+    if own:
+        return settings, True
+    return Settings(methodology=settings.methodology, suppression_threshold=settings.suppression_threshold,
+                    comparators=Comparators(folder=settings.comparators.folder)), False
 
 
 def with_sn_vintage(settings: Settings, vintage: str | None) -> Settings:

@@ -98,10 +98,17 @@ def shown_difference(value, other, dp: int = 0) -> float:
     return round_half_up(round_half_up(value, dp) - round_half_up(other, dp), dp)
 
 
-def format_number(value, dp: int = 0) -> str:
-    """A value rounded half-up to ``dp`` places as text, with thousands separators.
+#: The minus sign the papers print (U+2212): one sign in every sentence, table and chart label,
+#: as typst would otherwise turn some hyphens into minus signs and leave others.
+MINUS = "\u2212"
 
-    >>> format_number(1234.5), format_number(66.25, 1)
-    ('1,235', '66.3')
+
+def format_number(value, dp: int = 0) -> str:
+    """A value rounded half-up to ``dp`` places as text, with thousands separators and a true
+    minus sign; a value that rounds to zero has no sign.
+
+    >>> format_number(1234.5), format_number(66.25, 1), format_number(-0.03, 2), format_number(-0.004, 2)
+    ('1,235', '66.3', '−0.03', '0.00')
     """
-    return f"{round_half_up(value, dp):,.{dp}f}"
+    rounded = round_half_up(value, dp)
+    return f"{abs(rounded) if rounded == 0 else rounded:,.{dp}f}".replace("-", MINUS)

@@ -20,7 +20,7 @@ KPM_COLUMNS = [
     "suppressed", "england", "region", "sn_average", "sn_count", "sn_vintage", "core_cities_average",
     "core_cities_count", "rank", "las_ranked", "band", "previous_period", "previous_value", "change", "direction",
     "direction_word", "change_significant", "previous_paper_value", "change_since_previous_paper",
-    "vs_england_significant", "target", "status", "series_break",
+    "vs_england_significant", "target", "status", "next_period", "next_target", "series_break",
 ]
 _AMBER = {"%": 1.0, "per 100": 0.02, "ELGs": 0.2, "days": 1.0, "pupils": 1.0}
 
@@ -59,13 +59,32 @@ def core_city_members(table: pd.DataFrame, groups: pd.DataFrame, la_code: str, n
     return codes
 
 
+def comparator_codes(table: pd.DataFrame, groups: pd.DataFrame, settings: Settings) -> tuple[list[str], str, list[str]]:
+    """(statistical neighbours' old codes, their model's vintage, core cities' old codes) for the
+    settings' LA. The LA is never one of its own comparators: Birmingham is a core city, but not in
+    its own core-cities average."""
+    la = settings.la
+    members, vintage = sn_members(groups, la.old_la_code, settings.comparators.sn_vintage)
+    core = [c for c in core_city_members(table, groups, la.old_la_code, settings.comparators.core_cities)
+            if c != la.old_la_code]
+    return [m for m in members if m != la.old_la_code], vintage, core
+
+
+def comparator_names(table: pd.DataFrame, groups: pd.DataFrame, settings: Settings) -> dict[str, list[str]]:
+    """The LAs of each comparator group by name, in the group's order (statistical neighbours by
+    closeness), as the comparator table names them: ``{"sn": [...], "core": [...]}``."""
+    members, _, core = comparator_codes(table, groups, settings)
+    las = table[table["geographic_level"] == "Local authority"].sort_values("time_period")
+    name = las.drop_duplicates("old_la_code", keep="last").set_index("old_la_code")["area_name"]
+    return {"sn": [name.get(c, c) for c in members], "core": [name.get(c, c) for c in core]}
+
+
 def build_kpm(results: pd.DataFrame, table: pd.DataFrame, groups: pd.DataFrame, settings: Settings,
               previous_kpm: pd.DataFrame | None = None) -> pd.DataFrame:
     """kpm rows for the LA's Total results (``results`` carries ``suppressed``)."""
     dictionary = measure_dictionary()
     la = settings.la
-    members, vintage = sn_members(groups, la.old_la_code, settings.comparators.sn_vintage)
-    core = core_city_members(table, groups, la.old_la_code, settings.comparators.core_cities)
+    members, vintage, core = comparator_codes(table, groups, settings)
     # Two sources may give the same figure (LAIT and an EES file): keep one row per area, measure and
     # year, preferring the one with counts (it allows significance tests).
     table = (table[table["breakdown_topic"] == "Total"].sort_values("numerator", na_position="first")
@@ -85,11 +104,18 @@ def build_kpm(results: pd.DataFrame, table: pd.DataFrame, groups: pd.DataFrame, 
         info = dictionary.loc[measure_id]
         polarity, dp = info["polarity"], int(info["dp"])
 
-        def counts(row, independent=info["counts_test"] == "Y"):
+        def counts(row, independent=info["counts_test"] == "Y", percentage=info["unit"] == "%"):
             """(numerator, denominator) for a test on counts, or (None, None) where the counts are not
             of independent pupils (sessions clustered in pupils, repeatable events, pupils in
-            schools): the test then uses the intervals."""
-            return (row["numerator"], row["denominator"]) if independent else (None, None)
+            schools): the test then uses the intervals. A published percentage with its cohort but
+            no count (DfE's NEET dashboard) gets its count back from the two: the percentage is
+            rounded to one place, a difference of a few pupils that the test does not notice."""
+            if not independent:
+                return None, None
+            numerator, denominator = row["numerator"], row["denominator"]
+            if percentage and pd.isna(numerator) and not pd.isna(denominator) and not pd.isna(row["value"]):
+                numerator = row["value"] / 100 * denominator
+            return numerator, denominator
         breaks = [b for b in str(info["series_breaks"]).split(";") if b]
         series = series.set_index("time_period")
         for tp, r in series.iterrows():
@@ -132,11 +158,13 @@ def build_kpm(results: pd.DataFrame, table: pd.DataFrame, groups: pd.DataFrame, 
             eng_num = float(england["numerator"].iloc[0]) if len(england) else np.nan
             eng_den = float(england["denominator"].iloc[0]) if len(england) else np.nan
             vs_england = benchmark.significant_difference(value, r["ci_lower"], r["ci_upper"], eng_value,
-                                                          *counts(r), *counts({"numerator": eng_num,
+                                                          *counts(r), *counts({"numerator": eng_num, "value": eng_value,
                                                                                "denominator": eng_den}),
                                                           info["unit"])
             year = f"{tp[:4]}/{tp[4:]}"
             target = settings.targets.get(measure_id, {}).get(year)
+            next_tp = f"{int(tp[:4]) + 1}{(int(tp[:4]) + 2) % 100:02d}"
+            next_target = settings.targets.get(measure_id, {}).get(f"{next_tp[:4]}/{next_tp[4:]}")
             rows.append({
                 "measure_id": measure_id, "label": info["label"], "breakdown_topic": "Total", "breakdown": "Total",
                 "time_period": tp, "value": value, "ci_lower": np.nan if r["suppressed"] else r["ci_lower"],
@@ -150,6 +178,7 @@ def build_kpm(results: pd.DataFrame, table: pd.DataFrame, groups: pd.DataFrame, 
                 "change_since_previous_paper": value - paper_value, "vs_england_significant": vs_england,
                 "target": target if target is not None else np.nan,
                 "status": benchmark.target_status(value, target, polarity, amber_margin(info)),
+                "next_period": next_tp, "next_target": next_target if next_target is not None else np.nan,
                 "series_break": tp in breaks,
             })
     return pd.DataFrame(rows, columns=KPM_COLUMNS)
