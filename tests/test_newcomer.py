@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from conftest import REFERENCE_DATA
-from edstats.errors import EdstatsError
+from edstats.compare.importers import import_into, resolve_la_code
+from edstats.errors import EdstatsError, InputError
 
 LAIT = REFERENCE_DATA / "lait" / "bds_long_0.parquet"
 LAS = REFERENCE_DATA / "la_codes" / "las.csv"
@@ -57,6 +58,84 @@ def test_la_without_published_only_says_where_the_la_comes_from(tmp_path):
     result = edstats("report", "--la", "330", "--data", str(tmp_path / "raw"), "--out", str(tmp_path / "reports"))
     message = result.stderr.replace("\n", " ")
     assert "edstats.yml" in message and "la:" in message
+
+
+# 2. --la takes the old three-digit code or the nine-character code.
+
+def _table(rows):
+    return pd.DataFrame([dict(zip(["geographic_level", "area_code", "old_la_code", "area_name"], r)) for r in rows])
+
+
+SMALL_TABLE = _table([("Local authority", "E08000025", "330", "Birmingham"),
+                      ("Local authority", "E08000019", "373", "Sheffield"),
+                      ("Local authority", "E08000039", "373", "Sheffield"),
+                      ("Regional", "E12000005", "", "West Midlands"),
+                      ("National", "E92000001", "", "England")])
+
+
+def test_old_and_new_la_codes_resolve_to_the_old_code():
+    assert resolve_la_code(SMALL_TABLE, "330") == "330"
+    assert resolve_la_code(SMALL_TABLE, " E08000025 ") == "330"
+    assert resolve_la_code(SMALL_TABLE, "e08000025") == "330"
+    assert resolve_la_code(SMALL_TABLE, "E08000019") == "373" and resolve_la_code(SMALL_TABLE, "E08000039") == "373"
+
+
+@pytest.mark.parametrize("code", ["999", "E08999998"])
+def test_an_unknown_la_code_is_named_with_how_to_find_the_right_one(code):
+    with pytest.raises(InputError) as caught:
+        resolve_la_code(SMALL_TABLE, code)
+    message = str(caught.value)
+    assert code in message and "comparators.csv" in message and "old_la_code" in message
+
+
+def test_a_region_code_is_not_an_la():
+    with pytest.raises(InputError, match="West Midlands.*region"):
+        resolve_la_code(SMALL_TABLE, "E12000005")
+
+
+def test_a_new_code_without_any_new_codes_in_the_figures_says_to_import_the_lookup():
+    no_new_codes = SMALL_TABLE.assign(area_code="")
+    with pytest.raises(InputError, match="las.csv"):
+        resolve_la_code(no_new_codes, "E08000025")
+
+
+@pytest.mark.parametrize("code", ["Birmingham", "33", "E0800002"])
+def test_la_that_is_no_code_at_all_is_refused_before_any_work(code, tmp_path):
+    result = edstats("report", "--published-only", "--la", code, "--comparators", str(tmp_path / "none"),
+                     "--out", str(tmp_path / "reports"))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    message = result.stderr.replace("\n", " ")
+    assert f"'{code}'" in message and "three-digit" in message and "nine-character" in message
+
+
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory):
+    if not REFERENCE_DATA.exists():
+        pytest.skip("../shared/reference-data is absent")
+    folder = tmp_path_factory.mktemp("newcomer") / "comparators"
+    import_into([LAIT, LAS], folder)
+    return folder
+
+
+@needs_reference
+def test_published_only_takes_the_nine_character_code(imported):
+    from edstats.pipeline import prepare_published
+    from edstats.settings import load_settings
+
+    by_old = prepare_published("330", [imported], load_settings(None))
+    by_new = prepare_published("E08000025", [imported], load_settings(None))
+    assert by_new.settings.la.old_la_code == "330" and by_new.settings.la.name == "Birmingham"
+    pd.testing.assert_frame_equal(by_new.results, by_old.results)
+
+
+@needs_reference
+def test_an_unknown_code_is_exit_2_naming_it(imported, tmp_path, repo_root):
+    result = edstats("report", "--published-only", "--la", "E08999998", "--comparators", str(imported),
+                     "--out", str(tmp_path / "reports"), "--build", str(tmp_path / "build"),
+                     "--notebooks", str(repo_root / "notebooks"))
+    assert result.returncode == 2, result.stderr
+    message = result.stderr.replace("\n", " ")
+    assert "E08999998" in message and "comparators.csv" in message and "Traceback" not in message
 
 
 # 3. Run outside the checkout: the notebooks folder holds no paper notebooks.

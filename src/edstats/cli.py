@@ -120,6 +120,11 @@ def cmd_report(args) -> int:
     if args.published_only and not (args.la and args.comparators):
         raise SettingsError("--published-only needs --la (the LA's old code, e.g. 330) and --comparators (DfE files "
                             "such as LAIT's bds_long, or a folder made by 'edstats comparators import').")
+    if args.published_only:
+        from .compare.importers import FIND_THE_CODE, la_code_form
+
+        if la_code_form(args.la) is None:
+            raise SettingsError(f"--la '{args.la}' is not an LA code. {FIND_THE_CODE}")
     _check_notebooks_folder(args.notebooks)
     if not args.published_only:
         _warn_about_data_folder(args.data)
@@ -212,7 +217,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="statistical-neighbour model to compare with (e.g. 2021 or 2025; default: edstats.yml)")
     p.add_argument("--published-only", action="store_true",
                    help="make the papers from DfE's published figures alone (no pupil-level data)")
-    p.add_argument("--la", default=None, help="with --published-only: the LA's old three-digit code, e.g. 330")
+    p.add_argument("--la", default=None, help="with --published-only: the LA's old three-digit code (e.g. 330) or its "
+                   "nine-character code (e.g. E08000025)")
     p.add_argument("--comparators", nargs="+", default=None, metavar="PATH",
                    help="with --published-only: DfE files (LAIT bds_long, statistical neighbours, EES CSVs) or "
                         "folders made by 'edstats comparators import'")

@@ -250,6 +250,8 @@ def prepare_published(la_code: str, sources, settings: Settings) -> PreparedRun:
     """
     import dataclasses
 
+    from .compare.importers import resolve_la_code
+
     tables, groups = [], []
     files = []
     for source in sources:
@@ -268,6 +270,7 @@ def prepare_published(la_code: str, sources, settings: Settings) -> PreparedRun:
         else pd.DataFrame(columns=["group_type", "vintage", "la_code", "member_code", "rank", "closeness"])
     if table.empty:
         raise EdstatsError("No comparator figures were found in " + ", ".join(map(str, sources)) + ".")
+    la_code = resolve_la_code(table, la_code)   # the old code, given either code; an unknown code is refused
     own = table[(table["geographic_level"] == "Local authority") & (table["old_la_code"] == str(la_code))
                 & (table["breakdown_topic"] == "Total")]
     if own.empty:
