@@ -9,6 +9,9 @@ import pytest
 
 from conftest import REFERENCE_DATA
 from edstats.compare.importers import import_into, resolve_la_code
+from edstats.compare.lait import read_lait
+from edstats.compare.neet_dashboard import read_neet_dashboard
+from edstats.compare.table import COMPARATOR_COLUMNS, read_comparators
 from edstats.errors import EdstatsError, InputError
 
 LAIT = REFERENCE_DATA / "lait" / "bds_long_0.parquet"
@@ -157,3 +160,67 @@ def test_build_report_with_an_empty_notebooks_folder_does_not_list_nothing(tmp_p
     with pytest.raises(EdstatsError) as caught:
         build_report(tmp_path / "x", tmp_path / "reports", load_settings(None), notebooks_dir=tmp_path / "notebooks")
     assert "Papers available: ." not in str(caught.value) and "none" in str(caught.value)
+
+
+# 4. DfE's NEET and participation LA dashboard.
+
+def test_small_dashboard_rows_levels_and_missing_cells(small_dashboard):
+    table = read_neet_dashboard(small_dashboard)
+    assert list(table.columns) == COMPARATOR_COLUMNS
+    assert set(table["measure_id"]) == {"neet_nk_pct", "neet_pct", "nk_pct"}
+    assert set(table["time_period"]) == {"202425"}
+    assert len(table) == 4 * 3                          # the age 18 row is not taken
+    wyvern = table[table["old_la_code"] == "999"].set_index("measure_id")
+    assert wyvern.loc["neet_nk_pct", "value"] == 6.4 and wyvern.loc["neet_pct", "value"] == 3.2
+    assert wyvern.loc["nk_pct", "denominator"] == 12000 and wyvern["numerator"].isna().all()
+    assert wyvern.loc["nk_pct", "area_code"] == "E08999999" and wyvern.loc["nk_pct", "area_name"] == "Wyvern, City of"
+    tiny = table[table["old_la_code"] == "998"]
+    assert tiny["value"].isna().all() and tiny["denominator"].isna().all()       # c, z, x are missing, not 0
+    england = table[table["geographic_level"] == "National"].set_index("measure_id")
+    assert england.loc["neet_nk_pct", "area_code"] == "E92000001" and england.loc["neet_nk_pct", "old_la_code"] == ""
+    region = table[table["geographic_level"] == "Regional"].iloc[0]
+    assert (region["area_code"], region["area_name"]) == ("E12999999", "Middle Shires")
+    assert set(table["source"]) == {"DfE NEET and participation LA dashboard"}
+    assert set(table["release"]) == {small_dashboard.name}
+
+
+def test_the_measure_ids_are_the_dictionary_s(small_dashboard, repo_root):
+    dictionary = pd.read_csv(repo_root / "src" / "edstats" / "measures" / "dictionary.csv")
+    assert set(read_neet_dashboard(small_dashboard)["measure_id"]) <= set(dictionary["measure_id"])
+
+
+def test_the_dashboard_is_recognised_by_comparators_import(small_dashboard, tmp_path):
+    result = edstats("comparators", "import", str(small_dashboard), "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    assert "NEET" in result.stdout
+    table, _ = read_comparators(tmp_path / "out")
+    assert len(table) == 12 and set(table["measure_id"]) == {"neet_nk_pct", "neet_pct", "nk_pct"}
+
+
+@needs_reference
+def test_real_dashboard_birmingham_agrees_with_lait():
+    dashboard = read_neet_dashboard(DASHBOARD)
+    assert set(dashboard["geographic_level"]) == {"National", "Regional", "Local authority"}
+    assert (dashboard["geographic_level"] == "Local authority").sum() == 151 * 3
+    brum = dashboard[dashboard["old_la_code"] == "330"].set_index("measure_id")
+    assert brum.loc["neet_nk_pct", "value"] == 6.4 and brum.loc["neet_nk_pct", "denominator"] == 34580
+    assert brum.loc["neet_nk_pct", "area_code"] == "E08000025"
+    lait = read_lait(LAIT)
+    lait = lait[(lait["old_la_code"] == "330") & (lait["time_period"] == "202425")].set_index("measure_id")
+    for measure in ("neet_nk_pct", "neet_pct", "nk_pct"):
+        assert brum.loc[measure, "time_period"] == "202425"
+        # LAIT gives not known to 2 dp (3.19), the dashboard to 1 dp (3.2)
+        assert brum.loc[measure, "value"] == pytest.approx(lait.loc[measure, "value"], abs=0.05)
+
+
+@needs_reference
+def test_real_dashboard_and_lait_agree_for_every_area():
+    dashboard = read_neet_dashboard(DASHBOARD)
+    lait = read_lait(LAIT)
+    lait = lait[lait["measure_id"].isin(["neet_nk_pct", "neet_pct", "nk_pct"]) & (lait["time_period"] == "202425")]
+    key = ["measure_id", "time_period", "old_la_code"]
+    las = dashboard[dashboard["geographic_level"] == "Local authority"].merge(
+        lait[lait["geographic_level"] == "Local authority"], on=key, suffixes=("", "_lait"))
+    assert len(las) >= 140 * 3
+    both = las.dropna(subset=["value", "value_lait"])
+    assert (both["value"] - both["value_lait"]).abs().max() <= 0.05 + 1e-9

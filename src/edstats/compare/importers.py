@@ -10,6 +10,7 @@ import pandas as pd
 from ..errors import InputError
 from .ees import read_ees
 from .lait import lait_regions, read_lait
+from .neet_dashboard import is_neet_dashboard, read_neet_dashboard
 from .neighbours import read_neighbours
 from .table import la_code_lookup, write_comparators
 
@@ -48,6 +49,9 @@ def import_files(paths, lookup_path: str | Path | None = None) -> tuple[pd.DataF
             tables.append(read_lait(path, lookup))
             groups.append(lait_regions(path))
             kinds.append(f"{path.name}: LAIT bds_long")
+        elif is_neet_dashboard(header):
+            tables.append(read_neet_dashboard(path))
+            kinds.append(f"{path.name}: DfE NEET and participation LA dashboard (16-17)")
         elif {"time_period", "geographic_level", "gld_percentage"} <= set(header):
             tables.append(read_ees(path))
             kinds.append(f"{path.name}: EES EYFSP open data")
@@ -56,7 +60,8 @@ def import_files(paths, lookup_path: str | Path | None = None) -> tuple[pd.DataF
             kinds.append(f"{path.name}: statistical neighbours {groups[-1]['vintage'].iloc[0]}")
         else:
             raise InputError(f"{path.name} is not a file edstats can import: LAIT bds_long, an EES open-data CSV "
-                             "(EYFSP headline measures), a DfE statistical-neighbour file or DfE's LA lookup.")
+                             "(EYFSP headline measures), DfE's NEET and participation LA dashboard CSV, a DfE "
+                             "statistical-neighbour file or DfE's LA lookup.")
     table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
     group = pd.concat(groups, ignore_index=True) if groups else pd.DataFrame()
     return table, group, kinds
