@@ -138,3 +138,30 @@ def test_suspensions_are_events_with_a_poisson_interval():
     assert out["ci_lower"] == pytest.approx(chi2.ppf(0.025, 300) / 2, rel=1e-9)
     assert out["ci_upper"] == pytest.approx(chi2.ppf(0.975, 302) / 2, rel=1e-9)
     assert out["ci_lower"] > 100
+
+
+def test_provision_bands_agree_with_the_sixth_day_measures():
+    """Issue 19 item 7: the chart said 'By day 6: 57' and 'Still waiting 13' where the measures said 55
+    of 91 and 9. Bands come from the same cases: exclusions whose sixth day is still to come are
+    their own band, so the decided bands add up to the measure's denominator."""
+    from edstats.measures.monthly import provision_bands
+
+    calendar = calendar_with(days=80)
+    days = calendar.loc[calendar["is_school_day"] == "Y", "date"].tolist()
+    as_at = days[29]
+    # eight excluded on day 1: provision on days 3, 6, 6, 9, 14, 25, none, none; two excluded three
+    # school days before as_at (their sixth day is to come): one already placed, one waiting
+    starts = [days[0]] * 8 + [days[27]] * 2
+    exclusions = pd.concat([perm(d, f"EX{i}") for i, d in enumerate(starts)], ignore_index=True)
+    placed = {0: 3, 1: 6, 2: 6, 3: 9, 4: 14, 5: 25, 8: 1}
+    provision = pd.concat([ft(days[(0 if i < 8 else 27) + d - 1], f"EX{i}") for i, d in placed.items()],
+                          ignore_index=True)
+    measures = sixth_day_measures(exclusions, provision, calendar, as_at).set_index("measure_id")
+    bands = provision_bands(exclusions, provision, calendar, as_at).set_index("band")["exclusions"]
+    within = measures.loc["sixth_day_within_pct"]
+    assert (within["numerator"], within["denominator"]) == (3, 8)
+    assert bands["By day 6"] == 3 and bands["Days 7-10"] == 1 and bands["Days 11-15"] == 1
+    assert bands["Days 16-30"] == 1 and bands["Over 30 days"] == 0
+    assert bands["Still waiting"] == measures.loc["sixth_day_without_provision_count", "value"] == 2
+    assert bands["Sixth day still to come"] == 2
+    assert bands.drop("Sixth day still to come").sum() == within["denominator"]

@@ -87,3 +87,10 @@ def test_negative_values_use_one_minus_sign():
                        "2023/24", "2022/23")
     assert "\u22120.11 in 2023/24, down 0.03 from \u22120.08" in text and "England (\u22120.03)" in text
     assert "-" not in text.replace("2023/24", "").replace("2022/23", "")
+
+
+def test_a_year_to_date_figure_is_not_compared_with_a_full_year():
+    """Issue 19 item 5: a part-year figure was compared with the whole previous year."""
+    text = gld(row(to_date="2025-12-19"))
+    assert "not compared with the whole of 2023/24, as this year's figure runs only to 19 December 2025." in text
+    assert " up " not in text and "better" not in text

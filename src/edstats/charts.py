@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 
 OKABE_ITO = ["#000000", "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442"]
-COVID_YEARS = ("201920", "202021")
 
 
 def apply_house_style() -> None:
@@ -44,12 +43,15 @@ COMPARATOR_STYLES = {
 }
 
 
-def trend_chart(series: pd.DataFrame, title: str, unit: str, la_name: str, breaks=(), comparators=None):
-    """A measure over time for the LA, with its 95% confidence band.
+def trend_chart(series: pd.DataFrame, title: str, unit: str, la_name: str, breaks=(), comparators=None,
+                not_published=None):
+    """A measure over time for the LA, with its 95% confidence band where it has one.
 
     ``series`` has ``time_period, value, ci_lower, ci_upper`` (one row per year, suppressed
-    years as NaN). Years without data (e.g. the COVID years) show as a gap in the line and are
-    labelled; a series break is a dashed vertical rule. Returns the matplotlib Figure.
+    years as NaN). A year the LA has no value for is a gap in the line, shaded and labelled with
+    the reason when DfE did not publish it (``not_published``: time period -> reason, from the
+    measure dictionary, e.g. "COVID-19"), otherwise "No data"; a year with a value is never
+    shaded. A series break is a dashed vertical rule. Returns the matplotlib Figure.
     """
     apply_house_style()
     if series.empty or series["value"].isna().all():
@@ -58,8 +60,9 @@ def trend_chart(series: pd.DataFrame, title: str, unit: str, la_name: str, break
     s = series.set_index("time_period").reindex(years)
     x = np.arange(len(years))
     fig, ax = plt.subplots()
-    ax.fill_between(x, s["ci_lower"].astype(float), s["ci_upper"].astype(float), color="#bdbdbd", alpha=0.6,
-                    linewidth=0, label=f"{la_name}: 95% confidence interval")
+    if s[["ci_lower", "ci_upper"]].notna().all(axis=1).any():    # no legend entry for a band not drawn
+        ax.fill_between(x, s["ci_lower"].astype(float), s["ci_upper"].astype(float), color="#bdbdbd", alpha=0.6,
+                        linewidth=0, label=f"{la_name}: 95% confidence interval")
     ax.plot(x, s["value"].astype(float), color="#000000", marker="o", linewidth=2, label=la_name)
     extra = []
     for label, values in (comparators or {}).items():
@@ -67,23 +70,26 @@ def trend_chart(series: pd.DataFrame, title: str, unit: str, la_name: str, break
         if v.notna().any():
             ax.plot(x, v, linewidth=1.3, markersize=4, label=label, **COMPARATOR_STYLES[label])
             extra.append(v)
-    for tp in COVID_YEARS:
-        if tp in years:
-            i = years.index(tp)
+    for i, tp in enumerate(years):
+        if pd.isna(s.loc[tp, "value"]):
+            reason = (not_published or {}).get(tp)
+            label = ("c" if "suppressed" in s and s.loc[tp, "suppressed"] is True
+                     else f"Not\npublished\n({reason})" if reason else "No data")
             ax.axvspan(i - 0.5, i + 0.5, color="#f0f0f0", zorder=0)
-            ax.text(i, 0.04, "No data\n(COVID-19)", transform=ax.get_xaxis_transform(), ha="center",
-                    va="bottom", fontsize=7.5, color="#4a4a4a")
+            ax.text(i, 0.04, label, transform=ax.get_xaxis_transform(), ha="center", va="bottom", fontsize=7,
+                    color="#4a4a4a")
     for tp in breaks:
         if tp in years:
             i = years.index(tp)
             ax.axvline(i - 0.5, color="#4a4a4a", linestyle="--", linewidth=1)
             ax.text(i - 0.45, 0.96, "Series break", transform=ax.get_xaxis_transform(), fontsize=7.5,
                     va="top", color="#4a4a4a")
-    ax.set_xticks(x, [year_label(y) for y in years])
+    crowded = len(years) > 8          # ten or more year labels overlap on an A4 width: slant them
+    ax.set_xticks(x, [year_label(y) for y in years], rotation=30 if crowded else 0, ha="right" if crowded else "center")
     ax.set_ylabel(unit)
     ax.set_title(title, loc="left")
     # the legend sits under the chart, so it never hides a line
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3, fontsize=7.5)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2 if crowded else -0.12), ncol=3, fontsize=7.5)
     values = pd.concat([s["ci_lower"], s["ci_upper"], s["value"], *extra]).astype(float).dropna()
     if not values.empty:
         span = values.max() - values.min()

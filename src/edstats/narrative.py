@@ -21,6 +21,7 @@ import math
 
 import pandas as pd
 
+from .periods import long_date
 from .stats import format_number, round_half_up, shown_difference
 
 
@@ -55,6 +56,9 @@ def key_message(row: dict, label: str, unit: str, dp: int, polarity: str, year: 
     previous = row.get("previous_value")
     if not previous_year:
         parts.append("; there is no earlier year to compare with.")
+    elif isinstance(row.get("to_date"), str) and row["to_date"]:
+        parts.append(f"; not compared with the whole of {previous_year}, as this year's figure runs only to "
+                     f"{long_date(row['to_date'])}.")
     elif row.get("series_break"):
         parts.append(f"; not compared with {previous_year} because the series changed between them.")
     elif _missing(previous) or _missing(row.get("change")):

@@ -21,7 +21,7 @@ from .narrative import fmt as narrative_fmt
 from .narrative import key_message
 from .disclosure import SYMBOLS, primary_suppression, suppress_parts
 from .measures import measure_info
-from .periods import Period, edition, reporting_year
+from .periods import Period, edition, incomplete_year, long_date, reporting_year, year_in_progress
 from .pipeline import PreparedRun, kpm_for, prepare_published, prepare_run, read_kpm, resolve_period
 from .settings import load_settings, with_sn_vintage
 from .stats import format_number, round_half_up, shown_difference
@@ -141,7 +141,8 @@ class Paper:
     def reporting_period(self, measure_id: str) -> str | None:
         """The academic year (time_period) this paper reports for the measure."""
         dataset = measure_info(measure_id)["dataset"]
-        tps = self.results.loc[self.results["measure_id"] == measure_id, "time_period"].unique()
+        tps = [tp for tp in self.results.loc[self.results["measure_id"] == measure_id, "time_period"].unique()
+               if not incomplete_year(dataset, tp, self.run.as_at)]      # a part year is no year's figure
         return reporting_year(dataset, tps, self.period)
 
     def series(self, measure_id: str, topic: str = "Total", breakdown: str = "Total") -> pd.DataFrame:
@@ -164,12 +165,14 @@ class Paper:
         info = measure_info(measure_id)
         breaks = [b for b in str(info["series_breaks"]).split(";") if b]
         consecutive = prev is not None and int(latest["time_period"][:4]) - int(prev["time_period"][:4]) == 1
-        comparable = prev is not None and consecutive and latest["time_period"] not in breaks
+        to_date = year_in_progress(info["dataset"], latest["time_period"], self.run.as_at)
+        comparable = prev is not None and consecutive and latest["time_period"] not in breaks and not to_date
         return Headline(
             measure_id=measure_id, time_period=latest["time_period"], value=latest["value"],
             ci_lower=latest["ci_lower"], ci_upper=latest["ci_upper"], numerator=latest["numerator"],
             denominator=latest["denominator"], suppressed=bool(latest["suppressed"]),
-            edition=edition(info["dataset"], latest["time_period"], self.period),
+            edition=f"year to date, to {long_date(self.run.as_at)}" if to_date else
+            edition(info["dataset"], latest["time_period"], self.period),
             previous_period=None if prev is None else prev["time_period"],
             previous_value=None if prev is None or prev["suppressed"] else float(prev["value"]),
             previous_numerator=None if prev is None else float(prev["numerator"]),
@@ -225,7 +228,9 @@ class Paper:
                              "Status": "", "Next target": "x"})
                 continue
             value = "c" if h.suppressed else self.fmt(mid, h.value)
-            if c["series_break"] and h.previous_period:
+            if isinstance(c["to_date"], str) and c["to_date"] and h.previous_period:
+                change = "not compared (part year)"
+            elif c["series_break"] and h.previous_period:
                 change = "not comparable (series break)"
             elif c["direction"]:
                 sig = "*" if c["change_significant"] is True else ""
@@ -372,7 +377,8 @@ class Paper:
         k = self.kpm[self.kpm["measure_id"] == measure_id].set_index("time_period")
         comparators = {"England": k["england"], "Statistical neighbours (average)": k["sn_average"],
                        "Core cities (average)": k["core_cities_average"]} if len(k) else {}
-        return trend_chart(self.series(measure_id), info["label"], info["unit"], self.la_name, breaks, comparators)
+        return trend_chart(self.series(measure_id), info["label"], info["unit"], self.la_name, breaks, comparators,
+                           not_published(measure_id))
 
     def trend_alt_text(self, measure_id: str) -> str:
         """Alt text that states the chart's finding."""
@@ -380,10 +386,18 @@ class Paper:
         s = self.series(measure_id).dropna(subset=["value"])
         if s.empty:
             return f"No data for {info['label']}."
-        first, last = s.iloc[0], s.iloc[-1]
-        text = (f"Line chart of {info['label'].lower()} for {self.la_name} from {year_label(first['time_period'])} "
+        breaks = [b for b in str(info["series_breaks"]).split(";") if b]
+        last = s.iloc[-1]
+        # across a series break the years are not comparable: the text starts at the latest break
+        since = [b for b in breaks if s["time_period"].min() < b <= last["time_period"]]
+        if since:
+            s = s[s["time_period"] >= max(since)]
+        first = s.iloc[0]
+        text = (f"Line chart of {in_sentence(info['label'])} for {self.la_name} from {year_label(first['time_period'])} "
                 f"({self.fmt(measure_id, first['value'])}) to {year_label(last['time_period'])} "
                 f"({self.fmt(measure_id, last['value'])})")
+        if since:
+            text += f" (the series changed in {year_label(max(since))}: earlier years are not comparable)"
         c = self.comparison(measure_id, last["time_period"])
         if c is not None and not pd.isna(c["england"]):
             text += (f", against England at {self.fmt(measure_id, c['england'])}"
@@ -417,7 +431,7 @@ class Paper:
         half = 3.09 * np.sqrt(p * (1 - p) / schools["denominator"]) * 100
         above = int((schools["value"] > overall + half).sum())
         below = int((schools["value"] < overall - half).sum())
-        return (f"Funnel plot of {info['label'].lower()} for {len(schools)} schools in {year_label(tp)} against the "
+        return (f"Funnel plot of {in_sentence(info['label'])} for {len(schools)} schools in {year_label(tp)} against the "
                 f"local authority's {self.fmt(measure_id, overall)}: {above} above and {below} below the 99.8% limits; "
                 "the rest are within what chance would give for their size.")
 
@@ -452,9 +466,13 @@ class Paper:
             return "No NEET data."
         last = frame.iloc[-1]
         shown = {m: "c" if pd.isna(last[m]) else f"{format_number(last[m], 1)}%" for m in ("neet_pct", "nk_pct")}
+        shown_frame = frame.tail(24).dropna(subset=["nk_pct"])
+        peak = ""
+        if not shown_frame.empty:     # the chart's own highest not-known month, not a claim about every year
+            top = shown_frame.loc[shown_frame["nk_pct"].idxmax()]
+            peak = f" Not known was highest in {top['month']} ({format_number(top['nk_pct'], 1)}%)."
         return (f"Line chart of the monthly NEET and not-known rates over the last {min(24, len(frame))} months; in "
-                f"{last['month']} {shown['neet_pct']} were NEET and {shown['nk_pct']} not known. Not known is "
-                "highest each September and October.")
+                f"{last['month']} {shown['neet_pct']} were NEET and {shown['nk_pct']} not known." + peak)
 
     def pa_month_chart(self):
         frame = self.run.series.get("pa_by_month")
@@ -503,12 +521,14 @@ class Paper:
             return "No data."
         parts = "; ".join(f"{g.split(': ', 1)[-1]} {v}" for g, v in zip(table["Group"], table["Value"]))
         h = self.headline(measure_id)
-        return (f"Bar chart of {measure_info(measure_id)['label'].lower()} by {topic}: {parts}; all pupils "
+        return (f"Bar chart of {in_sentence(measure_info(measure_id)['label'])} by {topic}: {parts}; all pupils "
                 f"{self.fmt(measure_id, h.value) if h else 'x'}.")
 
     def gap_chart(self, measure_id: str, topic: str):
         info = measure_info(measure_id)
         tp = self.reporting_period(measure_id)
+        if tp is None:                # no year of the measure is published by the meeting month
+            return no_data_chart(f"{info['label']} by {topic.lower()}")
         r = self.results
         sel = r[(r["measure_id"] == measure_id) & (r["time_period"] == tp) & ~r["suppressed"]]
         totals = sel[sel["breakdown_topic"] == "Total"]["value"]
@@ -517,6 +537,19 @@ class Paper:
         return gap_chart(groups, f"By {topic.lower() if topic not in ('SEN provision', 'EAL') else topic}, {year_label(tp)}",
                          info["unit"],
                          f"All pupils in {self.la_name}")
+
+
+def in_sentence(label: str) -> str:
+    """A measure's label inside a sentence: the first letter lower-cased unless the first word is an
+    abbreviation ('NEET or not known', not 'nEET or not known' or 'neet or not known')."""
+    first = label.split(" ", 1)[0]
+    return label if first.isupper() or first[1:2].isupper() else label[:1].lower() + label[1:]
+
+
+def not_published(measure_id: str) -> dict[str, str]:
+    """Years DfE did not publish the measure -> why ('COVID-19'), from the measure dictionary."""
+    text = str(measure_info(measure_id)["not_published"])
+    return dict(part.split("=", 1) for part in text.split(";") if "=" in part)
 
 
 def show_chart(fig, alt: str) -> None:

@@ -99,3 +99,29 @@ def latest_supported_period(available: dict[str, list[str]]) -> Period:
     if not months:
         raise SettingsError("The data hold no results that a paper could report, so no period can be chosen.")
     return max(months)
+
+
+def academic_year_of(date: str) -> str:
+    """The academic year (time period) a date falls in: '2025-12-19' -> '202526' (September to August)."""
+    year = int(date[:4]) - (int(date[5:7]) < 9)
+    return f"{year}{(year + 1) % 100:02d}"
+
+
+def year_in_progress(dataset: str, time_period: str, as_at: str | None) -> bool:
+    """True when ``time_period`` of a live dataset (the sixth-day duty, the daily feed) is the
+    academic year still under way at the data's last date ``as_at``: its figure runs only to then."""
+    return bool(as_at) and PUBLICATION.get(dataset, (0,))[0] == LIVE and dataset != "schools" \
+        and time_period == academic_year_of(as_at)
+
+
+def incomplete_year(dataset: str, time_period: str, as_at: str | None) -> bool:
+    """True when ``time_period`` of an annual dataset (exclusion rates) is still under way at
+    ``as_at``: a part year must never be reported as the year (97 exclusions to December over a
+    full year's roll is not the year's rate)."""
+    return bool(as_at) and PUBLICATION.get(dataset, (LIVE,))[0] != LIVE and time_period == academic_year_of(as_at)
+
+
+def long_date(date: str) -> str:
+    """'2025-12-19' -> '19 December 2025'."""
+    return f"{int(date[8:10])} {_MONTHS[int(date[5:7]) - 1]} {date[:4]}"
+

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..measures.dictionary import measure_dictionary
+from ..periods import incomplete_year, year_in_progress
 from ..settings import CORE_CITIES, Settings
 from . import benchmark
 
@@ -20,7 +21,7 @@ KPM_COLUMNS = [
     "suppressed", "england", "region", "sn_average", "sn_count", "sn_vintage", "core_cities_average",
     "core_cities_count", "rank", "las_ranked", "band", "previous_period", "previous_value", "change", "direction",
     "direction_word", "change_significant", "previous_paper_value", "change_since_previous_paper",
-    "vs_england_significant", "target", "status", "next_period", "next_target", "series_break",
+    "vs_england_significant", "target", "status", "next_period", "next_target", "series_break", "to_date",
 ]
 _AMBER = {"%": 1.0, "per 100": 0.02, "ELGs": 0.2, "days": 1.0, "pupils": 1.0}
 
@@ -80,8 +81,13 @@ def comparator_names(table: pd.DataFrame, groups: pd.DataFrame, settings: Settin
 
 
 def build_kpm(results: pd.DataFrame, table: pd.DataFrame, groups: pd.DataFrame, settings: Settings,
-              previous_kpm: pd.DataFrame | None = None) -> pd.DataFrame:
-    """kpm rows for the LA's Total results (``results`` carries ``suppressed``)."""
+              previous_kpm: pd.DataFrame | None = None, as_at: str | None = None) -> pd.DataFrame:
+    """kpm rows for the LA's Total results (``results`` carries ``suppressed``).
+
+    ``as_at`` is the data's last date: a live measure's year still in progress then is a
+    year-to-date figure (``to_date`` = as_at) and is not compared with the full year before; an
+    annual measure's year in progress (exclusion rates to December) has no row, as it is no year's
+    figure yet."""
     dictionary = measure_dictionary()
     la = settings.la
     members, vintage, core = comparator_codes(table, groups, settings)
@@ -119,6 +125,9 @@ def build_kpm(results: pd.DataFrame, table: pd.DataFrame, groups: pd.DataFrame, 
         breaks = [b for b in str(info["series_breaks"]).split(";") if b]
         series = series.set_index("time_period")
         for tp, r in series.iterrows():
+            if incomplete_year(info["dataset"], tp, as_at):
+                continue
+            to_date = as_at if year_in_progress(info["dataset"], tp, as_at) else ""
             value = np.nan if r["suppressed"] else float(r["value"])
             here = by_year(measure_id, tp)
             others = here[here["old_la_code"] != la.old_la_code]
@@ -138,7 +147,7 @@ def build_kpm(results: pd.DataFrame, table: pd.DataFrame, groups: pd.DataFrame, 
                 if len(others) >= 4 and not np.isnan(value) else ""
             previous = series.loc[series.index < tp]
             prev_tp = previous.index[-1] if len(previous) else ""
-            comparable = bool(prev_tp) and int(tp[:4]) - int(prev_tp[:4]) == 1 and tp not in breaks
+            comparable = bool(prev_tp) and int(tp[:4]) - int(prev_tp[:4]) == 1 and tp not in breaks and not to_date
             change = arrow = word = ""
             change_sig = None
             prev_value = np.nan
@@ -179,7 +188,7 @@ def build_kpm(results: pd.DataFrame, table: pd.DataFrame, groups: pd.DataFrame, 
                 "target": target if target is not None else np.nan,
                 "status": benchmark.target_status(value, target, polarity, amber_margin(info)),
                 "next_period": next_tp, "next_target": next_target if next_target is not None else np.nan,
-                "series_break": tp in breaks,
+                "series_break": tp in breaks, "to_date": to_date,
             })
     return pd.DataFrame(rows, columns=KPM_COLUMNS)
 

@@ -3,8 +3,12 @@
 * ``neet_by_month``: NEET and not-known rates for every month of the CCIS data;
 * ``pa_by_month``: persistent absence year to date at the end of each month, from the daily feed;
 * ``provision_bands``: permanent exclusions of the current academic year by how many school days
-  full-time provision took (by day 6, 7-10, 11-15, 16-30, over 30, still waiting), as at the
-  data's last date. Counts below the suppression threshold are hidden when shown.
+  full-time provision took (by day 6, 7-10, 11-15, 16-30, over 30, still waiting after the sixth
+  day), as at the data's last date, from the same cases as the sixth-day measures: the bands of
+  exclusions whose sixth day has passed add up to ``sixth_day_within_pct``'s denominator, "By day
+  6" is its numerator and "Still waiting" is ``sixth_day_without_provision_count``. Exclusions
+  whose sixth day is still to come are a band of their own. Counts below the suppression
+  threshold are hidden when shown.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from .attendance import academic_year_of_date, session_enrolments
 from .exclusions import sixth_day_cases
 from .neet import by_month
 
-BANDS = [("By day 6", 0, 6), ("Days 7-10", 7, 10), ("Days 11-15", 11, 15), ("Days 16-30", 16, 30),
+BANDS = [("By day 6", -np.inf, 6), ("Days 7-10", 7, 10), ("Days 11-15", 11, 15), ("Days 16-30", 16, 30),
          ("Over 30 days", 31, 10_000)]
 
 
@@ -57,9 +61,10 @@ def provision_bands(exclusions, provision, calendar, as_at: str) -> pd.DataFrame
     cases = sixth_day_cases(exclusions, provision, calendar, as_at)
     year = academic_year_of_date(as_at)
     cases = cases[cases["academic_year"] == year]
-    rows = [{"band": name, "exclusions": int(((cases["provision_day"] >= lo) & (cases["provision_day"] <= hi)).sum())}
-            for name, lo, hi in BANDS]
-    rows.append({"band": "Still waiting", "exclusions": int(cases["provision_day"].isna().sum())})
+    decided = cases[cases["sixth_day_passed"].astype(bool)]
+    rows = [{"band": name, "exclusions": int(decided["provision_day"].between(lo, hi).sum())} for name, lo, hi in BANDS]
+    rows.append({"band": "Still waiting", "exclusions": int(decided["provision_day"].isna().sum())})
+    rows.append({"band": "Sixth day still to come", "exclusions": int((~cases["sixth_day_passed"].astype(bool)).sum())})
     out = pd.DataFrame(rows)
     out["academic_year"] = year
     out["as_at"] = as_at
