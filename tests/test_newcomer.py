@@ -224,3 +224,57 @@ def test_real_dashboard_and_lait_agree_for_every_area():
     assert len(las) >= 140 * 3
     both = las.dropna(subset=["value", "value_lait"])
     assert (both["value"] - both["value_lait"]).abs().max() <= 0.05 + 1e-9
+
+
+# 5. One wrong file does not lose the others.
+
+def test_an_unrecognised_file_is_a_warning_and_the_rest_are_imported(small_dashboard, tmp_path):
+    notes = tmp_path / "notes.csv"
+    notes.write_text("what,why\nthis,that\n")
+    junk = tmp_path / "junk.parquet"
+    junk.write_bytes(b"\x00\x01 not parquet")
+    result = edstats("comparators", "import", str(notes), str(small_dashboard), str(junk), "--out",
+                     str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    warning = result.stderr.replace("\n", " ")
+    assert "notes.csv" in warning and "junk.parquet" in warning and "warning" in warning
+    assert "LAIT bds_long" in warning and "NEET" in warning and "statistical-neighbour" in warning
+    table, _ = read_comparators(tmp_path / "out")
+    assert len(table) == 12
+
+
+def test_no_recognised_file_is_exit_2(tmp_path):
+    notes = tmp_path / "notes.csv"
+    notes.write_text("what,why\nthis,that\n")
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    result = edstats("comparators", "import", str(notes), str(empty), str(tmp_path), "--out", str(tmp_path / "out"))
+    assert result.returncode == 2, result.stderr
+    message = result.stderr.replace("\n", " ")
+    assert "notes.csv" in message and "empty.csv" in message and "Traceback" not in message
+    assert "LAIT bds_long" in message
+    assert not (tmp_path / "out" / "comparators.csv").exists()
+
+
+def test_a_missing_file_is_an_error_but_the_others_are_imported(small_dashboard, tmp_path):
+    notes = tmp_path / "notes.csv"
+    notes.write_text("what,why\nthis,that\n")
+    result = edstats("comparators", "import", str(tmp_path / "nowhere.csv"), str(small_dashboard), str(notes),
+                     str(tmp_path / "gone.parquet"), "--out", str(tmp_path / "out"))
+    assert result.returncode == 2
+    message = result.stderr.replace("\n", " ")
+    assert "nowhere.csv" in message and "gone.parquet" in message and "do not exist" in message
+    assert "notes.csv" in message and "Traceback" not in message
+    assert small_dashboard.name in result.stdout
+    table, _ = read_comparators(tmp_path / "out")
+    assert len(table) == 12
+
+
+def test_import_files_for_a_published_only_run_still_refuses_an_unrecognised_file(tmp_path):
+    from edstats.compare.importers import import_files
+
+    notes = tmp_path / "notes.csv"
+    notes.write_text("what,why\nthis,that\n")
+    with pytest.raises(InputError, match="notes.csv.*LAIT bds_long"):
+        import_files([notes])

@@ -156,8 +156,12 @@ def cmd_report(args) -> int:
 def cmd_comparators_import(args) -> int:
     from .compare.importers import import_into
 
-    kinds = import_into(args.files, args.out)
-    print("Imported: " + "; ".join(kinds) + f". The comparator tables are in {args.out}/.")
+    result = import_into(args.files, args.out)
+    for warning in result.warnings():
+        print(_paragraph(f"edstats {args.command}: warning: {warning}"), file=sys.stderr)
+    print("Imported: " + "; ".join(result.kinds) + f". The comparator tables are in {args.out}/.")
+    if result.errors():            # the others are imported; the missing or unreadable ones are still an error
+        raise InputError(f"{result.errors()} The other files were imported.")
     return 0
 
 
@@ -226,9 +230,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("comparators", help="import DfE's published files into the comparator tables")
     csub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
-    q = csub.add_parser("import", help="import LAIT bds_long, EES CSVs, statistical-neighbour files, the LA lookup",
+    q = csub.add_parser("import", help="import LAIT bds_long, EES CSVs, the NEET dashboard, statistical-neighbour "
+                        "files, the LA lookup",
                         description="Recognise each DfE file and merge it into comparators.csv and groups.csv. "
-                        "Give DfE's LA lookup (las.csv) too to make LAIT's LA codes current.")
+                        "Give DfE's LA lookup (las.csv) too to make LAIT's LA codes current. A file edstats does "
+                        "not recognise is left out with a warning; a file that does not exist is an error (exit 2) "
+                        "once the others are imported; nothing imported at all is exit 2.")
     q.add_argument("files", nargs="+", metavar="FILE")
     q.add_argument("--out", default="data/processed/comparators", help="folder (default: data/processed/comparators)")
     q.set_defaults(func=cmd_comparators_import)
