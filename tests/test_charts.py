@@ -56,3 +56,14 @@ def test_no_interval_no_interval_legend():
 def test_many_years_slant_their_labels():
     fig = trend_chart(series({f"{y}{(y + 1) % 100:02d}": 1.0 for y in range(2014, 2026)}), "x", "%", "LA")
     assert fig.axes[0].get_xticklabels()[0].get_rotation() == 30
+
+
+def test_only_event_counted_annual_figures_have_part_years():
+    from edstats.periods import incomplete_year, year_in_progress
+
+    assert incomplete_year("exclusions", "202526", "2025-12-19")
+    assert not incomplete_year("exclusions", "202425", "2025-12-19")
+    assert not incomplete_year("ccis", "202526", "2025-12-19")          # a NEET window is whole once supplied
+    assert year_in_progress("provision", "202526", "2025-12-19") and not year_in_progress("provision", "202425",
+                                                                                          "2025-12-19")
+    assert not year_in_progress("schools", "202526", "2025-12-19")

@@ -94,3 +94,10 @@ def test_a_year_to_date_figure_is_not_compared_with_a_full_year():
     text = gld(row(to_date="2025-12-19"))
     assert "not compared with the whole of 2023/24, as this year's figure runs only to 19 December 2025." in text
     assert " up " not in text and "better" not in text
+
+
+def test_key_message_states_the_target_and_next_years():
+    text = gld(row(time_period="202425", target=67.0, status="Not met", next_period="202526", next_target=68.0))
+    assert "Target for 2024/25: 67.0%, not met. The target for 2025/26 is 68.0%." in text
+    assert "Target for 2024/25: 65.0%, met." in gld(row(time_period="202425", target=65.0, status="Met"))
+    assert "arget" not in gld(row())

@@ -102,11 +102,12 @@ def trend_chart(series: pd.DataFrame, title: str, unit: str, la_name: str, break
 def no_data_chart(title: str):
     """A small placeholder saying the measure has no data, so a paper never fails for a missing dataset."""
     apply_house_style()
-    fig, ax = plt.subplots(figsize=(7.0, 1.2))
+    fig, ax = plt.subplots(figsize=(7.0, 1.4))
     ax.axis("off")
     ax.set_title(title, loc="left")
     ax.text(0.0, 0.3, "Not available: the data for this measure were not supplied (shown as x).",
             transform=ax.transAxes, fontsize=9)
+    fig.tight_layout()                # the title is never cut off
     return fig
 
 

@@ -12,6 +12,8 @@ same numbers always give the same words:
   e.g. a published mean without its spread) significance is not mentioned; equal after rounding
   is "the same as England";
 * statistical neighbours and core cities: above/below/the same after rounding;
+* the target for the year, when set, with met / not met, but close / not met (the status of
+  ``kpm.csv``), and next year's target when set;
 * the change since the previous paper is stated when there was one.
 """
 
@@ -27,6 +29,10 @@ from .stats import format_number, round_half_up, shown_difference
 
 def _missing(value) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def _for_year(time_period) -> str:
+    return f" for {time_period[:4]}/{time_period[4:]}" if isinstance(time_period, str) and len(time_period) == 6 else ""
 
 
 def fmt(value, unit: str, dp: int) -> str:
@@ -93,6 +99,13 @@ def key_message(row: dict, label: str, unit: str, dp: int, polarity: str, year: 
             side = _compare(value, other, dp)
             word = "the same as" if side == 0 else "above" if side > 0 else "below"
             parts.append(f" {word.capitalize()} {name} ({show(other)}).")
+    target = row.get("target")
+    if not _missing(target):
+        status = {"Met": "met", "Close": "not met, but close"}.get(row.get("status"), "not met")
+        parts.append(f" Target{_for_year(row.get('time_period'))}: {show(target)}, {status}.")
+    upcoming = row.get("next_target")
+    if not _missing(upcoming):
+        parts.append(f" The target{_for_year(row.get('next_period'))} is {show(upcoming)}.")
     last = row.get("previous_paper_value")
     if not _missing(last):
         side = _compare(value, last, dp)

@@ -30,9 +30,10 @@ from .stats import format_number, round_half_up, shown_difference
 #: The measures of the key messages, and of the key performance measures table.
 HEADLINE_MEASURES = ("eyfs_gld_pct", "ks2_rwm_exp_pct", "ks4_att8_avg", "ks4_p8_avg", "abs_persistent_pct",
                      "neet_nk_pct", "excl_perm_rate", "sixth_day_within_pct")
-KPM_MEASURES = ("eyfs_gld_pct", "ks2_rwm_exp_pct", "ks4_att8_avg", "ks4_p8_avg", "ks4_em95_pct", "abs_overall_pct",
-                "abs_persistent_pct", "abs_severe_pct", "neet_nk_pct", "excl_perm_rate", "excl_susp_rate",
-                "sixth_day_within_pct", "sixth_day_without_provision_count", "pupils_good_outstanding_pct")
+KPM_MEASURES = ("pupils_good_outstanding_pct", "eyfs_gld_pct", "ks2_rwm_exp_pct", "ks4_att8_avg", "ks4_p8_avg",
+                "ks4_em95_pct", "cla_ks4_att8_avg", "abs_overall_pct", "abs_persistent_pct", "abs_severe_pct",
+                "neet_nk_pct", "excl_perm_rate", "excl_susp_rate", "sixth_day_within_pct",
+                "sixth_day_without_provision_count")
 GROUP_TOPICS = ("Sex", "Disadvantage", "SEN provision", "EAL", "Ethnicity", "Looked after")
 
 
@@ -210,6 +211,96 @@ class Paper:
                      "invented pupil records for a fictional local authority.")
         return text
 
+    def has_data(self, measure_id: str) -> bool:
+        """True when the run holds a figure of the measure for the LA as a whole."""
+        r = self.results
+        return bool(((r["measure_id"] == measure_id) & (r["breakdown_topic"] == "Total")).any())
+
+    def headline_measures(self) -> list[str]:
+        """The key messages' measures: all of them for a pupil-level run (a missing dataset is said
+        to be missing); for a published-only run those the DfE files carry."""
+        return [m for m in HEADLINE_MEASURES if not self.run.published_only or self.has_data(m)]
+
+    def kpm_measures(self) -> list[str]:
+        """The KPM table's measures, chosen as :meth:`headline_measures` chooses."""
+        return [m for m in KPM_MEASURES if not self.run.published_only or self.has_data(m)]
+
+    def council_introduction(self) -> str:
+        """Purpose, recommendations and contact officer, as a report to Council opens."""
+        la = self.settings.la
+        recommendations = "\n".join(f"{i}. {text}" for i, text in enumerate(self.settings.recommendations, 1))
+        c = self.settings.contact
+        contact = ", ".join(part for part in (c.name, c.role, c.email, c.telephone) if part) or \
+            "not set (give contact: in the settings file)"
+        source = ("the Department for Education's published figures" if self.run.published_only
+                  else "the council's pupil-level records, computed with the Department for Education's methods")
+        return (f"### Purpose\n\nTo report to {self.audience_name} the education performance of {la.name} for the "
+                f"{self.period.label} meeting: the latest results for early years, key stages 2 and 4, attendance, "
+                f"young people not in education, employment or training and exclusions, from {source}, against "
+                "England, statistical neighbours, core cities and the council's targets.\n\n"
+                f"### Recommendations\n\n{recommendations}\n\n**Contact officer:** {contact}.")
+
+    @property
+    def audience_name(self) -> str:
+        return {"council": "full Council", "scrutiny": "the Overview and Scrutiny Committee"}.get(self.audience,
+                                                                                                 self.audience)
+
+    def about_these_figures(self) -> str:
+        """Where the figures come from and what the years mean, true to this run's source."""
+        if self.run.published_only:
+            releases = sorted(self.run.comparators["release"].dropna().unique()) if "release" in self.run.comparators \
+                else []
+            sources = sorted(self.run.comparators["source"].dropna().unique()) if "source" in self.run.comparators \
+                else []
+            return (f"Every figure for {self.la_name} and its comparators is the Department for Education's as "
+                    f"published ({', '.join(sources) or 'DfE files'}: {', '.join(releases) or 'none'}); edstats "
+                    "has not recomputed them, only rounded them half-up for display. Confidence intervals and "
+                    "significance tests need counts, which most of these files do not carry: where a file gives a "
+                    "cohort, a difference is tested; otherwise significance is not mentioned. Pupil groups other than "
+                    "disadvantaged pupils, districts, wards, schools and the council's live exclusions data need "
+                    "pupil-level records and are not in this paper. Years DfE did not publish (COVID-19; Progress 8 "
+                    "for pupils without key stage 2 tests) are gaps in the charts.")
+        return ("Every figure is computed by edstats from pupil-level records with the Department for Education's "
+                "methodology and rounded half-up only for display; `measures.csv` beside this paper holds them "
+                "unrounded. Each measure reports the latest year published by the month of the meeting, marked final "
+                "or provisional; the sixth-day measures and the daily attendance feed are the council's live data, "
+                "reported to their last date as year to date. There were no early years or key stage 2 assessments "
+                "in 2019/20 and 2020/21 (COVID-19), nor full-year absence figures for 2019/20; the early years "
+                "framework changed in 2021/22 and GCSE grading returned to pre-pandemic standards in 2022/23, so those "
+                "years are not compared with the ones before. Progress 8 is not published for 2024/25 and 2025/26: "
+                "those pupils had no key stage 2 tests.")
+
+    def disadvantage_table(self) -> Table:
+        """Disadvantaged and other pupils for each measure the figures give both for (LAIT's
+        ``DAP_*``), latest year, with the gap and England's gap."""
+        r = self.results
+        rows = []
+        for mid in sorted(set(r.loc[r["breakdown_topic"] == "Disadvantage", "measure_id"]),
+                          key=lambda m: KPM_MEASURES.index(m) if m in KPM_MEASURES else 99):
+            tp = self.reporting_period(mid)
+            sel = r[(r["measure_id"] == mid) & (r["time_period"] == tp) & (r["breakdown_topic"] == "Disadvantage")]
+            values = dict(zip(sel["breakdown"], sel["value"].where(~sel["suppressed"])))
+            if not {"Disadvantaged", "Not disadvantaged"} <= values.keys():
+                continue
+            england = self.run.comparators
+            england = england[(england["measure_id"] == mid) & (england["time_period"] == tp)
+                              & (england["geographic_level"] == "National")
+                              & (england["breakdown_topic"] == "Disadvantage")] if not england.empty else england
+            eng = dict(zip(england["breakdown"], england["value"])) if len(england) else {}
+            dp = int(measure_info(mid)["dp"])
+            gap = shown_difference(values["Disadvantaged"], values["Not disadvantaged"], dp)
+            eng_gap = shown_difference(eng["Disadvantaged"], eng["Not disadvantaged"], dp) \
+                if {"Disadvantaged", "Not disadvantaged"} <= eng.keys() else float("nan")
+            rows.append({"Measure": f"{measure_info(mid)['label'].split(' (')[0]} ({year_label(tp)})",
+                         "Disadvantaged": self.fmt(mid, values["Disadvantaged"]),
+                         "Other pupils": self.fmt(mid, values["Not disadvantaged"]),
+                         "Gap": signed(gap, dp) if not pd.isna(gap) else "x",
+                         "England's gap": signed(eng_gap, dp) if not pd.isna(eng_gap) else "x"})
+        if not rows:
+            return Table(pd.DataFrame({"Measure": ["Not available: the figures supplied have no disadvantaged "
+                                                   "pupils' results"]}))
+        return Table(pd.DataFrame(rows), numeric=("Disadvantaged", "Other pupils", "Gap", "England's gap"))
+
     # -- tables ------------------------------------------------------------------------------
     def kpm_table(self, measure_ids) -> Table:
         """Key performance measures: the measure with its latest year and edition, latest and
@@ -251,7 +342,7 @@ class Paper:
         return Table(pd.DataFrame(rows), numeric=("Latest", "Previous", "England", "Stat. neighbours", "Core cities",
                                                   "Target"),
                      colours={"Status": STATUS_COLOURS},
-                     widths=(18, 6, 6, 11, 7, 8, 7, 9, 10, 6, 11))
+                     widths=(17, 7, 8, 10, 7, 8, 7, 8, 10, 6, 10))
 
     def year_edition(self, h: Headline) -> str:
         """'2024/25, final', or for a year still in progress '2025/26 to 19 December 2025, year to date'."""
@@ -302,6 +393,9 @@ class Paper:
         shown = {m: why for m, why in self.run.unavailable.items() if m in KPM_MEASURES}
         if not shown:
             return ""
+        if self.run.published_only:           # those rows are left out of the table: name them
+            labels = [measure_info(m)["label"].split(" (")[0] for m in KPM_MEASURES if m in shown]
+            return " Not in the DfE files supplied, so not in the table: " + "; ".join(labels) + "."
         reasons: dict[str, list[str]] = {}
         for measure, why in shown.items():
             reasons.setdefault(why, []).append(measure_info(measure)["label"].split(" (")[0])
@@ -334,6 +428,9 @@ class Paper:
 
     def data_quality_note(self) -> str:
         """How many rows were read, accepted and set aside, by dataset."""
+        if self.run.published_only:
+            return ("**Data quality.** The figures are the Department for Education's published figures, checked by "
+                    "DfE before release; no pupil-level records were read for this paper.")
         counts = self.run.row_counts or {}
         rejected = {k: v for k, v in counts.items() if v.get("rejected")}
         read = sum(v["read"] for v in counts.values())
@@ -347,8 +444,12 @@ class Paper:
 
     def provenance_table(self) -> Table:
         """Every input file the figures came from, with its rows and SHA-256 (first 16 characters)."""
-        rows = [{"Dataset": i["dataset"], "File": Path(i["file"]).name, "Rows": format_number(i["rows"]) if i.get(
-            "rows") else "", "SHA-256 (start)": i["sha256"][:16]} for i in self.run.inputs]
+        rows = [{"Dataset": i["dataset"],
+                 # the path inside the data folder names the year (p8_estimates/202324/...); a published
+                 # source is named by its file
+                 "File": Path(i["file"]).name if self.run.published_only else i["file"],
+                 "Rows": format_number(i["rows"]) if i.get("rows") else "", "SHA-256 (start)": i["sha256"][:16]}
+                for i in self.run.inputs]
         return Table(pd.DataFrame(rows or [{"Dataset": "none", "File": "", "Rows": "", "SHA-256 (start)": ""}]),
                      numeric=("Rows",))
 
@@ -360,12 +461,18 @@ class Paper:
         releases = sorted(self.run.comparators["release"].dropna().unique()) if "release" in self.run.comparators else []
         vintage = sorted(set(self.kpm["sn_vintage"].dropna()) - {""})
         m = self.settings.methodology
+        files = len(self.run.inputs)
+        source = (f"DfE's published figures ({files} file{'s' if files != 1 else ''})" if self.run.published_only
+                  else f"{files} pupil-level and reference files")
+        settings = "" if self.run.published_only else (
+            " Methodology settings: " + "; ".join(f"{k} = {v}" for k, v in vars(m).items()) + ".")
+        where = ("the appendix of the scrutiny paper and " if self.audience == "council" else "the table below and ")
         return (f"Produced by edstats {__version__} (code {code_fingerprint()}"
-                + (f", commit {git_commit()}" if git_commit() else "") + f") for the meeting of {self.period.label}. "
-                f"Comparator release: {', '.join(releases) or 'none'}; statistical-neighbour model: "
-                f"{', '.join(vintage) or 'none'}. Suppression threshold: {self.settings.suppression_threshold}. "
-                "Methodology settings: " + "; ".join(f"{k} = {v}" for k, v in vars(m).items())
-                + ". The run's manifest.json beside this paper lists every parameter and timing.")
+                + (f", commit {git_commit()}" if git_commit() else "") + f") for the meeting of {self.period.label} "
+                f"from {source}. Comparator release: {', '.join(releases) or 'none'}; statistical-neighbour model: "
+                f"{', '.join(vintage) or 'none'}. Suppression threshold: {self.settings.suppression_threshold}."
+                + settings + f" Every input file, with its SHA-256 fingerprint, is listed in {where}"
+                "the run's manifest.json beside this paper, with every parameter and timing.")
 
     def symbols_legend(self) -> str:
         return "Symbols: " + "; ".join(f"**{k}** {v}" for k, v in SYMBOLS.items()) + "."
@@ -455,7 +562,7 @@ class Paper:
     def neet_month_chart(self):
         frame = self.neet_by_month()
         if frame.empty:
-            return no_data_chart("NEET and not known by month")
+            return None                   # show_chart says so in words: no empty figure
         frame = frame.tail(24)
         return monthly_chart(frame, "month", {"neet_pct": "NEET", "nk_pct": "Not known"},
                              "16 and 17 year olds NEET and not known, by month", "%")
@@ -463,7 +570,7 @@ class Paper:
     def neet_month_alt_text(self) -> str:
         frame = self.neet_by_month()
         if frame.empty:
-            return "No NEET data."
+            return "No CCIS data were supplied (ccis/), so this paper has no monthly NEET figures."
         last = frame.iloc[-1]
         shown = {m: "c" if pd.isna(last[m]) else f"{format_number(last[m], 1)}%" for m in ("neet_pct", "nk_pct")}
         shown_frame = frame.tail(24).dropna(subset=["nk_pct"])
@@ -477,14 +584,15 @@ class Paper:
     def pa_month_chart(self):
         frame = self.run.series.get("pa_by_month")
         if frame is None or frame.empty:
-            return no_data_chart("Persistent absence this year, from the daily feed")
+            return None
         return monthly_chart(frame, "as_at", {"pa_pct": "Persistent absence, year to date"},
                              f"Persistent absence year to date, {frame['academic_year'].iloc[0]}", "%")
 
     def pa_month_alt_text(self) -> str:
         frame = self.run.series.get("pa_by_month")
         if frame is None or frame.empty:
-            return "No daily attendance feed was supplied."
+            return ("No daily attendance feed was supplied (attendance_sessions/), so this paper has no "
+                    "attendance for the year so far.")
         last = frame.iloc[-1]
         return (f"Line chart of persistent absence year to date at the end of each month of {last['academic_year']}, "
                 f"{format_number(last['pa_pct'], 1)}% at {last['as_at']}.")
@@ -504,13 +612,14 @@ class Paper:
     def provision_chart(self):
         frame = self.provision_bands()
         if frame.empty:
-            return no_data_chart("Time to full-time provision")
+            return None
         return bands_chart(frame, f"{frame['academic_year'].iloc[0]}, as at {frame['as_at'].iloc[0]}")
 
     def provision_alt_text(self) -> str:
         frame = self.provision_bands()
         if frame.empty:
-            return "No exclusions data."
+            return ("The exclusions, provision and calendar data this chart needs were not all supplied, so this "
+                    "paper has no time to full-time provision.")
         return ("Bar chart of permanent exclusions this academic year by school days to full-time provision: "
                 + "; ".join(f"{b} {v}" for b, v in zip(frame["band"], frame["label"])) + ".")
 
@@ -553,11 +662,16 @@ def not_published(measure_id: str) -> dict[str, str]:
 
 
 def show_chart(fig, alt: str) -> None:
-    """Display a chart as a PNG whose alt text states its finding (used by both renderers)."""
+    """Display a chart as a PNG whose alt text states its finding (used by both renderers); with
+    no chart (``fig`` None: no data), the alt text alone, as a sentence of the paper."""
     import io
 
     import matplotlib.pyplot as plt
-    from IPython.display import Image, display
+    from IPython.display import Image, Markdown, display
+
+    if fig is None:
+        display(Markdown(f"*{alt}*"))
+        return
 
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=150)

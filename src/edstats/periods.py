@@ -114,11 +114,16 @@ def year_in_progress(dataset: str, time_period: str, as_at: str | None) -> bool:
         and time_period == academic_year_of(as_at)
 
 
+#: Annual figures counted from dated events, so that the data of a year still under way hold part
+#: of it: exclusion rates. (A census term or a NEET window is whole once its file is there.)
+COUNTED_FROM_EVENTS = ("exclusions",)
+
+
 def incomplete_year(dataset: str, time_period: str, as_at: str | None) -> bool:
-    """True when ``time_period`` of an annual dataset (exclusion rates) is still under way at
-    ``as_at``: a part year must never be reported as the year (97 exclusions to December over a
-    full year's roll is not the year's rate)."""
-    return bool(as_at) and PUBLICATION.get(dataset, (LIVE,))[0] != LIVE and time_period == academic_year_of(as_at)
+    """True when ``time_period`` of an annual figure counted from events (exclusion rates) is still
+    under way at ``as_at``: a part year must never be reported as the year (97 exclusions to
+    December over a full year's roll is not the year's rate)."""
+    return bool(as_at) and dataset in COUNTED_FROM_EVENTS and time_period == academic_year_of(as_at)
 
 
 def long_date(date: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -34,10 +35,10 @@ from .compare.p8_estimates import load_estimates_by_year
 from .compare.table import read_comparators
 from .measures import add_school_district, compute_all, data_as_at, present_datasets, unavailable_measures
 from .measures.monthly import compute_series
-from .periods import Period, latest_supported_period
+from .periods import Period, academic_year_of, latest_supported_period
 from .parallel import cores
 from .publish import write_open_data
-from .settings import Settings, with_sn_vintage
+from .settings import Settings, for_la, with_sn_vintage
 from .validate import REFERENCE_FOLDERS, SYNTHETIC_MARKER, check_data_folder, summarise_problems, validate_data
 from .workbook import write_workbook
 
@@ -87,10 +88,7 @@ class PreparedRun:
     def available(self) -> dict[str, list[str]]:
         """Complete years present, by dataset: the year still in progress at the data's last date
         (e.g. exclusions to December) does not count."""
-        current = None
-        if self.as_at:
-            year = int(self.as_at[:4]) - (int(self.as_at[5:7]) < 9)
-            current = f"{year}{(year + 1) % 100:02d}"
+        current = academic_year_of(self.as_at) if self.as_at else None
         out = {}
         for name in DATASETS:
             ids = _measure_ids_for(name)
@@ -242,11 +240,13 @@ def why_unavailable(data_dir: Path, datasets: list[str]) -> str:
         f"{d}/ {'holds no rows' if (data_dir / d).is_dir() else 'is not in the data folder'}" for d in datasets)
 
 
-def prepare_published(la_code: str, sources, settings: Settings) -> PreparedRun:
+def prepare_published(la_code: str, sources, settings: Settings, sn_vintage: str = "") -> PreparedRun:
     """A run from DfE's published figures alone: the LA's values come from the comparator table.
 
     ``sources`` are comparator folders (made by ``edstats comparators import``) or DfE files,
-    imported on the fly. Pupil-level sections of the papers are left out and say so.
+    imported on the fly. Pupil-level sections of the papers are left out and say so. The
+    settings' targets, contact and comparator choices are used only when they are this LA's
+    (:func:`edstats.settings.for_la`); ``sn_vintage`` (a run parameter) applies either way.
     """
     import dataclasses
 
@@ -271,25 +271,44 @@ def prepare_published(la_code: str, sources, settings: Settings) -> PreparedRun:
     if table.empty:
         raise EdstatsError("No comparator figures were found in " + ", ".join(map(str, sources)) + ".")
     la_code = resolve_la_code(table, la_code)   # the old code, given either code; an unknown code is refused
-    own = table[(table["geographic_level"] == "Local authority") & (table["old_la_code"] == str(la_code))
-                & (table["breakdown_topic"] == "Total")]
+    own_rows = table[(table["geographic_level"] == "Local authority") & (table["old_la_code"] == str(la_code))]
+    own = own_rows[own_rows["breakdown_topic"] == "Total"]
     if own.empty:
         raise EdstatsError(f"The comparator figures hold no local authority with the old code {la_code}.")
     name = own["area_name"].mode().iloc[0]
     region = group[(group["group_type"] == "region") & (group["la_code"] == str(la_code))]["member_code"]
-    la = dataclasses.replace(settings.la, name=name, old_la_code=str(la_code),
-                             new_la_code=own["area_code"].dropna().iloc[-1] if own["area_code"].notna().any() else "",
+    new_code = own["area_code"].dropna().iloc[-1] if own["area_code"].notna().any() else ""
+    settings, own_settings = for_la(settings, str(la_code), new_code)
+    if not own_settings:
+        logging.getLogger("edstats").warning(
+            f"edstats: warning: the settings file is for another LA, so its targets, contact officer and comparator "
+            f"choices are not used for {name} ({la_code}); the papers show 'no target set'. Give --settings a file "
+            f"whose la: block has old_la_code: \"{la_code}\" to use {name}'s own.")
+    settings = with_sn_vintage(settings, sn_vintage)
+    la = dataclasses.replace(settings.la, name=name, old_la_code=str(la_code), new_la_code=new_code,
                              region_code="", region_name=region.iloc[0] if len(region) else "",
                              council_name=f"{name} (from published figures)")
     settings = dataclasses.replace(settings, la=la)
-    results = pd.DataFrame({"measure_id": own["measure_id"], "time_period": own["time_period"],
-                            "breakdown_topic": "Total", "breakdown": "Total", "numerator": own["numerator"],
-                            "denominator": own["denominator"], "value": own["value"], "ci_lower": float("nan"),
+    # the LA's own figures, Total and the pupil groups DfE publishes (disadvantaged pupils in LAIT);
+    # a figure with counts (an EES file) is preferred to the same figure without (LAIT)
+    results = pd.DataFrame({"measure_id": own_rows["measure_id"], "time_period": own_rows["time_period"],
+                            "breakdown_topic": own_rows["breakdown_topic"], "breakdown": own_rows["breakdown"],
+                            "numerator": own_rows["numerator"], "denominator": own_rows["denominator"],
+                            "value": own_rows["value"], "ci_lower": float("nan"),
                             "ci_upper": float("nan")}).dropna(subset=["value"])
-    results = results.drop_duplicates(subset=["measure_id", "time_period"], keep="last").reset_index(drop=True)
+    results = (results.sort_values("denominator", na_position="first", kind="stable")
+               .drop_duplicates(subset=["measure_id", "time_period", "breakdown_topic", "breakdown"], keep="last")
+               .sort_values(["measure_id", "breakdown_topic", "breakdown", "time_period"]).reset_index(drop=True))
+    from .measures import measure_dictionary
+
+    dictionary = measure_dictionary()
+    present = set(results.loc[results["breakdown_topic"] == "Total", "measure_id"])
+    unavailable = {m: "not in the DfE files supplied" for m in dictionary.index[dictionary["status"] == "built"]
+                   if m not in present}
     inputs = [{"dataset": "comparators", "file": str(p), "sha256": file_sha256(p)} for p in files]
     return PreparedRun(results=results, settings=settings, synthetic=False, inputs=inputs, warnings=pd.DataFrame(),
-                       cache_key="published", comparators=table, groups=group, published_only=True)
+                       cache_key="published", comparators=table, groups=group, published_only=True,
+                       unavailable=unavailable)
 
 
 def _mkdir(path: Path) -> Path:
@@ -336,7 +355,7 @@ def kpm_for(run: PreparedRun, previous: pd.DataFrame | None = None) -> pd.DataFr
                  "breakdown_topic", "breakdown", "value", "numerator", "denominator", "source", "release"])
     groups = run.groups if not run.groups.empty else pd.DataFrame(
         columns=["group_type", "vintage", "la_code", "member_code", "rank", "closeness"])
-    kpm = build_kpm(run.marked, table, groups, run.settings, previous)
+    kpm = build_kpm(run.marked, table, groups, run.settings, previous, run.as_at)
     if stored is not None:
         part = partial_file(stored)
         kpm.to_parquet(part, index=False)
@@ -361,15 +380,29 @@ def read_kpm(folder: str | Path) -> pd.DataFrame | None:
     return pd.read_csv(path, dtype={"time_period": str, "previous_period": str}) if path.exists() else None
 
 
+#: Cell tags that say which runs a paper's section is for: a published-only run leaves out the
+#: sections that need pupil-level data, and a pupil-level run the ones written for DfE's figures.
+SECTION_TAGS = {"pupil-level": "pupil-level data", "published-only": "published figures only"}
+
+
+def sections_for(nb, published_only: bool):
+    """``nb`` without the cells its run's data cannot support (by :data:`SECTION_TAGS`)."""
+    leave_out = "pupil-level" if published_only else "published-only"
+    nb.cells = [c for c in nb.cells if leave_out not in c.metadata.get("tags", [])]
+    return nb
+
+
 def execute_notebook(source: Path, target: Path, parameters: dict) -> None:
-    """Run one paper's notebook with papermill into ``target`` (never in place)."""
+    """Run one paper's notebook with papermill into ``target`` (never in place), with the sections
+    its run supports (:func:`sections_for`)."""
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = partial_file(target)          # a run killed meanwhile leaves no truncated notebook at target
+    nb = sections_for(nbformat.read(source, as_version=4), bool(parameters.get("published_only_la")))
     try:
-        pm.execute_notebook(str(source), str(partial), parameters=parameters, kernel_name="python3",
+        pm.execute_notebook(nb, str(partial), parameters=parameters, kernel_name="python3",
                             progress_bar=False, log_output=False,
                             # the kernel starts in the notebook's folder; papermill's own cwd= would
                             # chdir this whole process, which papers run side by side cannot share
@@ -382,7 +415,7 @@ def execute_notebook(source: Path, target: Path, parameters: dict) -> None:
         os.replace(partial, target)         # kept, with the error in place, for the analyst to open
         # papermill counts its injected-parameters cell (placed after the parameters cell);
         # name the cell as the analyst sees it in the source notebook.
-        cells = nbformat.read(source, as_version=4).cells
+        cells = nb.cells
         params_at = next((i for i, c in enumerate(cells) if "parameters" in c.metadata.get("tags", [])), None)
         index = exc.cell_index - (1 if params_at is not None and exc.cell_index > params_at else 0)
         body = [line for line in cells[index].source.splitlines() if line.strip() and not line.startswith("#|")]
@@ -427,11 +460,11 @@ def _build_report(data_dir: Path, out_dir: Path, settings: Settings, *, period, 
     started = time.perf_counter()
     timings = {}
     step("validate and compute measures")
-    settings = with_sn_vintage(settings, sn_vintage)
     if published_only_la:
-        run = prepare_published(published_only_la, comparator_sources, settings)
+        run = prepare_published(published_only_la, comparator_sources, settings, sn_vintage)
         settings = run.settings
     else:
+        settings = with_sn_vintage(settings, sn_vintage)
         run = prepare_run(data_dir, settings, cache_dir, on_invalid_rows)
     timings.update(run.timings)
     meeting = resolve_period(run, period)

@@ -92,8 +92,9 @@ def build_kpm(results: pd.DataFrame, table: pd.DataFrame, groups: pd.DataFrame, 
     la = settings.la
     members, vintage, core = comparator_codes(table, groups, settings)
     # Two sources may give the same figure (LAIT and an EES file): keep one row per area, measure and
-    # year, preferring the one with counts (it allows significance tests).
-    table = (table[table["breakdown_topic"] == "Total"].sort_values("numerator", na_position="first")
+    # year, preferring the one with counts, then one with a cohort (they allow significance tests).
+    table = (table[table["breakdown_topic"] == "Total"].sort_values(["numerator", "denominator"], na_position="first",
+                                                                    kind="stable")
              .drop_duplicates(["measure_id", "time_period", "geographic_level", "old_la_code", "area_name"], keep="last"))
     las = table[table["geographic_level"] == "Local authority"].drop_duplicates(
         ["measure_id", "time_period", "old_la_code"], keep="last")

@@ -32,6 +32,18 @@ LAIT_MEASURES = {
     "16-17 NEET": "neet_pct",
     "16-17_not known": "nk_pct",
     "16-17_not known_NEET": "neet_nk_pct",
+    "TotSevPerAbNew": "abs_severe_pct",
+    "LAC_KS4_AVG_Attain8": "cla_ks4_att8_avg",
+    "LAC_KS4_AVG_Prog8": "cla_ks4_p8_avg",
+}
+#: LAIT measure code -> (edstats measure id, breakdown topic, breakdown) for its pupil-group figures.
+LAIT_BREAKDOWNS = {
+    "DAP_NEW_KS2_RWM": ("ks2_rwm_exp_pct", "Disadvantage", "Disadvantaged"),
+    "NonDAP_NEW_KS2_RWM": ("ks2_rwm_exp_pct", "Disadvantage", "Not disadvantaged"),
+    "DAP_KS4_ATT8": ("ks4_att8_avg", "Disadvantage", "Disadvantaged"),
+    "NonDAP_KS4_ATT8": ("ks4_att8_avg", "Disadvantage", "Not disadvantaged"),
+    "DAP_KS4_Prog8": ("ks4_p8_avg", "Disadvantage", "Disadvantaged"),
+    "NonDAP_KS4_Prog8": ("ks4_p8_avg", "Disadvantage", "Not disadvantaged"),
 }
 ENGLAND_NUMBER = 970
 _COLUMNS = ["Short Desc", "Years", "LA and Regions", "Values", "LA Number", "Region"]
@@ -58,7 +70,9 @@ def read_lait(path: str | Path, lookup: pd.DataFrame | None = None, release: str
     missing = set(_COLUMNS) - set(raw.columns)
     if missing:
         raise InputError(f"{path} is not a LAIT bds_long file: it lacks {', '.join(sorted(missing))}.")
-    raw = raw[raw["Short Desc"].isin(LAIT_MEASURES)].copy()
+    raw = raw[raw["Short Desc"].isin(LAIT_MEASURES.keys() | LAIT_BREAKDOWNS.keys())].copy()
+    group = raw["Short Desc"].map(LAIT_BREAKDOWNS)
+    measure = raw["Short Desc"].map(LAIT_MEASURES).fillna(group.str[0])
     value = pd.to_numeric(raw["Values"].astype(str).str.strip().replace({"-": None, "": None, "NA": None}),
                           errors="coerce")
     number = pd.to_numeric(raw["LA Number"], errors="coerce")
@@ -69,9 +83,9 @@ def read_lait(path: str | Path, lookup: pd.DataFrame | None = None, release: str
     old = number.astype("Int64").astype(str).where(level == "Local authority", "")
     tp = lait_time_period(raw["Years"])
     out = pd.DataFrame({
-        "measure_id": raw["Short Desc"].map(LAIT_MEASURES), "time_period": tp, "geographic_level": level,
+        "measure_id": measure, "time_period": tp, "geographic_level": level,
         "area_code": "", "old_la_code": old, "area_name": raw["LA and Regions"].astype(str),
-        "breakdown_topic": "Total", "breakdown": "Total", "value": value, "numerator": float("nan"),
+        "breakdown_topic": group.str[1].fillna("Total"), "breakdown": group.str[2].fillna("Total"), "value": value, "numerator": float("nan"),
         "denominator": float("nan"), "source": "DfE LAIT", "release": release or path.name,
     })
     out.loc[level == "National", "area_code"] = "E92000001"

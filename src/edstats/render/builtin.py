@@ -75,11 +75,30 @@ def render_pdf(nb, path: Path, extra: dict, options: dict, work_dir: Path) -> Pa
         cwd=tmp, capture_output=True, text=True)
     if result.returncode != 0:
         raise EdstatsError(f"pandoc could not turn {stem} into typst: {result.stderr.strip()[-800:]}")
+    typeset = tmp / f"{stem}.typst.pdf"
     try:
-        typst.compile(str(tmp / f"{stem}.typ"), output=str(path), root=str(tmp))
+        typst.compile(str(tmp / f"{stem}.typ"), output=str(typeset), root=str(tmp))
     except Exception as exc:  # typst raises its own error types
         raise EdstatsError(f"typst could not typeset {stem}.pdf: {exc}") from None
+    drop_suspects_flag(typeset, path)
     return path
+
+
+def drop_suspects_flag(source: Path, target: Path) -> None:
+    """Copy the PDF without its ``/MarkInfo /Suspects false`` entry.
+
+    typst writes it; it is valid PDF and says what its absence says (PDF 32000 §14.7.1), but
+    poppler 22 (Debian 12's pdftotext, pdftoppm and evince) reports every such file as "Syntax
+    Error: Suspects object is wrong type (boolean)". qpdf (through pikepdf) rewrites the file
+    without it and leaves everything else, tags and structure tree included, as typst made it.
+    """
+    import pikepdf
+
+    with pikepdf.open(source) as pdf:
+        mark_info = pdf.Root.get("/MarkInfo")
+        if mark_info is not None and "/Suspects" in mark_info:
+            del mark_info["/Suspects"]
+        pdf.save(target)
 
 
 def render_builtin(executed: Path, out_dir: Path, stem: str, formats, extra: dict, options: dict) -> list[Path]:
