@@ -67,3 +67,18 @@ def test_only_event_counted_annual_figures_have_part_years():
     assert year_in_progress("provision", "202526", "2025-12-19") and not year_in_progress("provision", "202425",
                                                                                           "2025-12-19")
     assert not year_in_progress("schools", "202526", "2025-12-19")
+
+
+def test_no_line_joins_the_years_either_side_of_a_series_break():
+    """Attainment 8 2019/20-2021/22 (teacher-assessed grades) were drawn as one line with the years around them."""
+    fig = trend_chart(series({"201819": 46.7, "201920": 50.2, "202021": 50.9}), "A8", "score", "LA",
+                      breaks=["201920", "202021"])
+    la_line = fig.axes[0].get_lines()[0]
+    y = la_line.get_ydata()
+    assert np.isnan(y).sum() == 2 and list(np.asarray(y)[~np.isnan(y)]) == [46.7, 50.2, 50.9]
+    assert any("Series break" in t for t in legend(fig))
+
+
+def test_a_year_to_date_point_is_marked():
+    fig = trend_chart(series({"202425": 64.3, "202526": 60.4}), "Sixth day", "%", "LA", to_date="19 December 2025")
+    assert "Year to date, to 19 December 2025" in legend(fig)

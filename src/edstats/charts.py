@@ -44,14 +44,15 @@ COMPARATOR_STYLES = {
 
 
 def trend_chart(series: pd.DataFrame, title: str, unit: str, la_name: str, breaks=(), comparators=None,
-                not_published=None):
+                not_published=None, to_date: str = ""):
     """A measure over time for the LA, with its 95% confidence band where it has one.
 
     ``series`` has ``time_period, value, ci_lower, ci_upper`` (one row per year, suppressed
     years as NaN). A year the LA has no value for is a gap in the line, shaded and labelled with
     the reason when DfE did not publish it (``not_published``: time period -> reason, from the
     measure dictionary, e.g. "COVID-19"), otherwise "No data"; a year with a value is never
-    shaded. A series break is a dashed vertical rule. Returns the matplotlib Figure.
+    shaded. A series break is a dashed vertical rule. ``to_date`` (e.g. '19 December 2025') marks
+    the last year as a year still under way: a hollow point. Returns the matplotlib Figure.
     """
     apply_house_style()
     if series.empty or series["value"].isna().all():
@@ -63,12 +64,19 @@ def trend_chart(series: pd.DataFrame, title: str, unit: str, la_name: str, break
     if s[["ci_lower", "ci_upper"]].notna().all(axis=1).any():    # no legend entry for a band not drawn
         ax.fill_between(x, s["ci_lower"].astype(float), s["ci_upper"].astype(float), color="#bdbdbd", alpha=0.6,
                         linewidth=0, label=f"{la_name}: 95% confidence interval")
-    ax.plot(x, s["value"].astype(float), color="#000000", marker="o", linewidth=2, label=la_name)
+    drawn = [tp for tp in breaks if tp in years and tp != years[0]]
+    # no line joins the years either side of a series break: a gap goes in before each break
+    cut = [years.index(tp) for tp in drawn]
+
+    def broken(values):
+        return np.insert(x.astype(float), cut, np.nan), np.insert(np.asarray(values, dtype=float), cut, np.nan)
+
+    ax.plot(*broken(s["value"]), color="#000000", marker="o", linewidth=2, label=la_name)
     extra = []
     for label, values in (comparators or {}).items():
         v = values.reindex(years).astype(float)
         if v.notna().any():
-            ax.plot(x, v, linewidth=1.3, markersize=4, label=label, **COMPARATOR_STYLES[label])
+            ax.plot(*broken(v), linewidth=1.3, markersize=4, label=label, **COMPARATOR_STYLES[label])
             extra.append(v)
     for i, tp in enumerate(years):
         if pd.isna(s.loc[tp, "value"]):
@@ -78,12 +86,13 @@ def trend_chart(series: pd.DataFrame, title: str, unit: str, la_name: str, break
             ax.axvspan(i - 0.5, i + 0.5, color="#f0f0f0", zorder=0)
             ax.text(i, 0.04, label, transform=ax.get_xaxis_transform(), ha="center", va="bottom", fontsize=7,
                     color="#4a4a4a")
-    for tp in breaks:
-        if tp in years:
-            i = years.index(tp)
-            ax.axvline(i - 0.5, color="#4a4a4a", linestyle="--", linewidth=1)
-            ax.text(i - 0.45, 0.96, "Series break", transform=ax.get_xaxis_transform(), fontsize=7.5,
-                    va="top", color="#4a4a4a")
+    for n, tp in enumerate(drawn):       # one legend entry, however many breaks (labels would collide)
+        ax.axvline(years.index(tp) - 0.5, color="#4a4a4a", linestyle="--", linewidth=1,
+                   label="Series break: not comparable with the years before" if n == 0 else None)
+    if to_date and years[-1] in s.index and not pd.isna(s.loc[years[-1], "value"]):
+        # the year still under way: a hollow point, labelled, never read as a whole year
+        ax.plot([len(years) - 1], [float(s.loc[years[-1], "value"])], marker="o", markersize=9, color="#000000",
+                markerfacecolor="white", linestyle="none", label=f"Year to date, to {to_date}")
     crowded = len(years) > 8          # ten or more year labels overlap on an A4 width: slant them
     ax.set_xticks(x, [year_label(y) for y in years], rotation=30 if crowded else 0, ha="right" if crowded else "center")
     ax.set_ylabel(unit)
@@ -94,7 +103,10 @@ def trend_chart(series: pd.DataFrame, title: str, unit: str, la_name: str, break
     if not values.empty:
         span = values.max() - values.min()
         pad = max(span * 0.4, 0.02 * abs(values.mean()), 0.05)
-        ax.set_ylim(values.min() - pad, values.max() + pad)
+        bottom = values.min() - pad
+        if values.min() >= 0 and bottom < 0:     # a rate or a percentage never goes below 0
+            bottom = 0
+        ax.set_ylim(bottom, values.max() + pad)
     fig.tight_layout()
     return fig
 

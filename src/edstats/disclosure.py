@@ -185,17 +185,31 @@ def suppress(results: pd.DataFrame, threshold: int, units: pd.Series, parents: d
     return out
 
 
-def suppress_parts(counts: pd.Series, threshold: int) -> pd.Series:
+def suppress_parts(counts: pd.Series, threshold: int, published: pd.Series | None = None) -> pd.Series:
     """Which of ``counts`` (parts of a whole that is published or can be added up, as a bar
     chart's bars) to hide: those of 1 to ``threshold - 1``, and then, by the same rule as every
-    other sum, more until none can be worked out from the whole and the rest."""
-    frame = pd.DataFrame({"measure_id": "parts", "time_period": "", "breakdown_topic": ["Total"] + ["Part"] * len(counts),
-                          "breakdown": ["Total", *map(str, range(len(counts)))],
-                          "numerator": [float(counts.sum()), *counts.astype(float)]})
+    other sum, more until none can be worked out from the whole and the rest.
+
+    ``published`` marks parts whose value is published elsewhere too (a measure in the KPM table):
+    True where it is shown there, False where it is suppressed there, missing where it is not
+    published. A part shown elsewhere is shown here too (hiding it would protect nothing), so it
+    is taken out of the sum, whose remainder is then known; a part suppressed elsewhere is hidden.
+    """
+    published = pd.Series(pd.NA, index=counts.index, dtype=object) if published is None else published
+    shown_elsewhere = published.map(lambda v: v is True).astype(bool)
+    hidden_elsewhere = published.map(lambda v: v is False).astype(bool)
+    rest = counts[~shown_elsewhere]
+    frame = pd.DataFrame({"measure_id": "parts", "time_period": "", "breakdown_topic": ["Total"] + ["Part"] * len(rest),
+                          "breakdown": ["Total", *map(str, range(len(rest)))],
+                          "numerator": [float(rest.sum()), *rest.astype(float)]})
     frame["denominator"] = frame["numerator"]
     primary = _small(frame["numerator"], threshold)
+    primary[1:] = primary[1:].to_numpy() | hidden_elsewhere[rest.index].to_numpy()
+    primary[0] = False                         # the whole is known
     hidden = secondary_suppression(frame, primary) if primary.any() else primary
-    return pd.Series(hidden.to_numpy()[1:], index=counts.index)
+    out = pd.Series(False, index=counts.index)
+    out[rest.index] = hidden.to_numpy()[1:]
+    return out
 
 
 def parents_of(frames: dict[str, pd.DataFrame]) -> dict[str, dict[str, str]]:

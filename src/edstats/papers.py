@@ -228,17 +228,29 @@ class Paper:
     def council_introduction(self) -> str:
         """Purpose, recommendations and contact officer, as a report to Council opens."""
         la = self.settings.la
-        recommendations = "\n".join(f"{i}. {text}" for i, text in enumerate(self.settings.recommendations, 1))
+        recommendations = "\n".join(f"{i}. {self.against(text)}" for i, text in
+                                    enumerate(self.settings.recommendations, 1))
         c = self.settings.contact
-        contact = ", ".join(part for part in (c.name, c.role, c.email, c.telephone) if part) or \
-            "not set (give contact: in the settings file)"
+        contact = ", ".join(part for part in (c.name, c.role, c.email, c.telephone) if part)
         source = ("the Department for Education's published figures" if self.run.published_only
                   else "the council's pupil-level records, computed with the Department for Education's methods")
-        return (f"### Purpose\n\nTo report to {self.audience_name} the education performance of {la.name} for the "
+        return (f"## Purpose\n\nTo report to {self.audience_name} the education performance of {la.name} for the "
                 f"{self.period.label} meeting: the latest results for early years, key stages 2 and 4, attendance, "
-                f"young people not in education, employment or training and exclusions, from {source}, against "
-                "England, statistical neighbours, core cities and the council's targets.\n\n"
-                f"### Recommendations\n\n{recommendations}\n\n**Contact officer:** {contact}.")
+                f"young people not in education, employment or training and exclusions, from {source}, "
+                f"{self.against('against England, statistical neighbours, core cities and the council targets')}."
+                f"\n\n## Recommendations\n\n{recommendations}"
+                + (f"\n\n**Contact officer:** {contact}." if contact else ""))
+
+    def against(self, text: str) -> str:
+        """``text`` without the comparators this run does not have: 'core cities' for an LA that is
+        not one, 'the council's targets' when none is set."""
+        if not self.comparator_names()["core"]:
+            text = text.replace(", core cities", "").replace(" core cities,", "")
+        if not self.settings.targets:
+            for phrase in (" and the council's targets", " and the council targets"):
+                text = text.replace(", statistical neighbours" + phrase, " and statistical neighbours")
+                text = text.replace(phrase, "")
+        return text
 
     @property
     def audience_name(self) -> str:
@@ -256,15 +268,19 @@ class Paper:
                     f"published ({', '.join(sources) or 'DfE files'}: {', '.join(releases) or 'none'}); edstats "
                     "has not recomputed them, only rounded them half-up for display. Confidence intervals and "
                     "significance tests need counts, which most of these files do not carry: where a file gives a "
-                    "cohort, a difference is tested; otherwise significance is not mentioned. Pupil groups other than "
-                    "disadvantaged pupils, districts, wards, schools and the council's live exclusions data need "
-                    "pupil-level records and are not in this paper. Years DfE did not publish (COVID-19; Progress 8 "
-                    "for pupils without key stage 2 tests) are gaps in the charts.")
+                    "cohort, a difference is tested; otherwise significance is not mentioned. Each measure "
+                    "reports the latest year DfE has published by the month of the meeting (full-year absence, for "
+                    "example, is published in March). Pupil groups, districts, wards, schools and the council's live "
+                    "exclusions data need pupil-level records and are not in this paper; the scrutiny paper gives "
+                    "disadvantaged pupils' results where DfE publishes them. Years DfE did not publish (COVID-19; "
+                    "Progress 8 for pupils without key stage 2 tests) are gaps in the charts, and a dashed rule marks "
+                    "a change of series (GCSE grading in 2016/17, the teacher-assessed grades of 2019/20 to 2021/22).")
         return ("Every figure is computed by edstats from pupil-level records with the Department for Education's "
                 "methodology and rounded half-up only for display; `measures.csv` beside this paper holds them "
                 "unrounded. Each measure reports the latest year published by the month of the meeting, marked final "
-                "or provisional; the sixth-day measures and the daily attendance feed are the council's live data, "
-                "reported to their last date as year to date. There were no early years or key stage 2 assessments "
+                "or provisional; the sixth-day measures" + (" and the daily attendance feed" if self.run.series.get(
+                    "pa_by_month") is not None else "") + " are the council's live data, reported to their last date "
+                "as year to date. There were no early years or key stage 2 assessments "
                 "in 2019/20 and 2020/21 (COVID-19), nor full-year absence figures for 2019/20; the early years "
                 "framework changed in 2021/22 and GCSE grading returned to pre-pandemic standards in 2022/23, so those "
                 "years are not compared with the ones before. Progress 8 is not published for 2024/25 and 2025/26: "
@@ -324,7 +340,7 @@ class Paper:
             elif c["series_break"] and h.previous_period:
                 change = "not comparable (series break)"
             elif c["direction"]:
-                sig = "*" if c["change_significant"] is True else ""
+                sig = "*" if c["change_significant"] is True and c["direction_word"] != "no change" else ""
                 shown = shown_difference(h.value, h.previous_value, int(info["dp"]))
                 change = f"{c['direction']} {signed(shown, int(info['dp']))} ({c['direction_word']}){sig}"
             else:
@@ -354,7 +370,8 @@ class Paper:
         groups = self.comparator_names()
         sn = (f"statistical neighbours (DfE model {', '.join(vintage)}): {', '.join(groups['sn'])}" if groups["sn"]
               else "no statistical neighbours were supplied")
-        core = f"core cities: {', '.join(groups['core'])}" if groups["core"] else "no core cities were supplied"
+        core = (f"core cities: {', '.join(groups['core'])}" if groups["core"] else
+                f"{self.la_name} is not a core city, so it is not compared with them")
         targets = "" if self.settings.targets else (
             f" No targets are set for {self.la_name} in the settings, so the target columns say \"No target set\".")
         return ("Change is against the previous year when the two years are comparable: ▲ up, ▼ down, ► no "
@@ -462,14 +479,16 @@ class Paper:
         vintage = sorted(set(self.kpm["sn_vintage"].dropna()) - {""})
         m = self.settings.methodology
         files = len(self.run.inputs)
-        source = (f"DfE's published figures ({files} file{'s' if files != 1 else ''})" if self.run.published_only
-                  else f"{files} pupil-level and reference files")
+        source = (f"DfE's published files ({', '.join(releases) or 'none named'}), as imported into edstats' "
+                  "comparator tables" if self.run.published_only else f"{files} pupil-level and reference files")
         settings = "" if self.run.published_only else (
             " Methodology settings: " + "; ".join(f"{k} = {v}" for k, v in vars(m).items()) + ".")
         where = ("the appendix of the scrutiny paper and " if self.audience == "council" else "the table below and ")
         return (f"Produced by edstats {__version__} (code {code_fingerprint()}"
                 + (f", commit {git_commit()}" if git_commit() else "") + f") for the meeting of {self.period.label} "
-                f"from {source}. Comparator release: {', '.join(releases) or 'none'}; statistical-neighbour model: "
+                f"from {source}. " + ("" if self.run.published_only else
+                                      f"Comparator release: {', '.join(releases) or 'none'}; ")
+                + "Statistical-neighbour model: "
                 f"{', '.join(vintage) or 'none'}. Suppression threshold: {self.settings.suppression_threshold}."
                 + settings + f" Every input file, with its SHA-256 fingerprint, is listed in {where}"
                 "the run's manifest.json beside this paper, with every parameter and timing.")
@@ -484,8 +503,11 @@ class Paper:
         k = self.kpm[self.kpm["measure_id"] == measure_id].set_index("time_period")
         comparators = {"England": k["england"], "Statistical neighbours (average)": k["sn_average"],
                        "Core cities (average)": k["core_cities_average"]} if len(k) else {}
+        h = self.headline(measure_id)
+        to_date = long_date(self.run.as_at) if h is not None and year_in_progress(
+            info["dataset"], h.time_period, self.run.as_at) else ""
         return trend_chart(self.series(measure_id), info["label"], info["unit"], self.la_name, breaks, comparators,
-                           not_published(measure_id))
+                           not_published(measure_id), to_date)
 
     def trend_alt_text(self, measure_id: str) -> str:
         """Alt text that states the chart's finding."""
@@ -570,7 +592,7 @@ class Paper:
     def neet_month_alt_text(self) -> str:
         frame = self.neet_by_month()
         if frame.empty:
-            return "No CCIS data were supplied (ccis/), so this paper has no monthly NEET figures."
+            return "No CCIS data were supplied, so this paper has no monthly NEET figures."
         last = frame.iloc[-1]
         shown = {m: "c" if pd.isna(last[m]) else f"{format_number(last[m], 1)}%" for m in ("neet_pct", "nk_pct")}
         shown_frame = frame.tail(24).dropna(subset=["nk_pct"])
@@ -591,8 +613,7 @@ class Paper:
     def pa_month_alt_text(self) -> str:
         frame = self.run.series.get("pa_by_month")
         if frame is None or frame.empty:
-            return ("No daily attendance feed was supplied (attendance_sessions/), so this paper has no "
-                    "attendance for the year so far.")
+            return "No daily attendance feed was supplied, so this paper has no attendance for the year so far."
         last = frame.iloc[-1]
         return (f"Line chart of persistent absence year to date at the end of each month of {last['academic_year']}, "
                 f"{format_number(last['pa_pct'], 1)}% at {last['as_at']}.")
@@ -603,7 +624,16 @@ class Paper:
         frame = self.run.series.get("provision_bands")
         if frame is None or frame.empty:
             return pd.DataFrame(columns=["band", "exclusions", "shown", "label"])
-        hidden = suppress_parts(frame["exclusions"], self.settings.suppression_threshold)
+        # "By day 6" and "Still waiting" are published as measures too: shown or hidden as they are there
+        r = self.results
+        current = r[(r["breakdown_topic"] == "Total") & (r["time_period"] == frame["academic_year"].iloc[0].replace("/", ""))]
+
+        def shown_in_measures(measure_id):
+            row = current[current["measure_id"] == measure_id]
+            return pd.NA if row.empty else not bool(row["suppressed"].iloc[0])
+        published = frame["band"].map({"By day 6": shown_in_measures("sixth_day_within_pct"),
+                                       "Still waiting": shown_in_measures("sixth_day_without_provision_count")})
+        hidden = suppress_parts(frame["exclusions"], self.settings.suppression_threshold, published)
         out = frame.copy()
         out["shown"] = out["exclusions"].where(~hidden)
         out["label"] = out["exclusions"].astype(str).where(~hidden, "c")
@@ -613,7 +643,7 @@ class Paper:
         frame = self.provision_bands()
         if frame.empty:
             return None
-        return bands_chart(frame, f"{frame['academic_year'].iloc[0]}, as at {frame['as_at'].iloc[0]}")
+        return bands_chart(frame, f"{frame['academic_year'].iloc[0]}, as at {long_date(frame['as_at'].iloc[0])}")
 
     def provision_alt_text(self) -> str:
         frame = self.provision_bands()

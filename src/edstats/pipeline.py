@@ -22,6 +22,7 @@ from pathlib import Path
 
 import nbformat
 import pandas as pd
+import yaml
 
 from . import __version__
 from .contract import DATASETS
@@ -287,7 +288,7 @@ def prepare_published(la_code: str, sources, settings: Settings, sn_vintage: str
     settings = with_sn_vintage(settings, sn_vintage)
     la = dataclasses.replace(settings.la, name=name, old_la_code=str(la_code), new_la_code=new_code,
                              region_code="", region_name=region.iloc[0] if len(region) else "",
-                             council_name=f"{name} (from published figures)")
+                             council_name=name)     # the papers say, on their first page, that the figures are DfE's
     settings = dataclasses.replace(settings, la=la)
     # the LA's own figures, Total and the pupil groups DfE publishes (disadvantaged pupils in LAIT);
     # a figure with counts (an EES file) is preferred to the same figure without (LAIT)
@@ -460,6 +461,7 @@ def _build_report(data_dir: Path, out_dir: Path, settings: Settings, *, period, 
     started = time.perf_counter()
     timings = {}
     step("validate and compute measures")
+    given = settings                # what the kernels are handed, whatever file (if any) it was read from
     if published_only_la:
         run = prepare_published(published_only_la, comparator_sources, settings, sn_vintage)
         settings = run.settings
@@ -485,10 +487,17 @@ def _build_report(data_dir: Path, out_dir: Path, settings: Settings, *, period, 
     try:
         executed_dir = Path(build_dir).resolve() / str(meeting)
         remove_stale(executed_dir)          # notebooks of a run killed while executing them
+        # The kernels read the very settings this run uses (a caller's Settings object need not
+        # come from any file): written out once, whole, beside the executed notebooks.
+        executed_dir.mkdir(parents=True, exist_ok=True)
+        run_settings = executed_dir / "settings.yml"
+        part = partial_file(run_settings)
+        part.write_text(yaml.safe_dump(json.loads(json.dumps(given.as_dict())), sort_keys=False), encoding="utf-8")
+        part.replace(run_settings)
         parameters = {
             "data_dir": str(data_dir),
             "period": str(meeting),
-            "settings_file": str(Path(settings_file).resolve()) if settings_file else "",
+            "settings_file": str(run_settings),
             "cache_dir": str(Path(cache_dir).resolve()) if cache_dir else "",
             "previous_paper": str(folder.resolve()) if (folder := _previous_folder(out_dir, meeting)) else "",
             "on_invalid_rows": on_invalid_rows,

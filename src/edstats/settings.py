@@ -222,14 +222,15 @@ def for_la(settings: Settings, old_la_code: str, new_la_code: str = "") -> tuple
 
     Targets, contact, recommendations and comparator choices are one LA's own: when ``settings``
     name another LA (``la.old_la_code`` / ``la.new_la_code``), they are replaced by the defaults (no
-    target set, no contact, DfE's newest statistical-neighbour model and the eight core cities).
+    target set, no contact, DfE's newest statistical-neighbour model, and DfE's eight core cities
+    when the LA is one of them).
     Methodology and the suppression threshold apply to any LA and are kept.
     """
     own = settings.la.old_la_code == str(old_la_code) or bool(new_la_code and settings.la.new_la_code == new_la_code)
     if own:
         return settings, True
     return Settings(methodology=settings.methodology, suppression_threshold=settings.suppression_threshold,
-                    comparators=Comparators(folder=settings.comparators.folder)), False
+                    comparators=Comparators(core_cities=(), folder=settings.comparators.folder)), False
 
 
 def with_sn_vintage(settings: Settings, vintage: str | None) -> Settings:

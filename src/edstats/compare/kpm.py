@@ -43,13 +43,16 @@ def sn_members(groups: pd.DataFrame, la_code: str, vintage: str) -> tuple[list[s
 
 
 def core_city_members(table: pd.DataFrame, groups: pd.DataFrame, la_code: str, names) -> list[str]:
-    """Old codes of the core cities: configured names/codes, or the groups table's core_cities group."""
+    """Old codes of the core cities: configured names/codes, or the groups table's core_cities
+    group, or else DfE's eight core cities when the LA is one of them (Rutland is compared with no
+    core cities; Sheffield with the other seven)."""
+    las = table[table["geographic_level"] == "Local authority"][["old_la_code", "area_name"]].drop_duplicates()
     if not names:
         core = groups[(groups["group_type"] == "core_cities") & (groups["la_code"] == la_code)]
         if len(core):
             return core["member_code"].tolist()
-        names = CORE_CITIES
-    las = table[table["geographic_level"] == "Local authority"][["old_la_code", "area_name"]].drop_duplicates()
+        codes = core_city_members(table, groups, la_code, CORE_CITIES)
+        return codes if la_code in codes else []
     codes = []
     for name in names:
         if name.isdigit():
@@ -76,8 +79,14 @@ def comparator_names(table: pd.DataFrame, groups: pd.DataFrame, settings: Settin
     closeness), as the comparator table names them: ``{"sn": [...], "core": [...]}``."""
     members, _, core = comparator_codes(table, groups, settings)
     las = table[table["geographic_level"] == "Local authority"].sort_values("time_period")
-    name = las.drop_duplicates("old_la_code", keep="last").set_index("old_la_code")["area_name"]
+    name = las.drop_duplicates("old_la_code", keep="last").set_index("old_la_code")["area_name"].map(reading_order)
     return {"sn": [name.get(c, c) for c in members], "core": [name.get(c, c) for c in core]}
+
+
+def reading_order(name: str) -> str:
+    """DfE's sorting names in the order people say them: 'Bristol, City of' -> 'City of Bristol'."""
+    head, sep, tail = str(name).partition(", ")
+    return f"{tail} {head}" if sep and tail.lower().startswith(("city of", "county of")) else str(name)
 
 
 def build_kpm(results: pd.DataFrame, table: pd.DataFrame, groups: pd.DataFrame, settings: Settings,
