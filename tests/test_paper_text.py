@@ -384,3 +384,16 @@ def test_a_paper_for_a_meeting_before_most_data_is_published(small_data, repo_ro
                           period="2019-01", formats=["html"], notebooks_dir=repo_root / "notebooks",
                           build_dir=tmp_path / "build", cache_dir=tmp_path / "cache")
     assert (folder / "scrutiny.html").exists() and (folder / "council.html").exists()
+
+
+def test_no_part_year_exclusion_rate_is_published(default_run):
+    """Issue 19 item 5: a 2025/26 permanent-exclusion rate from exclusions to 19 December over a
+    full year's roll was shown as the year's rate; the open data held it too."""
+    import json
+
+    as_at = json.loads((default_run / "manifest.json").read_text())
+    measures = pd.read_csv(default_run / "measures.csv", dtype=str)
+    rates = measures[measures["measure_id"].isin(["excl_perm_rate", "excl_susp_rate"])]
+    sixth = measures[measures["measure_id"] == "sixth_day_without_provision_count"]["time_period"].max()
+    assert sixth not in set(rates["time_period"]), as_at.get("period")   # the year under way: live counts only
+    assert len(rates) > 0

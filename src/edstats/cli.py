@@ -80,7 +80,7 @@ def cmd_measures(args) -> int:
     period = resolve_period(run, args.period)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    data_path, _ = write_open_data(run.marked, settings, out.parent)
+    data_path, _ = write_open_data(run.reportable, settings, out.parent)
     if data_path != out:
         data_path.replace(out)
         (out.parent / "measures.meta.csv").replace(out.with_name(out.stem + ".meta.csv"))

@@ -86,6 +86,17 @@ class PreparedRun:
                                    measure_dictionary()["unit"], self.parents)
 
     @property
+    def reportable(self) -> pd.DataFrame:
+        """``marked`` without the rows of a year still under way for a figure counted from events
+        (exclusion rates to December are no year's rate): what the open data publish."""
+        from .measures import measure_dictionary
+        from .periods import incomplete_year
+
+        dataset = self.marked["measure_id"].map(measure_dictionary()["dataset"])
+        part = [incomplete_year(d, tp, self.as_at) for d, tp in zip(dataset, self.marked["time_period"])]
+        return self.marked[~pd.Series(part, index=self.marked.index, dtype=bool)]
+
+    @property
     def available(self) -> dict[str, list[str]]:
         """Complete years present, by dataset: the year still in progress at the data's last date
         (e.g. exclusions to December) does not count."""
@@ -530,7 +541,7 @@ def _build_report(data_dir: Path, out_dir: Path, settings: Settings, *, period, 
             # first: the kernels take theirs from the measures cache when it is there before they need it
             kpm = kpm_for(run, previous_kpm(out_dir, meeting))
             write_csv(kpm, staging / "kpm.csv")
-            write_open_data(run.marked, settings, staging)
+            write_open_data(run.reportable, settings, staging)
             write_workbook(staging / "measures.xlsx", kpm, pd.read_csv(staging / "measures.csv", dtype=str),
                            settings.la.council_name, meeting.label,
                            sorted(run.comparators["release"].dropna().unique()) if "release" in run.comparators else [])
