@@ -2,14 +2,47 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from pathlib import Path
 
 import pytest
 
+from edstats.render.quarto import quarto_executable
 from edstats.synth import write_synthetic
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE_DATA = ROOT.parent / "shared" / "reference-data"
+
+# The suite renders with the pip-only renderer unless a test asks for Quarto (test_quarto.py and the
+# renderer-parametrised accessibility tests): every check runs on the path the test names, whether
+# or not Quarto is installed on the machine running it.
+os.environ.setdefault("EDSTATS_RENDERER", "builtin")
+
+#: The renderers the accessibility and Quarto tests run on.
+RENDERERS = ("builtin", "quarto")
+
+
+def require_renderer(name: str) -> None:
+    """Skip a Quarto test where Quarto is not installed; under CI (``CI=true``) fail instead."""
+    if name == "quarto" and quarto_executable() is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("Quarto is not installed: .ci/run installs it with ../shared/tools/quarto/install.sh")
+        pytest.skip("Quarto is not installed (../shared/tools/quarto/install.sh .quarto, or quarto.org)")
+
+
+@contextlib.contextmanager
+def renderer(name: str):
+    """Render with ``name`` (EDSTATS_RENDERER) inside the block."""
+    before = os.environ.get("EDSTATS_RENDERER")
+    os.environ["EDSTATS_RENDERER"] = name
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("EDSTATS_RENDERER", None)
+        else:
+            os.environ["EDSTATS_RENDERER"] = before
 
 
 @pytest.fixture(scope="session")

@@ -45,7 +45,13 @@ def signed(difference: float, dp: int) -> str:
 
 class Table:
     """A table for a paper: accessible HTML (header cells, scoped) that the PDF path turns into a
-    real typst table. Numeric columns are right-aligned."""
+    real typst table. Numeric columns are right-aligned.
+
+    The notebook shows it as markdown holding a raw HTML block (```{=html}), Quarto's way of
+    carrying an HTML table: Quarto parses it into a real table for typst and keeps it for HTML,
+    and no ``text/html`` output makes Quarto add its require.js and jQuery script tags from a CDN.
+    The pip-only renderer turns the block back into HTML (:func:`edstats.render.cellopts.prepare_for_export`).
+    """
 
     def __init__(self, frame: pd.DataFrame, numeric: tuple[str, ...] = (), colours: dict | None = None,
                  widths: tuple[int, ...] = ()):
@@ -54,7 +60,10 @@ class Table:
         self.colours = colours or {}      # column -> {cell text: colour}; a second cue beside the word
         self.widths = widths              # relative column widths (both renderers); empty: the renderer's own
 
-    def _repr_html_(self) -> str:
+    def _repr_markdown_(self) -> str:
+        return f"```{{=html}}\n{self.html()}\n```\n"
+
+    def html(self) -> str:
         def cls(col):
             # class for the HTML style sheet, style for pandoc (which reads alignment from it).
             return (' class="num" style="text-align: right"' if col in self.numeric

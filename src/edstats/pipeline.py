@@ -467,7 +467,7 @@ def _build_report(data_dir: Path, out_dir: Path, settings: Settings, *, period, 
                   build_dir, cache_dir, settings_file, on_invalid_rows, published_only_la, comparator_sources,
                   sn_vintage, step) -> Path:
     """:func:`build_report` once it holds the reports folder's run lock."""
-    from .render import renderer_name
+    from .render import renderer_name, renderer_version
 
     started = time.perf_counter()
     timings = {}
@@ -559,6 +559,7 @@ def _build_report(data_dir: Path, out_dir: Path, settings: Settings, *, period, 
             "papers": list(papers),
             "formats": list(formats),
             "renderer": renderer_name(),
+            "renderer_version": renderer_version(),
             "synthetic_data": run.synthetic,
             "published_only": run.published_only,
             "comparators": {"releases": sorted(run.comparators["release"].dropna().unique().tolist())

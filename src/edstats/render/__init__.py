@@ -1,9 +1,10 @@
 """Rendering executed notebooks into papers: Quarto when it is installed, otherwise pip-only.
 
-The pip-only path (``builtin``) is the one tested here: nbconvert HTML with an offline
-template, and nbconvert markdown -> pandoc (pypandoc-binary) -> typst for the PDF. The
-Quarto path is a thin call (``quarto.py``) that this project cannot test on machines without
-Quarto. ``EDSTATS_RENDERER=builtin`` forces the pip-only path even where Quarto is present.
+Quarto (``quarto.py``) renders wherever it is installed (on PATH or in the checkout's
+``.quarto/``); the pip-only path (``builtin``) is nbconvert HTML with an offline template, and
+nbconvert markdown -> pandoc (pypandoc-binary) -> typst for the PDF. Both read their page set-up
+from ``_quarto.yml`` and their typst styling from ``templates/typst-template.typ``.
+``EDSTATS_RENDERER=builtin`` or ``=quarto`` chooses one.
 """
 
 from __future__ import annotations
@@ -18,15 +19,44 @@ from ..errors import EdstatsError
 
 TEMPLATES = Path(__file__).with_name("templates")
 
+
+def _repository() -> Path:
+    """Where ``_quarto.yml`` is looked for: the checkout this library runs from."""
+    return Path(__file__).resolve().parents[3]
+
 _DEFAULTS = {"papersize": "a4", "margin": {"x": "2cm", "top": "2.6cm", "bottom": "2cm"}, "lang": "en-GB"}
 
 
 def renderer_name() -> str:
-    """'quarto' when quarto is on PATH (and not overridden), else 'builtin'."""
+    """'quarto' when Quarto is installed (on PATH, or in the checkout's ``.quarto/``) and not
+    overridden by ``EDSTATS_RENDERER``, else 'builtin'."""
+    from .quarto import quarto_executable
+
     choice = os.environ.get("EDSTATS_RENDERER", "").strip().lower()
     if choice in ("builtin", "quarto"):
         return choice
-    return "quarto" if shutil.which("quarto") else "builtin"
+    return "quarto" if quarto_executable() else "builtin"
+
+
+def renderer_version() -> str:
+    """The renderer and its version, for the manifest: 'quarto 1.7.34' or 'builtin (typst 0.15.2, ...)'."""
+    from importlib.metadata import version
+
+    if renderer_name() == "quarto":
+        from .quarto import quarto_version
+
+        return f"quarto {quarto_version()}"
+    return f"builtin (nbconvert {version('nbconvert')}, pandoc via pypandoc-binary {version('pypandoc-binary')}, " \
+        f"typst {version('typst')})"
+
+
+def quarto_config(start: Path) -> dict:
+    """The nearest ``_quarto.yml`` above ``start`` (the repository's), or {}."""
+    for folder in [start, *start.parents]:
+        path = folder / "_quarto.yml"
+        if path.exists():
+            return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {}
 
 
 def project_options(start: Path) -> dict:
@@ -34,15 +64,13 @@ def project_options(start: Path) -> dict:
 
     Returns lang, papersize and margins (typst format), so the two renderers cannot drift.
     """
-    for folder in [start, *start.parents]:
-        path = folder / "_quarto.yml"
-        if path.exists():
-            config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-            typst = (config.get("format") or {}).get("typst") or {}
-            margin = dict(_DEFAULTS["margin"]) | (typst.get("margin") or {})
-            return {"papersize": typst.get("papersize", _DEFAULTS["papersize"]), "margin": margin,
-                    "lang": config.get("lang", _DEFAULTS["lang"])}
-    return dict(_DEFAULTS)
+    config = quarto_config(start)
+    if not config:
+        return dict(_DEFAULTS)
+    typst = (config.get("format") or {}).get("typst") or {}
+    margin = dict(_DEFAULTS["margin"]) | (typst.get("margin") or {})
+    return {"papersize": typst.get("papersize", _DEFAULTS["papersize"]), "margin": margin,
+            "lang": config.get("lang", _DEFAULTS["lang"])}
 
 
 def render_paper(executed: Path, out_dir: Path, stem: str, formats, extra: dict) -> list[Path]:
@@ -57,7 +85,7 @@ def render_paper(executed: Path, out_dir: Path, stem: str, formats, extra: dict)
     if renderer_name() == "quarto":
         from .quarto import render_with_quarto
 
-        return render_with_quarto(executed, out_dir, stem, formats)
+        return render_with_quarto(executed, out_dir, stem, formats, extra, quarto_config(_repository()))
     from .builtin import render_builtin
 
-    return render_builtin(executed, out_dir, stem, formats, extra, project_options(executed.parent))
+    return render_builtin(executed, out_dir, stem, formats, extra, project_options(_repository()))

@@ -68,6 +68,7 @@ def render_pdf(nb, path: Path, extra: dict, options: dict, work_dir: Path) -> Pa
                 "papersize": options["papersize"], "margin-x": margin["x"],
                 "margin-top": margin["top"], "margin-bottom": margin["bottom"]}
     (tmp / "meta.yaml").write_text(yaml.safe_dump(metadata), encoding="utf-8")
+    shutil.copy(TEMPLATES / "typst-template.typ", tmp)        # the styling paper.typst imports
     result = subprocess.run(
         [_pandoc(), f"{stem}.md", "-f", "markdown-markdown_in_html_blocks",
          "-t", "typst", "--standalone", "--template", str(TEMPLATES / "paper.typst"),

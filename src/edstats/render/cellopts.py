@@ -8,6 +8,7 @@ renderer reads the same conventions here so both paths honour ``echo``, ``output
 from __future__ import annotations
 
 import copy
+import re
 
 import nbformat
 import yaml
@@ -57,9 +58,23 @@ def prepare_for_export(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
             cell.metadata["quarto"] = opts
             if opts.get("output") is False:
                 cell.outputs = []
-            cell.outputs = [o for o in cell.outputs if o.get("output_type") != "stream"]
+            cell.outputs = [raw_html_as_html(o) for o in cell.outputs if o.get("output_type") != "stream"]
             if "parameters" in cell.metadata.get("tags", []) or "injected-parameters" in cell.metadata.get("tags", []):
                 cell.outputs = []
         cells.append(cell)
     nb.cells = cells
     return nb
+
+
+RAW_HTML = re.compile(r"\A```\{=html\}\n(?P<html>.*)\n```\s*\Z", re.S)
+
+
+def raw_html_as_html(output):
+    """A markdown output that is one Quarto raw HTML block (```{=html}, how the papers' tables are
+    shown) as the HTML output it carries, for nbconvert; any other output unchanged."""
+    data = output.get("data", {})
+    match = RAW_HTML.match(str(data.get("text/markdown", "")))
+    if match:
+        output["data"] = {"text/html": match["html"]}
+    return output
+
