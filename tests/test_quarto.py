@@ -107,3 +107,17 @@ def test_quarto_pdf_is_a4_passes_qpdf_and_poppler_and_has_the_running_header(qua
         assert f"Page {number} of {len(pages)}" in text and "Education performance" in text
         assert ("Synthetic data — not real figures" in text) == synthetic
     assert "Table 1: Key performance measures" in pdf_text(pdf)
+
+
+def test_a_figure_cell_without_a_chart_gets_no_figure_number_and_charts_get_their_stated_alt_text():
+    from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+    from edstats.render.quarto import _with_stated_alt_text
+
+    drawn = new_code_cell('#| label: fig-pa\n#| fig-cap: "PA"\n#| fig-alt: "Line chart."\nshow_chart(...)')
+    drawn.outputs = [new_output("display_data", data={"image/png": "iVBOR"}, metadata={"alt": "PA fell to 21.3%."})]
+    missing = new_code_cell('#| label: fig-feed\n#| fig-cap: "Feed"\nshow_chart(...)')
+    missing.outputs = [new_output("display_data", data={"text/markdown": "*No daily feed was supplied.*"})]
+    nb = _with_stated_alt_text(new_notebook(cells=[drawn, missing]))
+    assert '#| fig-alt: "PA fell to 21.3%."' in nb.cells[0].source and "Line chart." not in nb.cells[0].source
+    assert "fig-" not in nb.cells[1].source and "show_chart" in nb.cells[1].source

@@ -10,7 +10,8 @@ measures, execute and render both papers in HTML and PDF), on the termly extract
 with the daily feed, each with its parts from the report's manifest (validate, measures, the papers
 executed and rendered side by side); a re-run with unchanged inputs (cache); and year-to-date
 persistent absence from the daily feed: the library's pyarrow route against a plain-pandas
-baseline (``pandas_ytd_persistent_absence`` below).
+baseline (``pandas_ytd_persistent_absence`` below); and rendering one executed paper with the
+pip-only renderer and with Quarto (when installed), Quarto's time as a ratio of the other's.
 
 Peak memory is that of the step's whole process tree (kernels and workers included), sampled.
 """
@@ -194,7 +195,34 @@ def steps(data: Path, scale: str, out: Path) -> dict[str, str]:
             build_report("{d}", "{o}/reports", load_settings("edstats.yml"), period="2026-01", build_dir="{o}/build",
                          cache_dir="{o}/cache", settings_file="edstats.yml")
             rows = 1""",
+        RENDER_STEPS["builtin"]: _render(o, "builtin"),
+        **({RENDER_STEPS["quarto"]: _render(o, "quarto")} if _quarto_installed() else {}),
     }
+
+
+#: Rendering one executed paper (the council paper of the whole pack, HTML and PDF) with each renderer.
+RENDER_STEPS = {"builtin": "render the council paper, HTML and PDF (pip-only renderer)",
+                "quarto": "render the council paper, HTML and PDF (Quarto)"}
+
+
+def _quarto_installed() -> bool:
+    from .render.quarto import quarto_executable
+
+    return quarto_executable() is not None
+
+
+def _render(o: str, renderer: str) -> str:
+    """Render the whole pack's executed council notebook again, with ``renderer`` only."""
+    return f"""
+            import os, shutil, tempfile
+            from pathlib import Path
+            os.environ["EDSTATS_RENDERER"] = "{renderer}"
+            from edstats.render import render_paper
+            out = Path(tempfile.mkdtemp())
+            render_paper(Path("{o}/build/2026-01/council.ipynb"), out, "council", ["html", "pdf"],
+                         {{"meeting": "January 2026", "council_name": "Wyvern City Council", "synthetic": True}})
+            shutil.rmtree(out)
+            rows = 1"""
 
 
 def termly_view(data: Path) -> str:
@@ -302,6 +330,10 @@ def main(argv=None) -> int:
         lib["vs_baseline"] = f"{base['median_s'] / lib['median_s']:.1f}x faster"
         if abs(base["result"] - lib["result"]) > 1e-9:
             lib["vs_baseline"] += f" BUT RESULTS DIFFER ({lib['result']} vs {base['result']})"
+    builtin = next((r for r in table if r["step"] == RENDER_STEPS["builtin"]), None)
+    quarto = next((r for r in table if r["step"] == RENDER_STEPS["quarto"]), None)
+    if builtin and quarto:
+        quarto["vs_baseline"] = f"{quarto['median_s'] / builtin['median_s']:.1f}x the pip-only renderer's time"
     written = out / f"bench-{args.scale}{'-' + args.steps.replace(' ', '-') if args.steps else ''}.csv"
     with open(written, "w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=["scale", "step", "median_s", "runs", "peak_mb", "rows_per_s",

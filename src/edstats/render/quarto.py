@@ -48,11 +48,17 @@ def quarto_version() -> str:
 
 
 def _with_stated_alt_text(nb):
-    """Each figure cell's ``#| fig-alt`` set to its chart's own alt text (the PNG output's metadata)."""
+    """Each figure cell's ``#| fig-alt`` set to its chart's own alt text (the PNG output's metadata);
+    a figure cell that drew no chart (its data were not supplied: a sentence says so) loses its
+    label and caption, or Quarto would number a figure that is not there."""
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
         alts = [o.get("metadata", {}).get("alt") for o in cell.get("outputs", []) if "image/png" in o.get("data", {})]
+        if not alts and "#| label: fig-" in cell.source:
+            cell.source = "\n".join(line for line in cell.source.splitlines()
+                                    if not line.startswith(("#| label: fig-", "#| fig-cap:", "#| fig-alt:")))
+            continue
         if not alts or not alts[0]:
             continue
         lines = [line for line in cell.source.splitlines() if not line.startswith("#| fig-alt:")]
