@@ -121,3 +121,10 @@ def test_a_figure_cell_without_a_chart_gets_no_figure_number_and_charts_get_thei
     nb = _with_stated_alt_text(new_notebook(cells=[drawn, missing]))
     assert '#| fig-alt: "PA fell to 21.3%."' in nb.cells[0].source and "Line chart." not in nb.cells[0].source
     assert "fig-" not in nb.cells[1].source and "show_chart" in nb.cells[1].source
+
+
+@pytest.mark.parametrize("paper", ["council", "scrutiny"])
+def test_quarto_resolves_the_cross_references(quarto_run, paper):
+    text = pdf_text(quarto_run / f"{paper}.pdf")
+    assert "Table 1 sets each measure" in text and "Figure 1 and the charts after it" in text
+    assert "@tbl-" not in (quarto_run / f"{paper}.html").read_text(encoding="utf-8")

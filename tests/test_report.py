@@ -311,3 +311,14 @@ def test_relative_folders_work_with_the_papers_made_side_by_side(small_data, rep
     assert folder == tmp_path / "reports" / "2026-01"
     assert {"council.html", "scrutiny.html", "kpm.csv", "measures.xlsx"} <= {p.name for p in folder.iterdir()}
     assert (tmp_path / "build" / "2026-01" / "scrutiny.ipynb").exists()
+
+
+@pytest.mark.parametrize("paper", ["council", "scrutiny"])
+def test_cross_references_name_their_table_and_figure(run, paper):
+    """Quarto's @tbl- and @fig- references, resolved by the pip-only renderer as Quarto does (issue 20)."""
+    folder, _ = run
+    html = (folder / f"{paper}.html").read_text(encoding="utf-8")
+    assert '<a href="#tbl-kpm">Table 1</a> sets each measure' in html and '<a href="#fig-gld">Figure 1</a>' in html
+    assert "@tbl-" not in html and "@fig-" not in html
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(folder / f"{paper}.pdf").pages).split())
+    assert "Table 1 sets each measure" in text and "Figure 1 and the charts after it" in text

@@ -63,6 +63,37 @@ def prepare_for_export(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
                 cell.outputs = []
         cells.append(cell)
     nb.cells = cells
+    return resolve_cross_references(nb)
+
+
+CROSS_REFERENCE = re.compile(r"@((?:tbl|fig)-[A-Za-z0-9_-]+)")
+
+
+def resolve_cross_references(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Quarto's ``@tbl-x`` and ``@fig-x`` as Quarto writes them, "Table 1" and "Figure 2" linked to
+    the table or figure: numbered in order among the cells with that label kind that have an output
+    (a figure cell that drew no chart is not numbered). An unknown label stays as written."""
+    numbers, counts = {}, {"tbl": 0, "fig": 0}
+    for cell in nb.cells:
+        label = str(cell.metadata.get("quarto", {}).get("label", ""))
+        kind = label.split("-", 1)[0]
+        has = any("image/png" in o.get("data", {}) for o in cell.get("outputs", [])) if kind == "fig" else \
+            bool(cell.get("outputs"))
+        if kind in counts and has:
+            counts[kind] += 1
+            numbers[label] = f"{'Table' if kind == 'tbl' else 'Figure'} {counts[kind]}"
+
+    def name(match):
+        label = match.group(1)
+        return f"[{numbers[label]}](#{label})" if label in numbers else match.group(0)
+
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = CROSS_REFERENCE.sub(name, cell.source)
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if "text/markdown" in data:
+                data["text/markdown"] = CROSS_REFERENCE.sub(name, str(data["text/markdown"]))
     return nb
 
 
