@@ -397,3 +397,10 @@ def test_no_part_year_exclusion_rate_is_published(default_run):
     sixth = measures[measures["measure_id"] == "sixth_day_without_provision_count"]["time_period"].max()
     assert sixth not in set(rates["time_period"]), as_at.get("period")   # the year under way: live counts only
     assert len(rates) > 0
+
+
+def test_the_kpm_notes_say_what_close_means_and_what_x_and_c_are(default_run):
+    """The reviewer's 'Close (within a small margin)' with no margin stated; x explained only at the end."""
+    text = pdf_text(default_run / "council.pdf")
+    assert "Close (not met, by no more than 1 percentage point for percentages)" in text
+    assert "x: not available; c: suppressed to protect individuals." in text

@@ -388,8 +388,23 @@ class Paper:
                 "is statistically significant at the 95% level. Statistical neighbours and core cities are the simple "
                 f"average of the LAs in the group with a value, never including {self.la_name} itself; "
                 f"{sn}; {core}. Rank 1 is best among all LAs with a value; band "
-                "A is the best quarter of LAs, D the worst. Status against the council's target: Met, Close "
-                "(within a small margin) or Not met." + targets + self.p8_adjustment_note() + self.unavailable_note())
+                "A is the best quarter of LAs, D the worst. Status against the council's target: Met, Close (not "
+                f"met, by no more than {self.close_margins()}) or Not met. x: not available; c: suppressed to "
+                "protect individuals." + targets + self.p8_adjustment_note() + self.unavailable_note())
+
+    def close_margins(self) -> str:
+        """How near a target 'Close' is, for the measures with a target: '1 percentage point for
+        percentages, 0.5 for Average Attainment 8 score'."""
+        from .compare.kpm import amber_margin
+
+        parts = {}
+        for mid in self.settings.targets:
+            info = measure_info(mid)
+            margin = format_number(amber_margin(info), 2).rstrip("0").rstrip(".")
+            key = f"{margin} percentage point{'s' if margin != '1' else ''} for percentages" if info["unit"] == "%" \
+                else f"{margin} for {in_sentence(info['label'].split(' (')[0])}"
+            parts[key] = None
+        return ", ".join(parts) or "a small margin"
 
     def comparator_names(self) -> dict[str, list[str]]:
         """The statistical neighbours and core cities by name (``sn``, ``core``)."""
