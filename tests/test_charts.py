@@ -82,3 +82,31 @@ def test_no_line_joins_the_years_either_side_of_a_series_break():
 def test_a_year_to_date_point_is_marked():
     fig = trend_chart(series({"202425": 64.3, "202526": 60.4}), "Sixth day", "%", "LA", to_date="19 December 2025")
     assert "Year to date, to 19 December 2025" in legend(fig)
+
+
+def test_eight_years_of_labels_are_slanted():
+    """Eight labels (2017/18 to 2024/25) collided on the GLD chart."""
+    fig = trend_chart(series({f"{y}{(y + 1) % 100:02d}": 1.0 for y in range(2017, 2025)}), "x", "%", "LA")
+    assert fig.axes[0].get_xticklabels()[0].get_rotation() == 30
+
+
+def test_the_saved_chart_holds_the_whole_legend():
+    """The legend under the axes was cut off at the left edge ('Vyvern City: 95% confidence interval')."""
+    import io
+
+    from PIL import Image
+
+    from edstats.papers import chart_png
+
+    fig = trend_chart(series({"202223": 1.0, "202324": 2.0}), "x", "%", "Wyvern City",
+                      comparators={"England": pd.Series({"202223": 1.5, "202324": 1.6}),
+                                   "Statistical neighbours (average)": pd.Series({"202223": 1.2, "202324": 1.3}),
+                                   "Core cities (average)": pd.Series({"202223": 1.1, "202324": 1.4})},
+                      breaks=["202324"])
+    fig.set_dpi(150)
+    fig.canvas.draw()
+    legend = fig.axes[0].get_legend().get_window_extent()
+    width = fig.get_figwidth() * 150
+    assert legend.x0 < 0 or legend.x1 > width            # this legend is wider than the figure itself
+    saved = Image.open(io.BytesIO(chart_png(fig))).size[0]
+    assert saved >= legend.width

@@ -93,7 +93,7 @@ def trend_chart(series: pd.DataFrame, title: str, unit: str, la_name: str, break
         # the year still under way: a hollow point, labelled, never read as a whole year
         ax.plot([len(years) - 1], [float(s.loc[years[-1], "value"])], marker="o", markersize=9, color="#000000",
                 markerfacecolor="white", linestyle="none", label=f"Year to date, to {to_date}")
-    crowded = len(years) > 8          # ten or more year labels overlap on an A4 width: slant them
+    crowded = len(years) > 6          # seven or more year labels (2017/18 ...) collide on an A4 width: slant them
     ax.set_xticks(x, [year_label(y) for y in years], rotation=30 if crowded else 0, ha="right" if crowded else "center")
     ax.set_ylabel(unit)
     ax.set_title(title, loc="left")

@@ -718,19 +718,26 @@ def not_published(measure_id: str) -> dict[str, str]:
 def show_chart(fig, alt: str) -> None:
     """Display a chart as a PNG whose alt text states its finding (used by both renderers); with
     no chart (``fig`` None: no data), the alt text alone, as a sentence of the paper."""
-    import io
-
-    import matplotlib.pyplot as plt
     from IPython.display import Image, Markdown, display
 
     if fig is None:
         display(Markdown(f"*{alt}*"))
         return
 
+    display(Image(data=chart_png(fig), format="png"), metadata={"alt": alt})
+
+
+def chart_png(fig) -> bytes:
+    """The chart as a 150 dpi PNG holding all it draws: a legend under the axes wider than the
+    figure is not cut off (bbox_inches='tight'). Closes the figure."""
+    import io
+
+    import matplotlib.pyplot as plt
+
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=150)
+    fig.savefig(buffer, format="png", dpi=150, bbox_inches="tight", pad_inches=0.1)
     plt.close(fig)
-    display(Image(data=buffer.getvalue(), format="png"), metadata={"alt": alt})
+    return buffer.getvalue()
 
 
 def load_paper(data_dir: str | Path = "../data/raw", period: str = "", settings_file: str | Path = "",
