@@ -88,22 +88,8 @@ def cmd_measures(args) -> int:
     return 0
 
 
-def _check_notebooks_folder(folder: str) -> None:
-    """Refuse a notebooks folder with no paper notebooks in it (run outside the checkout, where
-    the default notebooks/ is not there) before any work is done."""
-    folder = Path(folder).resolve()
-    if folder.is_dir() and any(folder.glob("*.ipynb")):
-        return
-    own = Path(__file__).resolve().parents[2] / "notebooks"   # the checkout this edstats was installed from
-    hint = f" (for this edstats, {own})" if own != folder and any(own.glob("*.ipynb")) else ""
-    missing = "" if folder.is_dir() else " (there is no such folder)"
-    raise SettingsError(f"The notebooks folder {folder} holds no paper notebooks{missing}: the papers are made from the notebooks in the edstats checkout's "
-                        "notebooks/ folder. Run edstats from the edstats checkout, or pass --notebooks with that "
-                        f"folder{hint}.")
-
-
 def cmd_report(args) -> int:
-    from .pipeline import build_report
+    from .pipeline import build_report, check_notebooks
     from .settings import load_settings
 
     if not args.published_only and args.la is not None:
@@ -125,10 +111,10 @@ def cmd_report(args) -> int:
 
         if la_code_form(args.la) is None:
             raise SettingsError(f"--la '{args.la}' is not an LA code. {FIND_THE_CODE}")
-    _check_notebooks_folder(args.notebooks)
+    papers = [p.strip() for p in args.audience.split(",") if p.strip()]
+    check_notebooks(Path(args.notebooks).resolve(), papers)     # before the data: run outside the checkout
     if not args.published_only:
         _warn_about_data_folder(args.data)
-    papers = [p.strip() for p in args.audience.split(",") if p.strip()]
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
     bar = _progress(1 + 2 * len(papers), "report")
 

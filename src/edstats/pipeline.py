@@ -439,6 +439,25 @@ def execute_notebook(source: Path, target: Path, parameters: dict) -> None:
         ) from None
 
 
+def check_notebooks(folder: Path, papers) -> None:
+    """Refuse, before any work, a notebooks folder without the papers' notebooks: one with none at
+    all (edstats run outside its checkout, where the default notebooks/ is not there) is a
+    :class:`SettingsError` saying where they are; a paper not among them names those that are."""
+    available = sorted(p.stem for p in folder.glob("*.ipynb")) if folder.is_dir() else []
+    if not available:
+        own = Path(__file__).resolve().parents[2] / "notebooks"   # the checkout this edstats was installed from
+        hint = f" (for this edstats, {own})" if own != folder and any(own.glob("*.ipynb")) else ""
+        missing = "" if folder.is_dir() else ", and there is no such folder"
+        raise SettingsError(f"The notebooks folder {folder} holds no paper notebooks (none of "
+                            f"{', '.join(f'{p}.ipynb' for p in papers)}{missing}): the papers are made from the "
+                            "notebooks in the edstats checkout's notebooks/ folder. Run edstats from the edstats "
+                            f"checkout, or pass --notebooks with that folder{hint}.")
+    for paper in papers:
+        if paper not in available:
+            raise EdstatsError(f"There is no notebook for the paper '{paper}' in {folder}. "
+                               f"Papers available: {', '.join(available)}.")
+
+
 def build_report(data_dir: str | Path, out_dir: str | Path, settings: Settings, *, period: str | None = None,
                  papers=PAPERS, formats=FORMATS, notebooks_dir: str | Path = "notebooks",
                  build_dir: str | Path = "build", cache_dir: str | Path | None = "data/processed/cache",
@@ -450,10 +469,7 @@ def build_report(data_dir: str | Path, out_dir: str | Path, settings: Settings, 
     ``step(name)`` is called as each step starts (the command line shows it as progress).
     """
     data_dir, out_dir, notebooks_dir = Path(data_dir).resolve(), Path(out_dir).resolve(), Path(notebooks_dir).resolve()
-    for paper in papers:
-        if not (notebooks_dir / f"{paper}.ipynb").exists():
-            raise EdstatsError(f"There is no notebook for the paper '{paper}' in {notebooks_dir}. "
-                               f"Papers available: {', '.join(sorted(p.stem for p in notebooks_dir.glob('*.ipynb'))) or 'none'}.")
+    check_notebooks(notebooks_dir, papers)
     with one_run_at_a_time(out_dir):
         remove_stale(out_dir)               # a report killed part-way: its staging folder, or the previous one put back
         return _build_report(data_dir, out_dir, settings, period=period, papers=papers, formats=formats,
