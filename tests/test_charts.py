@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 
 from edstats.charts import trend_chart
-from edstats.papers import not_published
+from edstats.measures.dictionary import not_published
 
 matplotlib.use("Agg")
 

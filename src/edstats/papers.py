@@ -21,7 +21,8 @@ from .narrative import fmt as narrative_fmt
 from .narrative import key_message
 from .disclosure import SYMBOLS, primary_suppression, suppress_parts
 from .measures import measure_info
-from .periods import Period, edition, incomplete_year, long_date, reporting_year, year_in_progress
+from .measures.dictionary import not_published, series_breaks
+from .periods import Period, edition, long_date, reporting_year, year_in_progress
 from .pipeline import PreparedRun, kpm_for, prepare_published, prepare_run, read_kpm, resolve_period
 from .settings import load_settings, with_sn_vintage
 from .stats import format_number, round_half_up, shown_difference
@@ -109,6 +110,7 @@ class Headline:
     previous_numerator: float | None
     previous_denominator: float | None
     comparable: bool
+    to_date: str = ""          # '19 December 2025' for a live measure's year still under way, else ''
 
     @property
     def year(self) -> str:
@@ -145,14 +147,13 @@ class Paper:
     @cached_property
     def results(self) -> pd.DataFrame:
         """Every result with a ``suppressed`` flag (numbers kept for ordering, never shown when set)."""
-        return self.run.marked
+        return self.run.reportable        # a part year (exclusions to December) is no year's figure
 
     # -- selecting ---------------------------------------------------------------------------
     def reporting_period(self, measure_id: str) -> str | None:
         """The academic year (time_period) this paper reports for the measure."""
         dataset = measure_info(measure_id)["dataset"]
-        tps = [tp for tp in self.results.loc[self.results["measure_id"] == measure_id, "time_period"].unique()
-               if not incomplete_year(dataset, tp, self.run.as_at)]      # a part year is no year's figure
+        tps = self.results.loc[self.results["measure_id"] == measure_id, "time_period"].unique()
         return reporting_year(dataset, tps, self.period)
 
     def series(self, measure_id: str, topic: str = "Total", breakdown: str = "Total") -> pd.DataFrame:
@@ -173,21 +174,22 @@ class Paper:
         latest = s.iloc[-1]
         prev = s.iloc[-2] if len(s) > 1 else None
         info = measure_info(measure_id)
-        breaks = [b for b in str(info["series_breaks"]).split(";") if b]
+        breaks = series_breaks(measure_id)
         consecutive = prev is not None and int(latest["time_period"][:4]) - int(prev["time_period"][:4]) == 1
-        to_date = year_in_progress(info["dataset"], latest["time_period"], self.run.as_at)
+        to_date = long_date(self.run.as_at) if year_in_progress(info["dataset"], latest["time_period"],
+                                                                  self.run.as_at) else ""
         comparable = prev is not None and consecutive and latest["time_period"] not in breaks and not to_date
         return Headline(
             measure_id=measure_id, time_period=latest["time_period"], value=latest["value"],
             ci_lower=latest["ci_lower"], ci_upper=latest["ci_upper"], numerator=latest["numerator"],
             denominator=latest["denominator"], suppressed=bool(latest["suppressed"]),
-            edition=f"year to date, to {long_date(self.run.as_at)}" if to_date else
-            edition(info["dataset"], latest["time_period"], self.period),
+            edition=f"year to date, to {to_date}" if to_date else edition(info["dataset"], latest["time_period"],
+                                                                          self.period),
             previous_period=None if prev is None else prev["time_period"],
             previous_value=None if prev is None or prev["suppressed"] else float(prev["value"]),
             previous_numerator=None if prev is None else float(prev["numerator"]),
             previous_denominator=None if prev is None else float(prev["denominator"]),
-            comparable=comparable,
+            comparable=comparable, to_date=to_date,
         )
 
     # -- words -------------------------------------------------------------------------------
@@ -237,29 +239,26 @@ class Paper:
     def council_introduction(self) -> str:
         """Purpose, recommendations and contact officer, as a report to Council opens."""
         la = self.settings.la
-        recommendations = "\n".join(f"{i}. {self.against(text)}" for i, text in
-                                    enumerate(self.settings.recommendations, 1))
+        recommendations = "\n".join(f"{i}. {text}" for i, text in enumerate(self.settings.recommendations, 1))
         c = self.settings.contact
         contact = ", ".join(part for part in (c.name, c.role, c.email, c.telephone) if part)
         source = ("the Department for Education's published figures" if self.run.published_only
                   else "the council's pupil-level records, computed with the Department for Education's methods")
         return (f"## Purpose\n\nTo report to {self.audience_name} the education performance of {la.name} for the "
                 f"{self.period.label} meeting: the latest results for early years, key stages 2 and 4, attendance, "
-                f"young people not in education, employment or training and exclusions, from {source}, "
-                f"{self.against('against England, statistical neighbours, core cities and the council targets')}."
+                f"young people not in education, employment or training and exclusions, from {source}, against "
+                f"{self.compared_with()}."
                 f"\n\n## Recommendations\n\n{recommendations}"
                 + (f"\n\n**Contact officer:** {contact}." if contact else ""))
 
-    def against(self, text: str) -> str:
-        """``text`` without the comparators this run does not have: 'core cities' for an LA that is
-        not one, 'the council's targets' when none is set."""
-        if not self.comparator_names()["core"]:
-            text = text.replace(", core cities", "").replace(" core cities,", "")
-        if not self.settings.targets:
-            for phrase in (" and the council's targets", " and the council targets"):
-                text = text.replace(", statistical neighbours" + phrase, " and statistical neighbours")
-                text = text.replace(phrase, "")
-        return text
+    def compared_with(self) -> str:
+        """What this run compares the LA with: 'England, statistical neighbours, core cities and the
+        council's targets', less any it does not have (no core cities for an LA that is not one, no
+        targets when none is set)."""
+        groups = self.comparator_names()
+        parts = ["England"] + ["statistical neighbours"] * bool(groups["sn"]) + ["core cities"] * bool(groups["core"]) \
+            + ["the council's targets"] * bool(self.settings.targets)
+        return ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
 
     @property
     def audience_name(self) -> str:
@@ -344,7 +343,7 @@ class Paper:
                              "Status": "", "Next target": "x"})
                 continue
             value = "c" if h.suppressed else self.fmt(mid, h.value)
-            if isinstance(c["to_date"], str) and c["to_date"] and h.previous_period:
+            if h.to_date and h.previous_period:
                 change = "not compared (part year)"
             elif c["series_break"] and h.previous_period:
                 change = "not comparable (series break)"
@@ -358,7 +357,7 @@ class Paper:
             next_target = "No target set" if pd.isna(c["next_target"]) else \
                 f"{self.fmt(mid, c['next_target'])} ({year_label(c['next_period'])})"
             rows.append({
-                "Measure": f"{label} ({self.year_edition(h)})", "Latest": value,
+                "Measure": f"{label} ({h.year}, {h.edition})", "Latest": value,
                 "Previous": self.fmt(mid, h.previous_value) if h.previous_period else "x", "Change": change,
                 "England": self.fmt(mid, c["england"]), "Stat. neighbours": self.fmt(mid, c["sn_average"]),
                 "Core cities": self.fmt(mid, c["core_cities_average"]), "Rank (band)": rank,
@@ -368,10 +367,6 @@ class Paper:
                                                   "Target"),
                      colours={"Status": STATUS_COLOURS},
                      widths=(17, 7, 8, 10, 7, 8, 7, 8, 10, 6, 10))
-
-    def year_edition(self, h: Headline) -> str:
-        """'2024/25, final', or for a year still in progress '2025/26 to 19 December 2025, year to date'."""
-        return f"{h.year}, {h.edition}"
 
     def kpm_notes(self) -> str:
         """How to read the KPM table, with the comparator groups by name and the model's vintage."""
@@ -523,15 +518,13 @@ class Paper:
     # -- charts ------------------------------------------------------------------------------
     def trend_chart(self, measure_id: str):
         info = measure_info(measure_id)
-        breaks = [b for b in str(info["series_breaks"]).split(";") if b]
+        breaks = series_breaks(measure_id)
         k = self.kpm[self.kpm["measure_id"] == measure_id].set_index("time_period")
         comparators = {"England": k["england"], "Statistical neighbours (average)": k["sn_average"],
                        "Core cities (average)": k["core_cities_average"]} if len(k) else {}
         h = self.headline(measure_id)
-        to_date = long_date(self.run.as_at) if h is not None and year_in_progress(
-            info["dataset"], h.time_period, self.run.as_at) else ""
         return trend_chart(self.series(measure_id), info["label"], info["unit"], self.la_name, breaks, comparators,
-                           not_published(measure_id), to_date)
+                           not_published(measure_id), h.to_date if h is not None else "")
 
     def trend_alt_text(self, measure_id: str) -> str:
         """Alt text that states the chart's finding."""
@@ -539,7 +532,7 @@ class Paper:
         s = self.series(measure_id).dropna(subset=["value"])
         if s.empty:
             return f"No data for {info['label']}."
-        breaks = [b for b in str(info["series_breaks"]).split(";") if b]
+        breaks = series_breaks(measure_id)
         last = s.iloc[-1]
         # across a series break the years are not comparable: the text starts at the latest break
         since = [b for b in breaks if s["time_period"].min() < b <= last["time_period"]]
@@ -707,12 +700,6 @@ def in_sentence(label: str) -> str:
     abbreviation ('NEET or not known', not 'nEET or not known' or 'neet or not known')."""
     first = label.split(" ", 1)[0]
     return label if first.isupper() or first[1:2].isupper() else label[:1].lower() + label[1:]
-
-
-def not_published(measure_id: str) -> dict[str, str]:
-    """Years DfE did not publish the measure -> why ('COVID-19'), from the measure dictionary."""
-    text = str(measure_info(measure_id)["not_published"])
-    return dict(part.split("=", 1) for part in text.split(";") if "=" in part)
 
 
 def show_chart(fig, alt: str) -> None:

@@ -18,6 +18,7 @@ import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import nbformat
@@ -85,16 +86,21 @@ class PreparedRun:
             self.marked = suppress(self.results, self.settings.suppression_threshold,
                                    measure_dictionary()["unit"], self.parents)
 
-    @property
+    @cached_property
     def reportable(self) -> pd.DataFrame:
         """``marked`` without the rows of a year still under way for a figure counted from events
-        (exclusion rates to December are no year's rate): what the open data publish."""
+        (exclusion rates to December are no year's rate): what the papers, the KPM table and the
+        open data all report."""
         from .measures import measure_dictionary
         from .periods import incomplete_year
 
-        dataset = self.marked["measure_id"].map(measure_dictionary()["dataset"])
-        part = [incomplete_year(d, tp, self.as_at) for d, tp in zip(dataset, self.marked["time_period"])]
-        return self.marked[~pd.Series(part, index=self.marked.index, dtype=bool)]
+        dataset = measure_dictionary()["dataset"]
+        pairs = self.marked[["measure_id", "time_period"]].drop_duplicates()
+        part = pairs[[incomplete_year(dataset[m], tp, self.as_at) for m, tp in pairs.itertuples(index=False)]]
+        if part.empty:
+            return self.marked
+        keys = pd.MultiIndex.from_frame(self.marked[["measure_id", "time_period"]])
+        return self.marked[~keys.isin(pd.MultiIndex.from_frame(part))]
 
     @property
     def available(self) -> dict[str, list[str]]:
@@ -367,7 +373,7 @@ def kpm_for(run: PreparedRun, previous: pd.DataFrame | None = None) -> pd.DataFr
                  "breakdown_topic", "breakdown", "value", "numerator", "denominator", "source", "release"])
     groups = run.groups if not run.groups.empty else pd.DataFrame(
         columns=["group_type", "vintage", "la_code", "member_code", "rank", "closeness"])
-    kpm = build_kpm(run.marked, table, groups, run.settings, previous, run.as_at)
+    kpm = build_kpm(run.reportable, table, groups, run.settings, previous, run.as_at)
     if stored is not None:
         part = partial_file(stored)
         kpm.to_parquet(part, index=False)

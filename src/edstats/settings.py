@@ -88,7 +88,7 @@ class Comparators:
 
 @dataclass(frozen=True)
 class Contact:
-    """The officer a council paper names as its contact (blank: the paper says none was set)."""
+    """The officer a council paper names as its contact (all blank: the paper names none)."""
 
     name: str = ""
     role: str = ""
@@ -97,8 +97,7 @@ class Contact:
 
 
 #: The council paper's recommendation when the settings give none.
-DEFAULT_RECOMMENDATIONS = ("That Council notes the education performance set out in this report, against England, "
-                           "statistical neighbours, core cities and the council's targets.",)
+DEFAULT_RECOMMENDATIONS = ("That Council notes the education performance set out in this report.",)
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..measures.dictionary import measure_dictionary
-from ..periods import incomplete_year, year_in_progress
+from ..measures.dictionary import measure_dictionary, series_breaks
+from ..periods import year_in_progress
 from ..settings import CORE_CITIES, Settings
 from . import benchmark
 
@@ -94,9 +94,8 @@ def build_kpm(results: pd.DataFrame, table: pd.DataFrame, groups: pd.DataFrame, 
     """kpm rows for the LA's Total results (``results`` carries ``suppressed``).
 
     ``as_at`` is the data's last date: a live measure's year still in progress then is a
-    year-to-date figure (``to_date`` = as_at) and is not compared with the full year before; an
-    annual measure's year in progress (exclusion rates to December) has no row, as it is no year's
-    figure yet."""
+    year-to-date figure (``to_date`` = as_at) and is not compared with the full year before.
+    (An annual measure's part year is not in ``results``: :attr:`PreparedRun.reportable`.)"""
     dictionary = measure_dictionary()
     la = settings.la
     members, vintage, core = comparator_codes(table, groups, settings)
@@ -132,11 +131,9 @@ def build_kpm(results: pd.DataFrame, table: pd.DataFrame, groups: pd.DataFrame, 
             if percentage and pd.isna(numerator) and not pd.isna(denominator) and not pd.isna(row["value"]):
                 numerator = row["value"] / 100 * denominator
             return numerator, denominator
-        breaks = [b for b in str(info["series_breaks"]).split(";") if b]
+        breaks = series_breaks(measure_id)
         series = series.set_index("time_period")
         for tp, r in series.iterrows():
-            if incomplete_year(info["dataset"], tp, as_at):
-                continue
             to_date = as_at if year_in_progress(info["dataset"], tp, as_at) else ""
             value = np.nan if r["suppressed"] else float(r["value"])
             here = by_year(measure_id, tp)

@@ -85,7 +85,8 @@ def read_lait(path: str | Path, lookup: pd.DataFrame | None = None, release: str
     out = pd.DataFrame({
         "measure_id": measure, "time_period": tp, "geographic_level": level,
         "area_code": "", "old_la_code": old, "area_name": raw["LA and Regions"].astype(str),
-        "breakdown_topic": group.str[1].fillna("Total"), "breakdown": group.str[2].fillna("Total"), "value": value, "numerator": float("nan"),
+        "breakdown_topic": group.str[1].fillna("Total"), "breakdown": group.str[2].fillna("Total"), "value": value,
+        "numerator": float("nan"),
         "denominator": float("nan"), "source": "DfE LAIT", "release": release or path.name,
     })
     out.loc[level == "National", "area_code"] = "E92000001"

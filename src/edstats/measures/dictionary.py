@@ -25,3 +25,14 @@ def measure_dictionary() -> pd.DataFrame:
 def measure_info(measure_id: str) -> pd.Series:
     """One measure's row; raises KeyError for an unknown id."""
     return measure_dictionary().loc[measure_id]
+
+
+def series_breaks(measure_id: str) -> list[str]:
+    """The time periods that start a new series of the measure (not comparable with the year before)."""
+    return [b for b in str(measure_info(measure_id)["series_breaks"]).split(";") if b]
+
+
+def not_published(measure_id: str) -> dict[str, str]:
+    """Years DfE did not publish the measure -> why ('COVID-19'), from the ``not_published`` column."""
+    text = str(measure_info(measure_id)["not_published"])
+    return dict(part.split("=", 1) for part in text.split(";") if "=" in part)

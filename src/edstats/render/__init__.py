@@ -10,7 +10,6 @@ from ``_quarto.yml`` and their typst styling from ``templates/typst-template.typ
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import yaml

@@ -13,7 +13,6 @@ the notebook's fixed ``fig-alt`` in the copy, so Quarto's HTML says what the cha
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import tempfile
@@ -101,7 +100,7 @@ def render_with_quarto(executed: Path, out_dir: Path, stem: str, formats, extra:
         nbformat.write(nb, work / f"{stem}.ipynb")
         for fmt in formats:
             result = subprocess.run([quarto, "render", f"{stem}.ipynb", "--to", _TARGETS[fmt]], cwd=work,
-                                    capture_output=True, text=True, env=os.environ | {"QUARTO_PRINT_STACK": "0"})
+                                    capture_output=True, text=True)
             made = work / f"{stem}.{fmt}"
             if result.returncode != 0 or not made.exists():
                 raise EdstatsError(f"quarto render failed for {executed.name} ({fmt}): "
