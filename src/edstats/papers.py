@@ -506,9 +506,9 @@ class Paper:
         return (f"Produced by edstats {__version__} (code {code_fingerprint()}"
                 + (f", commit {git_commit()}" if git_commit() else "") + f") for the meeting of {self.period.label} "
                 f"from {source}. " + ("" if self.run.published_only else
-                                      f"Comparator release: {', '.join(releases) or 'none'}; ")
-                + "Statistical-neighbour model: "
-                f"{', '.join(vintage) or 'none'}. Suppression threshold: {self.settings.suppression_threshold}."
+                                      f"Comparator release: {', '.join(releases) or 'none'}. ")
+                + f"Statistical-neighbour model: {', '.join(vintage) or 'none'}. "
+                f"Suppression threshold: {self.settings.suppression_threshold}."
                 + settings + f" Every input file, with its SHA-256 fingerprint, is listed in {where}"
                 "the run's manifest.json beside this paper, with every parameter and timing.")
 
