@@ -128,7 +128,7 @@ def code_fingerprint() -> str:
     """Version plus a hash of the library's source: any code change invalidates the cache."""
     digest = hashlib.sha256(__version__.encode())
     for path in sorted(_PACKAGE_DIR.rglob("*")):
-        if path.suffix in (".py", ".csv") and "__pycache__" not in path.parts and path.name != "bench.py":
+        if path.suffix in (".py", ".csv", ".sql") and "__pycache__" not in path.parts and path.name != "bench.py":
             digest.update(path.relative_to(_PACKAGE_DIR).as_posix().encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()[:16]

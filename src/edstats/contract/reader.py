@@ -29,10 +29,10 @@ _IGNORED_NAMES = {".gitkeep", ".ds_store", "thumbs.db"}
 
 @dataclass
 class InputFile:
-    """One file read: its path, SHA-256 and number of data rows."""
+    """One file read: its path and number of data rows (the pipeline hashes the files, once:
+    :func:`edstats.pipeline.list_inputs`)."""
 
     path: str
-    sha256: str
     rows: int
 
 
@@ -475,7 +475,7 @@ def read_dataset(folder: Path, name: str) -> RawDataset:
             continue
         arrow = isinstance(part, _ParquetFile)
         rows = part.rows if arrow else len(part)
-        result.files.append(InputFile(str(path), file_sha256(path), rows))
+        result.files.append(InputFile(str(path), rows))
         # names are read without regard to case or surrounding spaces ('UPN ' is upn): every
         # name of the contract is lower case
         columns = [str(c).strip().lower() for c in (part.names if arrow else part.columns)]

@@ -49,7 +49,7 @@ def data_as_at(frames: dict[str, pd.DataFrame], sessions=None) -> str | None:
 def present_datasets(frames: dict[str, pd.DataFrame], sessions=None) -> set[str]:
     """The datasets that hold at least one row (the daily feed as ``attendance_sessions``)."""
     present = {name for name, frame in frames.items() if frame is not None and not frame.empty}
-    if sessions is not None and not sessions.monthly.empty:
+    if sessions is not None and sessions.monthly.num_rows > 0:
         present.add("attendance_sessions")
     return present
 

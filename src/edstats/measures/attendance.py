@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..engine import connect
 from ..grouping import codes_and_distinct, combination_numbers, first_rows, position_type
 from ..settings import Settings
 from .result import (CHARACTERISTIC_BREAKDOWNS, _groups, as_category, empty_result, proportion_result, time_period,
@@ -171,32 +172,14 @@ def session_enrolments(feed, attendance: pd.DataFrame | None, schools: pd.DataFr
     Ages and characteristics come from the census rows of the same year when present (the feed
     carries none); without them every pupil in the feed is in scope.
     """
-    monthly = feed.monthly
-    month = monthly["month"].astype("category")
-    month_names = month.cat.categories.astype(str)
-    keep = np.ones(len(month_names), bool) if until_month is None else np.asarray(month_names <= until_month)
-    rows = keep[month.cat.codes.to_numpy()]
-    year_codes, years = pd.factorize(academic_year_of(pd.Series(month_names + "-01")))
-    upn = monthly["upn"].astype("category")
-    urn = monthly["school_urn"].astype("category")
-    parts = [year_codes[month.cat.codes.to_numpy()[rows]], upn.cat.codes.to_numpy()[rows],
-             urn.cat.codes.to_numpy()[rows]] + ([month.cat.codes.to_numpy()[rows]] if by_month else [])
-    sizes = [len(years), len(upn.cat.categories), len(urn.cat.categories), len(month_names)]
-    key = np.zeros(rows.sum(), dtype=np.int64)
-    for codes, size in zip(parts, sizes):
-        key = key * size + codes
-    group, keys = pd.factorize(key)
-    possible = np.bincount(group, weights=monthly["possible"].to_numpy()[rows])
-    absent = np.bincount(group, weights=monthly["absent"].to_numpy()[rows])
-    if by_month:
-        month_of, keys = keys % sizes[3], keys // sizes[3]
-    urn_of, keys = keys % sizes[2], keys // sizes[2]
-    upn_of, year_of = keys % sizes[1], keys // sizes[1]
-    out = pd.DataFrame({"academic_year": np.asarray(years, dtype=object)[year_of],
-                        "upn": np.asarray(upn.cat.categories, dtype=object)[upn_of],
-                        "school_urn": np.asarray(urn.cat.categories, dtype=object)[urn_of],
-                        **({"month": np.asarray(month_names, dtype=object)[month_of]} if by_month else {}),
-                        "possible": possible.astype(np.int64), "absent": absent.astype(np.int64)})
+    con = connect()
+    con.register("monthly", feed.monthly)
+    out = con.execute(f"""
+        SELECT academic_year(month || '-01') AS academic_year, upn, school_urn{', month' if by_month else ''},
+               sum(possible)::BIGINT AS possible, sum(absent)::BIGINT AS absent
+        FROM monthly WHERE month <= coalesce($until, month)
+        GROUP BY ALL""", {"until": until_month}).df()
+    years = out["academic_year"].unique()
     if attendance is not None and not attendance.empty:
         columns = [c for c in CHARACTERISTICS + ["school_district", "la_code", "age_start_of_year"] if c in attendance]
         keys = ["academic_year", "upn", "school_urn"]
@@ -213,6 +196,6 @@ def session_enrolments(feed, attendance: pd.DataFrame | None, schools: pd.DataFr
 def ytd_attendance_measures(sessions, attendance: pd.DataFrame | None,
                             schools: pd.DataFrame | None, settings: Settings, topics=CHARACTERISTIC_BREAKDOWNS):
     """Year-to-date absence from the daily feed, by academic year and breakdown."""
-    if sessions is None or sessions.monthly.empty:
+    if sessions is None or sessions.monthly.num_rows == 0:
         return empty_result()
     return absence_result(session_enrolments(sessions, attendance, schools, settings), YTD_MEASURE_IDS, topics)

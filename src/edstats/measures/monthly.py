@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..engine import connect
 from ..settings import Settings
 from .attendance import academic_year_of_date, session_enrolments
 from .exclusions import sixth_day_cases
@@ -36,25 +37,19 @@ def pa_by_month(sessions, attendance, schools, settings: Settings) -> pd.DataFra
     e = e[e["academic_year"] == year]
     if e.empty:
         return pd.DataFrame(columns=["as_at", "academic_year", "pa_pct", "enrolments"])
-    # sessions so far at the end of each month: enrolment x month, summed cumulatively over months
-    enrolment = pd.factorize(e["upn"] + "|" + e["school_urn"])[0]
-    months = sorted({end[:7] for end in ends})
-    column = pd.Series(range(len(months)), index=months).reindex(e["month"]).to_numpy()
-    shape = (enrolment.max() + 1, len(months))
-    possible, absent = np.zeros(shape, np.int64), np.zeros(shape, np.int64)
-    inside = ~np.isnan(column)
-    np.add.at(possible, (enrolment[inside], column[inside].astype(int)), e["possible"].to_numpy()[inside])
-    np.add.at(absent, (enrolment[inside], column[inside].astype(int)), e["absent"].to_numpy()[inside])
-    possible, absent = possible.cumsum(axis=1), absent.cumsum(axis=1)
-    rows = []
-    for end in ends:
-        j = months.index(end[:7])
-        on_roll = possible[:, j] > 0
-        if not on_roll.any():
-            continue
-        pa = (10 * absent[on_roll, j] >= possible[on_roll, j]).mean() * 100
-        rows.append({"as_at": end, "academic_year": year, "pa_pct": pa, "enrolments": int(on_roll.sum())})
-    return pd.DataFrame(rows).drop_duplicates("as_at")
+    # each enrolment's sessions so far at each month end (its months up to that one), then the share
+    # of enrolments with a possible session so far that have missed 10% or more of them
+    con = connect()
+    con.register("enrolment_months", e)
+    return con.execute("""
+        WITH so_far AS (
+            SELECT as_at, upn, school_urn, sum(possible) AS possible, sum(absent) AS absent
+            FROM enrolment_months JOIN unnest($ends) AS ends(as_at) ON month <= left(as_at, 7)
+            GROUP BY ALL)
+        SELECT as_at, $year AS academic_year, 100 * avg((10 * absent >= possible)::INTEGER) AS pa_pct,
+               count(*) AS enrolments
+        FROM so_far WHERE possible > 0
+        GROUP BY as_at ORDER BY as_at""", {"ends": ends, "year": year}).df()
 
 
 def provision_bands(exclusions, provision, calendar, as_at: str) -> pd.DataFrame:

@@ -1,0 +1,49 @@
+"""The query engine: DuckDB, embedded in the process (no server), one connection per piece of work.
+
+Every connection gets the SQL macros of ``sql/macros.sql`` (the UPN check letter, the academic
+year of a date), so that a rule or a measure written as a query reads as its definition. DuckDB
+runs a query on every core it is given and spills to disk past its memory limit; edstats never
+downloads an extension at run time.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from importlib.resources import files
+
+import duckdb
+
+
+def cores() -> int:
+    """The cores this process may run on (DuckDB's threads)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:      # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def sql(name: str) -> str:
+    """The text of ``sql/<name>.sql``."""
+    return files("edstats").joinpath("sql", f"{name}.sql").read_text()
+
+
+def run_script(con: duckdb.DuckDBPyConnection, name: str, parameters: dict) -> None:
+    """Run each statement of ``sql/<name>.sql`` (statements end with a semicolon at the end of a
+    line), each with the ``parameters`` it names (``$name``)."""
+    for statement in re.split(r";\s*\n", sql(name)):
+        if statement.strip() and not all(line.lstrip().startswith("--") for line in statement.strip().splitlines()):
+            con.execute(statement, {k: v for k, v in parameters.items() if re.search(rf"\${k}\b", statement)})
+
+
+def connect(database: str = ":memory:", read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection with edstats' macros. Rows need not come back in the order they were
+    read unless a query says ``ORDER BY`` (less memory on large scans); work that does not fit in
+    memory spills to the system's temporary folder."""
+    con = duckdb.connect(database, read_only=read_only, config={
+        "threads": cores(), "preserve_insertion_order": False,
+        "autoinstall_known_extensions": False, "autoload_known_extensions": False,
+        "temp_directory": os.path.join(tempfile.gettempdir(), f"edstats-duckdb-{os.getpid()}")})
+    con.execute(sql("macros"))
+    return con

@@ -1,0 +1,22 @@
+-- Macros every edstats connection has (edstats.engine.connect).
+
+-- DfE's UPN: a check letter, then 12 characters (permanent: 12 digits; temporary: 11 digits and a
+-- letter). Characters 2-13 are weighted by their position (2..13), a digit counting as its value
+-- and a letter as its place in the 23-letter alphabet without I, O and S; the sum modulo 23 gives
+-- the check letter from the same alphabet.
+CREATE OR REPLACE MACRO upn_is_valid(upn) AS
+    regexp_full_match(upn, '[A-HJ-NP-RT-Z][0-9]{11}[0-9A-HJ-NP-RT-Z]')
+    AND substr('ABCDEFGHJKLMNPQRTUVWXYZ',
+               1 + (list_sum([position * (CASE WHEN upn[position] BETWEEN '0' AND '9' THEN ascii(upn[position]) - 48
+                                              ELSE strpos('ABCDEFGHJKLMNPQRTUVWXYZ', upn[position]) - 1 END)
+                             FOR position IN range(2, 14)]) % 23)::BIGINT,
+               1) = upn[1];
+
+-- The academic year (1 September to 31 August) of a date, written like 2024/25.
+CREATE OR REPLACE MACRO academic_year(day) AS
+    printf('%d/%02d', year(day::DATE) - (month(day::DATE) < 9)::INTEGER,
+           (year(day::DATE) - (month(day::DATE) < 9)::INTEGER + 1) % 100);
+
+-- A date written YYYY-MM-DD (ASCII digits, a real day) as a DATE; NULL for anything else.
+CREATE OR REPLACE MACRO iso_date(text) AS
+    CASE WHEN regexp_full_match(text, '[0-9]{4}-[0-9]{2}-[0-9]{2}') THEN try_cast(text AS DATE) END;
