@@ -1,31 +1,30 @@
 """Check raw data against the contract and turn it into typed frames.
 
-Every rule runs on every row (lazily: nothing stops at the first problem), and each problem is
-one row of a table: dataset, file, line, column, value, rule, fix, severity.
+Every rule runs on every row (nothing stops at the first problem), and each problem is one row of
+a table: dataset, file, line, column, value, rule, fix, severity. The datasets are read into DuckDB
+(:mod:`edstats.contract.reader`) and every rule of the contract is a query there: a column's rules
+are generated from its kind (:func:`column_rules`), a rule across columns is the contract's own SQL
+condition, and the checks between datasets are queries of two tables.
 """
 
 from __future__ import annotations
 
 import difflib
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from .contract import DATASETS, Column, Dataset, RawDataset, read_dataset
-from .contract.identifiers import PERSONAL_COLUMNS, mask_identifiers, mask_personal, valid_upn_mask
-from .contract.reader import FILE_COL, LINE_COL, InputFile, integer_bits
+from .contract.identifiers import PERSONAL_COLUMNS, mask_identifiers, mask_personal
+from .contract.reader import FILE_COL, LINE_COL, InputFile, is_number_type
 from .contract.sessions import read_sessions
 from .csv_output import write_csv
+from .engine import connect
 from .errors import InputError
-from .grouping import (arrow_text, codes_and_distinct, combination_numbers, first_rows, matching_combinations,
-                       repeated_combinations, trimmed_text)
-from .parallel import cores
+from .sources import Database, attach, dataset_tables, is_database, read_table
 
 PROBLEM_COLUMNS = ["dataset", "file", "line", "column", "value", "rule", "fix", "severity"]
 SYNTHETIC_MARKER = "SYNTHETIC.md"
@@ -102,370 +101,282 @@ class ValidatedData:
         return self.errors.empty
 
 
-def _rows(frame: pd.DataFrame, mask, dataset: str, column: str, rule: str, fix: str) -> pd.DataFrame:
-    mask = np.asarray(mask, dtype=bool)
-    if not mask.any():
-        return pd.DataFrame(columns=PROBLEM_COLUMNS)
-    bad = frame.loc[mask]
-    return pd.DataFrame({
-        "dataset": dataset, "file": bad[FILE_COL].astype(str).to_numpy(), "line": bad[LINE_COL].to_numpy(),
-        "column": column,
-        "value": bad[column].astype(str).map(mask_personal if column in PERSONAL_COLUMNS else
-                                             lambda value: mask_identifiers(value, dates=False)).to_numpy()
-        if column in bad else "",
-        "rule": rule, "fix": fix, "severity": "error",
-    })
+# -- the rules of one column, as SQL ----------------------------------------------------------------------
+
+WHOLE_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT")
 
 
-def _academic_year_ok(values: pd.Series) -> pd.Series:
-    parts = values.str.extract(r"^([0-9]{4})/([0-9]{2})$")
-    start = pd.to_numeric(parts[0], errors="coerce")
-    end = pd.to_numeric(parts[1], errors="coerce")
-    return (((start + 1) % 100) == end).fillna(False).astype(bool)
+def column_rules(col: Column, stored_as_number: bool) -> list[tuple[str, str, str]]:
+    """The rules of one column, as (SQL condition on a value ``v`` that breaks it, rule, fix).
 
-
-def _unique_checks(col: Column, uniques: pd.Series) -> list[tuple[np.ndarray, str, str]]:
-    """Rules of one column, evaluated on its distinct non-blank values (numbers read as numbers:
-    on every row, a comparison being quicker than finding the distinct values).
-
-    Returns (bad mask over ``uniques``, rule, fix) for each rule. Checking distinct values rather
-    than rows keeps validation fast on millions of rows (a UPN repeats once per term, a code
-    thousands of times).
-    """
-    checks = []
-    numeric_typed = pd.api.types.is_numeric_dtype(uniques.dtype)
-    # numbers from Parquet are checked as numbers; in a column of another kind (a URN written as a
-    # number, say) they are checked as the text they stand for
-    text = None if numeric_typed and col.kind in ("integer", "number") else uniques.astype("string").str.strip()
+    ``v`` is the cell trimmed, as text; a number stored as a number (from Parquet) in a column of
+    numbers is ``v`` as it is, compared as a number. Blank cells are the ``must not be blank`` rule's."""
+    rules = []
     if col.kind == "code":
-        checks.append((~text.isin(col.codes), f"{col.name} must be one of {', '.join(col.codes)}",
-                       "Recode the value to the contract's code list (docs/data.md)."))
+        rules.append((f"v NOT IN ({', '.join(_literal(c) for c in col.codes)})",
+                      f"{col.name} must be one of {', '.join(col.codes)}",
+                      "Recode the value to the contract's code list (docs/data.md)."))
     elif col.kind == "upn":
-        checks.append((~valid_upn_mask(text), "UPN must be 13 characters with a valid DfE check letter",
-                       "Check the UPN against the school's record; a mistyped digit changes the check letter."))
+        rules.append(("NOT upn_is_valid(v)", "UPN must be 13 characters with a valid DfE check letter",
+                      "Check the UPN against the school's record; a mistyped digit changes the check letter."))
     elif col.kind == "urn":
-        checks.append((~text.str.fullmatch(r"[0-9]{6}").fillna(False), f"{col.name} must be a 6-digit URN",
-                       "Use the school's 6-digit unique reference number."))
+        rules.append(("NOT regexp_full_match(v, '[0-9]{6}')", f"{col.name} must be a 6-digit URN",
+                      "Use the school's 6-digit unique reference number."))
     elif col.kind in ("integer", "number"):
-        if numeric_typed:
-            number = uniques
-            well_formed = pd.Series(True, index=uniques.index)
-            if col.kind == "integer" and not pd.api.types.is_integer_dtype(uniques.dtype):
-                number = uniques.astype(float)
-                well_formed = (number % 1 == 0) | number.isna()
+        whole = col.kind == "integer"
+        if stored_as_number:
+            well_formed, number = ("v % 1 = 0" if whole else "true"), "v::DOUBLE"
         else:
-            pattern = r"-?[0-9]+" if col.kind == "integer" else r"-?[0-9]+(\.[0-9]+)?"
-            well_formed = text.str.fullmatch(pattern).fillna(False)
-            number = pd.to_numeric(text.where(well_formed), errors="coerce")
-        checks.append((~well_formed, f"{col.name} must be a {'whole ' if col.kind == 'integer' else ''}number",
-                       "Remove text, spaces or thousands separators from the number."))
-        if col.kind == "integer":
-            checks.append((~_fits_64_bits(number), f"{col.name} is too large: a whole number must be below 2^63 "
-                           "(about 9.2 x 10^18)", "Check the value at source: it may be two numbers run together."))
+            well_formed = f"regexp_full_match(v, '{'-?[0-9]+' if whole else '-?[0-9]+([.][0-9]+)?'}')"
+            number = f"CASE WHEN {well_formed} THEN v::DOUBLE END"
+        rules.append((f"NOT ({well_formed})", f"{col.name} must be a {'whole ' if whole else ''}number",
+                      "Remove text, spaces or thousands separators from the number."))
+        if whole:
+            rules.append((f"abs({number}) >= 9223372036854775808.0",
+                          f"{col.name} is too large: a whole number must be below 2^63 (about 9.2 x 10^18)",
+                          "Check the value at source: it may be two numbers run together."))
         if col.minimum is not None:
             rule = f"{col.name} must not be negative" if col.minimum == 0 else f"{col.name} must be at least {col.minimum:g}"
-            checks.append(((number < col.minimum).fillna(False), rule, "Correct the value at source."))
+            rules.append((f"{number} < {col.minimum!r}", rule, "Correct the value at source."))
         if col.maximum is not None:
-            checks.append(((number > col.maximum).fillna(False), f"{col.name} must be at most {col.maximum:g}",
-                           "Correct the value at source."))
+            rules.append((f"{number} > {col.maximum!r}", f"{col.name} must be at most {col.maximum:g}",
+                          "Correct the value at source."))
     elif col.kind == "date":
-        # ASCII digits only: Python's date parser also reads Arabic-Indic and full-width ones
-        parsed = pd.to_datetime(text.where(text.str.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}").fillna(False)),
-                                format="%Y-%m-%d", errors="coerce")
-        checks.append((parsed.isna(), f"{col.name} must be a date written YYYY-MM-DD",
-                       "Write dates as ISO dates, e.g. 2025-01-31 (Excel often rewrites them as 31/01/2025)."))
+        rules.append(("iso_date(v) IS NULL", f"{col.name} must be a date written YYYY-MM-DD",
+                      "Write dates as ISO dates, e.g. 2025-01-31 (Excel often rewrites them as 31/01/2025)."))
         if not col.future_allowed:
-            checks.append(((parsed > pd.Timestamp(date.today())).fillna(False), f"{col.name} is in the future",
-                           "Check the date; data cannot describe days that have not happened."))
+            rules.append(("iso_date(v) > $today::DATE", f"{col.name} is in the future",
+                          "Check the date; data cannot describe days that have not happened."))
     elif col.kind == "month":
-        well_formed = text.str.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])").fillna(False)
-        checks.append((~well_formed, f"{col.name} must be a month written YYYY-MM",
-                       "Write the month of the snapshot as YYYY-MM, e.g. 2025-01."))
+        well_formed = "regexp_full_match(v, '[0-9]{4}-(0[1-9]|1[0-2])')"
+        rules.append((f"NOT {well_formed}", f"{col.name} must be a month written YYYY-MM",
+                      "Write the month of the snapshot as YYYY-MM, e.g. 2025-01."))
         if not col.future_allowed:
-            checks.append((well_formed & (text > date.today().strftime("%Y-%m")).fillna(False),
-                           f"{col.name} is in the future", "Check the month; a snapshot cannot describe a month to come."))
+            rules.append((f"{well_formed} AND v > left($today, 7)", f"{col.name} is in the future",
+                          "Check the month; a snapshot cannot describe a month to come."))
     elif col.kind == "academic_year":
-        checks.append((~_academic_year_ok(text), f"{col.name} must be written like 2024/25",
-                       "Write the academic year as the start year, a slash and the next year's last two digits."))
-    return [(np.asarray(mask, dtype=bool), rule, fix) for mask, rule, fix in checks]
+        rules.append(("NOT coalesce(regexp_full_match(v, '[0-9]{4}/[0-9]{2}') "
+                      "AND (v[1:4]::INTEGER + 1) % 100 = v[6:7]::INTEGER, false)",
+                      f"{col.name} must be written like 2024/25",
+                      "Write the academic year as the start year, a slash and the next year's last two digits."))
+    return rules
 
 
-def _factorize(frame: pd.DataFrame, column: str, cache: dict):
-    """(codes, distinct values) of a column, computed once per validation run."""
-    if column not in cache:
-        cache[column] = codes_and_distinct(frame[column])
-    return cache[column]
+def _literal(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
 
 
-def _check_column(frame: pd.DataFrame, col: Column, dataset: str, cache: dict) -> list[pd.DataFrame]:
-    values = frame[col.name]
-    if pd.api.types.is_numeric_dtype(values.dtype) and col.kind in ("integer", "number"):
-        # numbers (from Parquet): each rule is a comparison over the rows, quicker than finding the
-        # distinct values first
-        blank = values.isna().to_numpy()
-        out = [] if col.nullable else [_rows(frame, blank, dataset, col.name, f"{col.name} must not be blank",
-                                             "Fill in the value; every row needs one.")]
-        for bad, rule, fix in _unique_checks(col, values.reset_index(drop=True)):
-            if bad.any():
-                out.append(_rows(frame, bad & ~blank, dataset, col.name, rule, fix))
-        return out
-    codes, uniques = _factorize(frame, col.name, cache)
-    if pd.api.types.is_numeric_dtype(uniques.dtype):
-        blank = codes < 0
-    else:
-        spaces = (uniques.astype("string").str.strip() == "").to_numpy(dtype=bool)    # empty, or only spaces
-        blank = np.append(spaces, True)[codes] if spaces.any() else codes < 0    # code -1: missing
-    out = []
-    if not col.nullable:
-        out.append(_rows(frame, blank, dataset, col.name, f"{col.name} must not be blank",
-                         "Fill in the value; every row needs one."))
-    for bad_unique, rule, fix in _unique_checks(col, uniques):
-        if not bad_unique.any():
-            continue
-        bad_rows = np.zeros(len(codes), dtype=bool)
-        valid_code = codes >= 0
-        bad_rows[valid_code] = bad_unique[codes[valid_code]]
-        out.append(_rows(frame, bad_rows & ~blank, dataset, col.name, rule, fix))
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+# -- finding the rows at fault ----------------------------------------------------------------------------
+
+def _masked(column: str, value) -> str:
+    if value is None:
+        return ""
+    return mask_personal(str(value)) if column in PERSONAL_COLUMNS else mask_identifiers(str(value), dates=False)
+
+
+def _rows(con, table: str, where: str, dataset: str, column: str, rule: str, fix: str, parameters=None,
+          value_column: str | None = None) -> pd.DataFrame:
+    """A problem row for every row of ``table`` where ``where`` holds, in the order the rows were
+    read, with the cell of ``value_column`` (default ``column``) masked."""
+    shown = value_column or column
+    rows = con.execute(f"SELECT {FILE_COL}, {LINE_COL}, {_quoted(shown)}::VARCHAR FROM {table} WHERE {where} "
+                       f"ORDER BY {FILE_COL}, {LINE_COL}", parameters or {}).fetchall()
+    if not rows:
+        return pd.DataFrame(columns=PROBLEM_COLUMNS)
+    files, lines, values = zip(*rows)
+    return pd.DataFrame({"dataset": dataset, "file": files, "line": lines, "column": column,
+                         "value": [_masked(shown, v) for v in values], "rule": rule, "fix": fix, "severity": "error"})
+
+
+def _problem_row(dataset, file, line, column, rule, fix, severity="error") -> pd.DataFrame:
+    return pd.DataFrame([{"dataset": dataset, "file": file, "line": line, "column": column, "value": "", "rule": rule,
+                          "fix": fix, "severity": severity}])
+
+
+def _check_column(con, table: str, col: Column, kind: str, dataset: str) -> list[pd.DataFrame]:
+    """Every rule of one column: each condition is worked out once per distinct value (a UPN repeats
+    once a term, a code thousands of times), then the rows holding a value that breaks it are found."""
+    name = _quoted(col.name)
+    number = col.kind in ("integer", "number") and is_number_type(kind)
+    value = name if number else f"stripped({name}::VARCHAR)"
+    blank = f"{name} IS NULL" if number else f"({name} IS NULL OR stripped({name}::VARCHAR) = '')"
+    out = [] if col.nullable else [_rows(con, table, blank, dataset, col.name, f"{col.name} must not be blank",
+                                         "Fill in the value; every row needs one.")]
+    today = {"today": date.today().isoformat()}
+    for condition, rule, fix in column_rules(col, number):
+        parameters = today if "$today" in condition else {}
+        # the condition as an aggregate's filter over the distinct values: as a WHERE, DuckDB would
+        # push it below the DISTINCT and work it out on every row
+        (bad,) = con.execute(f"SELECT list(raw) FILTER (WHERE {condition}) FROM (SELECT DISTINCT {name} AS raw, "
+                             f"{value} AS v FROM {table} WHERE NOT {blank})", parameters).fetchone()
+        if bad:
+            out.append(_rows(con, table, f"{name} IN (SELECT unnest($bad))", dataset, col.name, rule, fix,
+                             {"bad": bad}))
     return out
 
 
-def _codes_and_sizes(frame: pd.DataFrame, columns: list[str], cache: dict) -> list[tuple[np.ndarray, int]]:
-    """The columns' integer codes and numbers of distinct values (factorized once per validation run)."""
-    return [(codes, len(uniques)) for codes, uniques in (_factorize(frame, column, cache) for column in columns)]
+def _columns_of(con, table: str) -> dict[str, str]:
+    return {name: kind for name, kind, *_ in con.execute(f"DESCRIBE {table}").fetchall()}
 
 
-def _combination_numbers(frame: pd.DataFrame, columns: list[str], cache: dict) -> np.ndarray:
-    """Each row's combination of ``columns`` as a number, in order of first appearance."""
-    return combination_numbers(_codes_and_sizes(frame, columns, cache))
+def _table(con, raw: RawDataset) -> str:
+    """The DuckDB table of ``raw``'s rows (a frame given instead is registered as one)."""
+    if isinstance(raw.frame, str):
+        return raw.frame
+    con.register(f"frame_{raw.name}", raw.frame)
+    return f"frame_{raw.name}"
 
 
-def _duplicated(frame: pd.DataFrame, columns: list[str], cache: dict) -> np.ndarray:
-    """Rows whose key repeats an earlier row's."""
-    return repeated_combinations(_codes_and_sizes(frame, columns, cache))
-
-
-def _distinct_combinations(frame: pd.DataFrame, columns: list[str], cache: dict) -> tuple[np.ndarray, pd.DataFrame]:
-    """(each row's combination number, the distinct combinations of ``columns`` as trimmed text,
-    '' for blank): a rule across those columns is then worked out once per combination."""
-    combination = _combination_numbers(frame, columns, cache)
-    first_row = first_rows(combination)
-    combinations = {}
-    for column in columns:
-        codes, uniques = _factorize(frame, column, cache)
-        text = np.append(uniques.astype("string").fillna("").str.strip().to_numpy(dtype=object), "")
-        combinations[column] = pd.Series(text[codes[first_row]], dtype="string")   # code -1 picks the ''
-    return combination, pd.DataFrame(combinations, index=pd.RangeIndex(len(first_row)))
-
-
-def check_dataset(spec: Dataset, raw: RawDataset, cache: dict | None = None) -> pd.DataFrame:
+def check_dataset(spec: Dataset, raw: RawDataset, con=None) -> pd.DataFrame:
     """Every contract problem in one dataset, as a problem table (possibly empty)."""
-    cache = {} if cache is None else cache
+    con = con or connect()
+    table = _table(con, raw)
     parts = [pd.DataFrame(raw.problems, columns=PROBLEM_COLUMNS)]
-    frame = raw.frame
-    if frame.empty:
+    stored = _columns_of(con, table)
+    present = set(stored) - {FILE_COL, LINE_COL}
+    (rows,) = con.execute(f"SELECT count(*) FROM {table}").fetchone()
+    if not rows:
         return pd.concat(parts, ignore_index=True)
-    present = set(frame.columns) - {FILE_COL, LINE_COL}
+    (first_file,) = con.execute(f"SELECT {FILE_COL} FROM {table} ORDER BY {FILE_COL}, {LINE_COL} LIMIT 1").fetchone()
     known = set(spec.column_names)
-    first_file = frame[FILE_COL].iloc[0]
     for col in spec.columns:
         if col.name not in present:
             if col.required:
                 near = difflib.get_close_matches(col.name, sorted(present - known), n=1)
                 hint = f" The file has '{near[0]}': is that it, misspelt?" if near else ""
-                parts.append(pd.DataFrame([{
-                    "dataset": spec.name, "file": first_file, "line": 1, "column": col.name, "value": "",
-                    "rule": f"required column {col.name} is missing", "severity": "error",
-                    "fix": f"Add the column {col.name} to the header.{hint}"}]))
+                parts.append(_problem_row(spec.name, first_file, 1, col.name, f"required column {col.name} is missing",
+                                          f"Add the column {col.name} to the header.{hint}"))
             continue
-        parts.extend(_check_column(frame, col, spec.name, cache))
+        parts.extend(_check_column(con, table, col, stored[col.name], spec.name))
     for extra in sorted(present - known):
         near = difflib.get_close_matches(extra, spec.column_names, n=1)
-        parts.append(pd.DataFrame([{
-            "dataset": spec.name, "file": first_file, "line": 1, "column": extra, "value": "",
-            "rule": f"column {extra} is not in the data contract and is ignored",
-            "fix": f"Did you mean {near[0]}? Rename it." if near else "Remove the column or ignore this warning.",
-            "severity": "warning"}]))
+        parts.append(_problem_row(spec.name, first_file, 1, extra,
+                                  f"column {extra} is not in the data contract and is ignored",
+                                  f"Did you mean {near[0]}? Rename it." if near else
+                                  "Remove the column or ignore this warning.", severity="warning"))
     for check in spec.row_checks:
-        try:
-            if check.columns:
-                combination, combinations = _distinct_combinations(frame, [c for c in check.columns if c in present],
-                                                                   cache)
-                bad = np.asarray(check.bad(combinations), dtype=bool)[combination]
-            else:
-                bad = np.asarray(check.bad(frame), dtype=bool)
-        except KeyError:      # a column it needs is missing: reported above already
-            continue
-        parts.append(_rows(frame, bad, spec.name, check.column, check.rule, check.fix))
+        if set(check.columns) <= present:     # a column it needs is missing: reported above already
+            parts.append(_rows(con, table, f"coalesce({check.condition}, false)", spec.name, check.column,
+                               check.rule, check.fix))
     if spec.key and set(spec.key) <= present:
-        dup = _duplicated(frame, list(spec.key), cache)
+        key = ", ".join(_quoted(c) for c in spec.key)
         what = " and ".join(spec.key)
-        parts.append(_rows(frame, dup, spec.name, spec.key[0],
+        parts.append(_rows(con, f"(SELECT *, row_number() OVER (PARTITION BY {key} ORDER BY {FILE_COL}, {LINE_COL}) "
+                                f"AS repeat FROM {table})", "repeat > 1", spec.name, spec.key[0],
                            f"duplicate row: the same {what} appears earlier in the dataset",
                            "Remove the repeated record, or correct the identifier if two records were merged."))
     return pd.concat([p for p in parts if not p.empty] or parts[:1], ignore_index=True)
 
 
-def _typed_uniques(col: Column, uniques: pd.Series) -> pd.Series:
-    text = uniques.astype("string").str.strip().replace("", pd.NA)
+# -- typed rows -------------------------------------------------------------------------------------------
+
+def _typed_column(col: Column, kind: str) -> str:
+    """SQL for one column's typed value: a blank, malformed or out-of-range cell is missing (the
+    checks report it)."""
+    name = _quoted(col.name)
+    text = f"stripped({name}::VARCHAR)"
     if col.kind == "integer":
-        return _whole(pd.to_numeric(text, errors="coerce"))
+        if kind in WHOLE_TYPES:
+            return f"{name}::BIGINT"
+        if is_number_type(kind):
+            return f"CASE WHEN {name} % 1 = 0 AND abs({name}) < 9223372036854775808.0 THEN {name}::BIGINT END"
+        return f"try_cast({text} AS BIGINT)"
     if col.kind == "number":
-        return pd.to_numeric(text, errors="coerce").astype("Float64")
+        return f"{name}::DOUBLE" if is_number_type(kind) else f"try_cast({text} AS DOUBLE)"
     if col.kind == "date":
-        return pd.Series(pd.to_datetime(text, format="%Y-%m-%d", errors="coerce"))
-    return text.astype("string")
+        return f"iso_date({text})"
+    return f"nullif({text}, '')"
 
 
-def _nullable(values: pd.Series, dtype: str) -> pd.Series:
-    """Numbers read as numbers as pandas' nullable type: ``Float64``, or for ``Int`` the width
-    :func:`_whole` gives. A column that already holds such numbers without gaps is wrapped, not
-    copied (the reader has narrowed national attendance's counts: 110 MB a column)."""
-    array = values.to_numpy()
-    if dtype == "Int" and array.dtype.kind == "i" and array.dtype.itemsize * 8 == _integer_bits(array):
-        return pd.Series(pd.arrays.IntegerArray(array, np.zeros(len(array), dtype=bool)), index=values.index, copy=False)
-    if dtype == "Float64" and array.dtype == np.float64 and not np.isnan(array).any():
-        return pd.Series(pd.arrays.FloatingArray(array, np.zeros(len(array), dtype=bool)), index=values.index,
-                         copy=False)
-    return _whole(values) if dtype == "Int" else values.astype(dtype)
+def typed_query(spec: Dataset, con, table: str) -> str:
+    """A query of ``table``'s rows typed (with ``_file`` and ``_line``): text trimmed, numbers as
+    numbers, dates as dates, blanks missing."""
+    stored = _columns_of(con, table)
+    columns = [f"{_typed_column(col, stored[col.name])} AS {_quoted(col.name)}" for col in spec.columns
+               if col.name in stored]
+    return f"SELECT {', '.join(columns + [FILE_COL, LINE_COL])} FROM {table}"
 
 
-def _integer_bits(numbers) -> int:
-    """:func:`~edstats.contract.reader.integer_bits` of the numbers present (a Series or an array)."""
-    numbers = pd.Series(numbers, copy=False)
-    return integer_bits(numbers.min(), numbers.max())
+_PANDAS_TYPES = {pa.string(): pd.StringDtype("pyarrow"), pa.large_string(): pd.StringDtype("pyarrow"),
+                 pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype()}
 
 
-def _fits_64_bits(numbers: pd.Series) -> np.ndarray:
-    """True where a number is missing or small enough for a 64-bit whole number (a float compared:
-    a number within about a thousand of the limit counts as too large). Signed integers up to 64
-    bits always fit: no work over their rows."""
-    numbers = pd.Series(numbers, copy=False)
-    if pd.api.types.is_signed_integer_dtype(numbers.dtype) and numbers.dtype.itemsize <= 8:
-        return np.ones(len(numbers), dtype=bool)
-    return ~(numbers.astype(float).abs() >= 2.0 ** 63).to_numpy(dtype=bool)
+def as_frame(con, query: str, parameters=None) -> pd.DataFrame:
+    """A query's rows as a pandas frame: text as pandas' string type, whole numbers as nullable
+    integers, numbers as nullable floats, dates as datetimes."""
+    frame = con.execute(query, parameters or {}).to_arrow_table().to_pandas(types_mapper=_PANDAS_TYPES.get,
+                                                                             date_as_object=False)
+    for column in frame.columns:
+        if pd.api.types.is_datetime64_any_dtype(frame[column]):
+            frame[column] = frame[column].astype("datetime64[us]")
+    return frame
 
 
-def _whole(numbers: pd.Series) -> pd.Series:
-    """Whole numbers as a nullable integer type as narrow as :func:`~edstats.contract.reader.integer_bits`
-    allows (``Int16``, ``Int32`` or ``Int64``, the same whether they came as text or as numbers);
-    one that is not whole, or too large for 64 bits (errors the checks report), becomes missing."""
-    if pd.api.types.is_float_dtype(numbers.dtype):
-        numbers = numbers.where(numbers % 1 == 0)
-    fits = _fits_64_bits(numbers)
-    if not fits.all():
-        numbers = numbers.where(fits)
-    return numbers.astype(f"Int{_integer_bits(numbers)}")
+def to_typed(spec: Dataset, frame) -> pd.DataFrame:
+    """A frame of rows as read, typed (see :func:`typed_query`)."""
+    con = connect()
+    con.register("rows_read", frame)
+    typed = as_frame(con, typed_query(spec, con, "rows_read"))
+    return typed.drop(columns=[FILE_COL, LINE_COL])
 
 
-def to_typed(spec: Dataset, frame: pd.DataFrame, cache: dict | None = None) -> pd.DataFrame:
-    """Convert the checked columns to their types (blank -> missing), converting each distinct value once."""
-    cache = {} if cache is None else cache
-    out = {}
-    for col in spec.columns:
-        if col.name not in frame:
-            continue
-        values = frame[col.name]
-        if pd.api.types.is_numeric_dtype(values.dtype):
-            out[col.name] = (_nullable(values, "Int" if col.kind == "integer" else "Float64")
-                             if col.kind in ("integer", "number") else values.astype("string"))
-            continue
-        codes, uniques = _factorize(frame, col.name, cache)
-        if col.kind not in ("integer", "number", "date"):
-            text = uniques.astype("string")
-            if not (text.str.strip() != text).any() and not (text == "").any():
-                # already clean: no per-row work (Parquet text stays categorical)
-                out[col.name] = values if isinstance(values.dtype, pd.CategoricalDtype) else values.astype("string")
-                continue
-        typed = _typed_uniques(col, uniques)
-        if len(typed) == 0:   # every value blank
-            typed = _typed_uniques(col, pd.Series([""]))
-        taken = typed.take(np.where(codes >= 0, codes, 0)).reset_index(drop=True)
-        taken[codes < 0] = pd.NA if col.kind != "date" else pd.NaT
-        out[col.name] = taken.set_axis(frame.index)
-    return pd.DataFrame(out, index=frame.index, copy=False)      # the columns as they are: no copy
-
-
-def _used_values(values: pd.Series) -> pa.Array:
-    """A column's distinct values present (not missing), as Arrow text: no Python object per row
-    (5.4 million exclusion ids at national scale)."""
-    codes, distinct = codes_and_distinct(values)
-    present = np.bincount(codes[codes >= 0], minlength=len(distinct)) > 0 if len(codes) else np.zeros(len(distinct), bool)
-    return arrow_text(distinct[present])
-
-
-def _not_in(column: pd.Series, allowed: pa.Array) -> np.ndarray:
-    """True where a cell holds a value (trimmed) that is not among ``allowed`` (see
-    :func:`_used_values`): worked out once per distinct value (a column of 4 million rows holds a
-    few hundred URNs). Blank cells are left to the column's own checks."""
-    codes, distinct = codes_and_distinct(column)
-    values = trimmed_text(distinct).fill_null("")
-    known = pc.is_in(values, value_set=allowed).to_numpy(zero_copy_only=False)
-    bad = np.append(pc.not_equal(values, "").to_numpy(zero_copy_only=False) & ~known, False)
-    return bad[codes]          # code -1 (missing) picks the appended False
-
-
-def _pairs_not_in(frame: pd.DataFrame, known: pd.DataFrame, columns: list[str]) -> np.ndarray:
-    """True where a row's pair of ``columns`` (trimmed) is not a pair of ``known``'s rows; rows
-    missing either value are left to the columns' own checks. Worked out on the columns' distinct
-    values and codes (:func:`edstats.grouping.matching_combinations`)."""
-    present = np.ones(len(frame), dtype=bool)
-    for column in columns:
-        present &= codes_and_distinct(frame[column])[0] >= 0
-    return present & (matching_combinations(frame, known, columns)[1] < 0)
-
+# -- checks between datasets ------------------------------------------------------------------------------
 
 def _urns_known(name: str):
-    def check(frames: dict, raw: dict) -> list[pd.DataFrame]:
-        if "schools" not in frames or "school_urn" not in raw[name].frame:
+    def check(con, typed: dict, raw: dict) -> list[pd.DataFrame]:
+        if "schools" not in typed or "school_urn" not in _columns_of(con, raw[name]):
             return []
-        urns = _used_values(frames["schools"]["school_urn"])
-        return [_rows(raw[name].frame, _not_in(raw[name].frame["school_urn"], urns), name, "school_urn",
+        urn = "stripped(school_urn::VARCHAR)"
+        return [_rows(con, raw[name], f"{urn} <> '' AND {urn} NOT IN (SELECT school_urn FROM {typed['schools']} "
+                                      "WHERE school_urn IS NOT NULL)", name, "school_urn",
                       "school_urn is not in the schools dataset", "Add the school to schools/ or correct the URN.")]
     return check
 
 
-def _provision_follows_exclusions(frames: dict, raw: dict) -> list[pd.DataFrame]:
-    if "provision" not in raw or "exclusions" not in frames or "exclusion_id" not in raw["provision"].frame:
+def _provision_follows_exclusions(con, typed: dict, raw: dict) -> list[pd.DataFrame]:
+    if "provision" not in raw or "exclusions" not in typed or "exclusion_id" not in _columns_of(con, raw["provision"]):
         return []
-    p = raw["provision"].frame
-    # the exclusions' ids that the provision's cite (trimmed): the ids looked for among thousands,
-    # not among the 5.4 million of every exclusion nationally; the same ids are found
-    exclusion_id = frames["exclusions"]["exclusion_id"]
-    cited = ~_not_in(exclusion_id, pc.utf8_trim_whitespace(_used_values(p["exclusion_id"]))) & \
-        exclusion_id.notna().to_numpy()
-    ids = _used_values(exclusion_id[cited])
-    parts = [_rows(p, _not_in(p["exclusion_id"], ids), "provision", "exclusion_id",
+    provision, exclusions, cited = raw["provision"], typed["exclusions"], "stripped(exclusion_id::VARCHAR)"
+    parts = [_rows(con, provision, f"{cited} <> '' AND {cited} NOT IN (SELECT exclusion_id FROM {exclusions} "
+                                   "WHERE exclusion_id IS NOT NULL)", "provision", "exclusion_id",
                    "exclusion_id is not in the exclusions dataset",
                    "Every placement must belong to a recorded exclusion; check the id.")]
-    if "start_date" in p:
-        exclusions = frames["exclusions"]         # only those with provision, each id once (a repeat is an error above)
-        followed = ~_not_in(exclusions["exclusion_id"], _used_values(p["exclusion_id"])) & \
-            exclusions["exclusion_id"].notna().to_numpy()
-        start = exclusions.loc[followed].set_index(exclusions.loc[followed, "exclusion_id"].astype(str))["start_date"]
-        start = start[~start.index.duplicated()]
-        excluded_from = pd.to_datetime(p["exclusion_id"].astype("string").map(start), errors="coerce")
-        begins = pd.to_datetime(p["start_date"].astype("string"), format="%Y-%m-%d", errors="coerce")
-        parts.append(_rows(p, (begins < excluded_from).to_numpy(dtype=bool), "provision", "start_date",
+    if "start_date" in _columns_of(con, provision):
+        # each exclusion's first record (a repeat is reported as a duplicate)
+        first = (f"(SELECT exclusion_id, arg_min(start_date, ({FILE_COL}, {LINE_COL})) AS excluded_from "
+                 f"FROM {exclusions} GROUP BY exclusion_id)")
+        parts.append(_rows(con, f"(SELECT p.*, e.excluded_from FROM {provision} p JOIN {first} e "
+                                f"ON e.exclusion_id = stripped(p.exclusion_id::VARCHAR))",
+                           "iso_date(stripped(start_date::VARCHAR)) < excluded_from", "provision", "start_date",
                            "provision starts before the exclusion it follows",
                            "Check the provision's start date against the exclusion's start date."))
     return parts
 
 
-def _results_for_known_pupils(frames: dict, raw: dict) -> list[pd.DataFrame]:
-    if "ks4_results" not in raw or "ks4_pupils" not in frames or not {"upn", "academic_year"} <= set(raw["ks4_results"].frame):
+def _results_for_known_pupils(con, typed: dict, raw: dict) -> list[pd.DataFrame]:
+    if "ks4_results" not in raw or "ks4_pupils" not in typed or \
+            not {"upn", "academic_year"} <= set(_columns_of(con, raw["ks4_results"])):
         return []
-    r = raw["ks4_results"].frame
-    return [_rows(r, _pairs_not_in(r, frames["ks4_pupils"], ["upn", "academic_year"]), "ks4_results", "upn",
+    upn, year = "stripped(upn::VARCHAR)", "stripped(academic_year::VARCHAR)"
+    return [_rows(con, raw["ks4_results"],
+                  f"upn IS NOT NULL AND academic_year IS NOT NULL AND ({upn}, {year}) NOT IN "
+                  f"(SELECT (upn, academic_year) FROM {typed['ks4_pupils']} WHERE upn IS NOT NULL "
+                  "AND academic_year IS NOT NULL)", "ks4_results", "upn",
                   "result for a pupil who is not in ks4_pupils for that academic year",
                   "Add the pupil to ks4_pupils or correct the UPN or year.")]
 
 
 def _dates_in_calendar(name: str):
-    def check(frames: dict, raw: dict) -> list[pd.DataFrame]:
-        if "calendar" not in frames or name not in raw or "start_date" not in raw[name].frame:
+    def check(con, typed: dict, raw: dict) -> list[pd.DataFrame]:
+        if "calendar" not in typed or name not in raw or "start_date" not in _columns_of(con, raw[name]):
             return []
-        dates = _used_values(pd.to_datetime(frames["calendar"]["date"]).dt.strftime("%Y-%m-%d"))
-        return [_rows(raw[name].frame, _not_in(raw[name].frame["start_date"], dates), name, "start_date",
+        day = "stripped(start_date::VARCHAR)"
+        return [_rows(con, raw[name], f"{day} <> '' AND {day} NOT IN (SELECT strftime(date, '%Y-%m-%d') "
+                                      f"FROM {typed['calendar']} WHERE date IS NOT NULL)", name, "start_date",
                       "start_date is not covered by the calendar dataset",
                       "Add that academic year to calendar/ so school days can be counted.")]
     return check
@@ -475,8 +386,7 @@ def _cross_checks(names: list[str]) -> list[tuple[set[str], object]]:
     """Checks between datasets, in the order their problems are reported, each with the datasets it
     reads: URNs in schools, provision for known exclusions (and not before them), KS4 results for
     known pupils, and a calendar that covers every date the exclusions and provision use. Each
-    check is a function of (typed frames, raw rows) giving problem tables; it can run as soon as
-    the datasets it reads are checked (:func:`validate_data`)."""
+    check is a function of (connection, typed tables, tables of rows as read) giving problem tables."""
     return [({"schools", name}, _urns_known(name)) for name in names if name != "schools"] + [
         ({"provision", "exclusions"}, _provision_follows_exclusions),
         ({"ks4_results", "ks4_pupils"}, _results_for_known_pupils),
@@ -488,121 +398,113 @@ def _cross_checks(names: list[str]) -> list[tuple[set[str], object]]:
 ON_INVALID_ROWS = ("stop", "quarantine")
 
 
-def _read_and_check(data_dir: Path, name: str) -> tuple[RawDataset, pd.DataFrame, pd.DataFrame | None]:
-    """One dataset read, checked and typed: (raw rows, problems, typed frame or None when empty)."""
-    raw = read_dataset(data_dir / name, name)
-    cache: dict = {}
-    problems = check_dataset(DATASETS[name], raw, cache)
-    return raw, problems, (None if raw.frame.empty else to_typed(DATASETS[name], raw.frame, cache))
+def validate_data(data_dir: str | Path, on_invalid_rows: str = "stop",
+                  rejects_dir: str | Path | None = None) -> ValidatedData:
+    """Read and check every dataset of ``data_dir``; never raises on bad rows.
 
-
-def validate_data(data_dir: str | Path, on_invalid_rows: str = "stop", rejects_dir: str | Path | None = None,
-                  workers: int | None = None) -> ValidatedData:
-    """Read and check every dataset folder of ``data_dir``; never raises on bad rows.
-
-    A missing dataset folder is not an error (its measures become 'x', not available). With
+    ``data_dir`` is a folder of dataset folders, a DuckDB database file or a PostgreSQL database
+    (``postgresql://...``) with one table or view per dataset (:mod:`edstats.sources`). A missing
+    dataset is not an error (its measures become 'x', not available). With
     ``on_invalid_rows="quarantine"``, rows that break a rule are set aside: written with their
     reasons to ``rejects_dir/<dataset>.csv`` and left out of the frames, and their problems are
     marked ``quarantined`` instead of ``error``. Problems with a whole file (unreadable, a missing
-    column) cannot be quarantined and stay errors. ``workers`` datasets are read and checked at
-    once, in threads (default: :func:`edstats.parallel.cores`); the result is the same for any number.
+    column) cannot be quarantined and stay errors. The datasets are read into one DuckDB connection,
+    which checks each on every core.
     """
     if on_invalid_rows not in ON_INVALID_ROWS:
         raise ValueError(f"on_invalid_rows must be one of {ON_INVALID_ROWS}")
-    data_dir = Path(data_dir)
-    raws: dict[str, RawDataset] = {}
-    problems = [check_data_folder(data_dir)]
-    sessions = None
-    session_files = []
-    names = [name for name in DATASETS if (data_dir / name).is_dir() and not (data_dir / name).is_symlink()
-             and name != "attendance_sessions"]
-    # The daily feed is read below, once the schools' URNs are known. The others are read and checked
-    # in threads, the schools and calendar first (the checks between datasets need them), then the
-    # most work first: reading Parquet and most column checks run in Arrow and numpy, which let other
-    # threads run meanwhile, and the frames need no copying between processes. A check between
-    # datasets starts as soon as the datasets it reads are checked, beside the others still running;
-    # a dataset's work counts the other datasets it is checked against, so that a long check between
-    # two (each KS4 result's pupil: 7 s nationally) does not start last, alone on one core.
-    checks, present = _cross_checks(names), set(names)
-    size = {n: sum(p.stat().st_size for p in (data_dir / n).iterdir() if p.is_file()) for n in names}
-    first = ("schools", "calendar")
-    work = {n: size[n] + sum(size.get(other, 0) for reads, _ in checks if n in reads for other in reads - {n}
-                             if other not in first) for n in names}
-    by_work = sorted(names, key=lambda n: (n not in first, -work[n]))
-    checked, frames, cross = {}, {}, {}
-    with ThreadPoolExecutor(max_workers=max(1, workers or cores())) as pool:
-        pending = {pool.submit(_read_and_check, data_dir, name): name for name in by_work}
-        while True:
-            for i, (reads, check) in enumerate(checks):
-                if i not in cross and reads & present <= checked.keys():
-                    cross[i] = pool.submit(check, frames, raws)
-            if not pending:
-                break
-            for future in wait(pending, return_when=FIRST_COMPLETED).done:
-                name = pending.pop(future)
-                checked[name] = future.result()
-                raws[name], _, typed = checked[name]
-                if typed is not None:
-                    frames[name] = typed
-        cross_problems = [part for i in range(len(checks)) for part in cross[i].result()]
-    raws = {name: raws[name] for name in names}                         # in the contract's order, whatever
-    frames = {name: frames[name] for name in names if name in frames}   # order they finished in
+    con = connect()
+    con.execute("SET preserve_insertion_order = true")      # the rows in the order they were read
+    raws, typed = {}, {}
+    if is_database(data_dir):
+        source = Database(str(data_dir))
+        schema = attach(con, source)
+        problems = []
+        names = dataset_tables(con, schema)
+        for name in names:
+            raws[name] = read_table(con, source, schema, name)
+        folder = None
+    else:
+        folder = Path(data_dir)
+        problems = [check_data_folder(folder)]
+        names = [name for name in DATASETS if (folder / name).is_dir() and not (folder / name).is_symlink()
+                 and name != "attendance_sessions"]
+        for name in names:
+            raws[name] = read_dataset(folder / name, name, con)
     for name in names:
-        problems.append(checked[name][1])
-    problems.extend(cross_problems)
-    if (data_dir / "attendance_sessions").is_dir():
-        urns = set(frames["schools"]["school_urn"].dropna()) if "schools" in frames else None
-        sessions, session_files, feed_problems = read_sessions(data_dir / "attendance_sessions", urns)
+        problems.append(check_dataset(DATASETS[name], raws[name], con))
+        con.execute(f"CREATE TEMP TABLE typed_{name} AS {typed_query(DATASETS[name], con, raws[name].frame)}")
+        if con.execute(f"SELECT count(*) FROM typed_{name}").fetchone()[0]:
+            typed[name] = f"typed_{name}"
+    tables = {name: raw.frame for name, raw in raws.items()}
+    for _, check in _cross_checks(names):
+        problems.extend(check(con, typed, tables))
+    sessions, session_files = None, []
+    if folder is not None and (folder / "attendance_sessions").is_dir():
+        urns = ({u for (u,) in con.execute("SELECT DISTINCT school_urn FROM typed_schools WHERE school_urn IS NOT NULL")
+                 .fetchall()} if "schools" in typed else None)
+        sessions, session_files, feed_problems = read_sessions(folder / "attendance_sessions", urns)
         problems.append(pd.DataFrame(feed_problems, columns=PROBLEM_COLUMNS))
     table = pd.concat([p for p in problems if not p.empty], ignore_index=True) if any(
         not p.empty for p in problems) else pd.DataFrame(columns=PROBLEM_COLUMNS)
-    counts = {name: {"read": len(rd.frame) + len(rd.unread_lines), "accepted": len(rd.frame),
-                     "rejected": len(rd.unread_lines)} for name, rd in raws.items()}
+    counts = {}
+    for name, raw in raws.items():
+        (rows,) = con.execute(f"SELECT count(*) FROM {raw.frame}").fetchone()
+        counts[name] = {"read": rows + len(raw.unread_lines), "accepted": rows, "rejected": len(raw.unread_lines)}
     if session_files:
         n = sum(f.rows for f in session_files)
         counts["attendance_sessions"] = {"read": n, "accepted": n, "rejected": 0}
     if on_invalid_rows == "quarantine":
-        table = _quarantine(table, raws, frames, counts, Path(rejects_dir or data_dir.parent / "processed" / "rejects"))
+        table = _quarantine(con, table, raws, counts,
+                            Path(rejects_dir or (folder or Path("data/raw")).parent / "processed" / "rejects"))
+    frames = {}
+    for name in typed:
+        kept = f"SELECT * EXCLUDE ({FILE_COL}, {LINE_COL}) FROM typed_{name}"
+        if on_invalid_rows == "quarantine":
+            kept += f" WHERE ({FILE_COL}, {LINE_COL}) NOT IN (SELECT (file, line) FROM rejected_{name})"
+        frame = as_frame(con, kept)
+        if len(frame):
+            frames[name] = frame
     return ValidatedData(
         frames=frames,
         problems=table[PROBLEM_COLUMNS],
         row_counts=counts,
         files={name: rd.files for name, rd in raws.items()} | ({"attendance_sessions": session_files}
                                                                  if session_files else {}),
-        synthetic=(data_dir / SYNTHETIC_MARKER).exists(),
+        synthetic=folder is not None and (folder / SYNTHETIC_MARKER).exists(),
         sessions=sessions,
     )
 
 
-def _quarantine(table: pd.DataFrame, raws: dict, frames: dict, counts: dict, rejects_dir: Path) -> pd.DataFrame:
-    """Set aside every row with a row-level error; returns the problem table with those marked."""
+def _quarantine(con, table: pd.DataFrame, raws: dict, counts: dict, rejects_dir: Path) -> pd.DataFrame:
+    """Set aside every row with a row-level error (DuckDB table ``rejected_<dataset>``: file, line,
+    reason); returns the problem table with those marked."""
     line = pd.to_numeric(table["line"], errors="coerce")
     row_level = (table["severity"] == "error") & (line > 1) & table["dataset"].isin(list(raws))
     table = table.copy()
     table.loc[row_level, "severity"] = "quarantined"
     for name, rd in raws.items():
         mine = table[row_level & (table["dataset"] == name)]
+        reasons = (mine.assign(line=line[mine.index].astype("int64"))
+                   .groupby(["file", "line"], sort=False)["rule"].agg(lambda r: "; ".join(dict.fromkeys(r)))
+                   .reset_index().rename(columns={"rule": "reason"}))
+        con.register("reasons", reasons)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE rejected_{name} AS SELECT file::VARCHAR AS file, "
+                    "line::BIGINT AS line, reason::VARCHAR AS reason FROM reasons")
+        con.unregister("reasons")
         if mine.empty:
             continue
-        reasons = (mine.assign(line=line[mine.index].astype(int))
-                   .groupby(["file", "line"])["rule"].agg(lambda r: "; ".join(dict.fromkeys(r))))
-        if rd.frame.empty:           # every row of the dataset was one that could not be split
-            rd = RawDataset(rd.name, pd.DataFrame({FILE_COL: pd.Series(dtype=str), LINE_COL: pd.Series(dtype=int)}),
-                            unread_lines=rd.unread_lines)
-        keys = pd.MultiIndex.from_arrays([rd.frame[FILE_COL].astype(str), rd.frame[LINE_COL].astype(int)])
-        rejected = keys.isin(reasons.index)
-        out = rd.frame.loc[rejected].drop(columns=[FILE_COL, LINE_COL])
-        out.insert(0, "reason", reasons.reindex(keys[rejected]).to_numpy())
-        out.insert(0, "line", rd.frame.loc[rejected, LINE_COL].to_numpy())
-        out.insert(0, "file", rd.frame.loc[rejected, FILE_COL].astype(str).to_numpy())
+        out = as_frame(con, f"SELECT r.file, r.line, r.reason, d.* EXCLUDE ({FILE_COL}, {LINE_COL}) "
+                            f"FROM rejected_{name} r JOIN {rd.frame} d ON d.{FILE_COL} = r.file AND d.{LINE_COL} = r.line")
         unread = pd.DataFrame(rd.unread_lines, columns=["file", "line"])   # rows that could not be split
-        unread["reason"] = [reasons.get(key, "") for key in rd.unread_lines]
+        unread["reason"] = [dict(zip(zip(reasons["file"], reasons["line"]), reasons["reason"])).get(key, "")
+                            for key in rd.unread_lines]
         out = pd.concat([out, unread], ignore_index=True).sort_values(["file", "line"], kind="stable")
         rejects_dir.mkdir(parents=True, exist_ok=True)
         write_csv(out, rejects_dir / f"{name}.csv")
-        if name in frames:
-            frames[name] = frames[name].loc[~rejected]
-        counts[name]["rejected"] = int(rejected.sum()) + len(rd.unread_lines)
+        (rejected,) = con.execute(f"SELECT count(*) FROM {rd.frame} WHERE ({FILE_COL}, {LINE_COL}) IN "
+                                  f"(SELECT (file, line) FROM rejected_{name})").fetchone()
+        counts[name]["rejected"] = rejected + len(rd.unread_lines)
         counts[name]["accepted"] = counts[name]["read"] - counts[name]["rejected"]
     return table
 

@@ -1,6 +1,6 @@
 """``attendance`` (termly census, pupil x school x term) and ``attendance_sessions`` (daily feed)."""
 
-from .spec import CHARACTERISTICS, Column, Dataset, RowCheck, number
+from .spec import CHARACTERISTICS, Column, Dataset, RowCheck
 
 #: DfE attendance codes in the daily feed, by how they count.
 PRESENT_MARKS = ("/", "\\", "L")
@@ -9,11 +9,6 @@ UNAUTHORISED_MARKS = ("G", "N", "O", "U")
 EDUCATIONAL_ACTIVITY_MARKS = ("B", "D", "J", "K", "P", "V", "W")
 NOT_COUNTED_MARKS = ("X", "Y", "Z", "#")
 ALL_MARKS = PRESENT_MARKS + AUTHORISED_MARKS + UNAUTHORISED_MARKS + EDUCATIONAL_ACTIVITY_MARKS + NOT_COUNTED_MARKS
-
-def _absence_over_possible(frame):
-    return (number(frame, "authorised_absence") + number(frame, "unauthorised_absence")
-            > number(frame, "possible_sessions")).fillna(False)
-
 
 ATTENDANCE = Dataset(
     name="attendance",
@@ -34,7 +29,8 @@ ATTENDANCE = Dataset(
     row_checks=(
         RowCheck("authorised_absence", "absences (authorised + unauthorised) exceed possible sessions",
                  "Check the three session counts for this pupil and term in the school's census return.",
-                 _absence_over_possible),
+                 "num(authorised_absence) + num(unauthorised_absence) > num(possible_sessions)",
+                 ("authorised_absence", "unauthorised_absence", "possible_sessions")),
     ),
 )
 

@@ -1,8 +1,6 @@
 """``eyfsp``: Early Years Foundation Stage Profile, one row per child."""
 
-import pandas as pd
-
-from .spec import CHARACTERISTICS, Column, Dataset, RowCheck, text
+from .spec import CHARACTERISTICS, Column, Dataset, RowCheck
 
 #: ELG judgements (2021 framework): 1 emerging, 2 expected, A not assessed (whole child).
 ELG_CODES = ("1", "2", "A")
@@ -12,19 +10,14 @@ ELG_COLUMNS = tuple(f"elg{i:02d}" for i in range(1, 18))
 #: literacy (08-10) and mathematics (11-12).
 GLD_ELGS = ELG_COLUMNS[:12]
 
-def _partly_not_assessed(frame):
-    codes = pd.concat([text(frame, c) for c in ELG_COLUMNS if c in frame], axis=1)
-    is_a = codes.eq("A")
-    return is_a.any(axis=1) & ~is_a.all(axis=1)
+#: A child not assessed (A) on some goals but not on all of them.
+_NOT_ASSESSED = [f"txt({c}) = 'A'" for c in ELG_COLUMNS]
+_PARTLY_NOT_ASSESSED = f"({' OR '.join(_NOT_ASSESSED)}) AND NOT ({' AND '.join(_NOT_ASSESSED)})"
 
-
-def _not_reception_age(frame):
-    """Born outside 1 September (start year - 5) to 31 August (start year - 4)."""
-    start = pd.to_numeric(text(frame, "academic_year").str[:4], errors="coerce")
-    born = pd.to_datetime(text(frame, "date_of_birth"), format="%Y-%m-%d", errors="coerce")
-    first = pd.to_datetime((start - 5).astype("Int64").astype("string") + "-09-01", errors="coerce")
-    last = pd.to_datetime((start - 4).astype("Int64").astype("string") + "-08-31", errors="coerce")
-    return (born < first) | (born > last)
+#: Born outside 1 September (start year - 5) to 31 August (start year - 4).
+_NOT_RECEPTION_AGE = ("iso_date(txt(date_of_birth)) NOT BETWEEN "
+                      "make_date(try_cast(left(txt(academic_year), 4) AS INTEGER) - 5, 9, 1) "
+                      "AND make_date(try_cast(left(txt(academic_year), 4) AS INTEGER) - 4, 8, 31)")
 
 
 EYFSP = Dataset(
@@ -42,10 +35,10 @@ EYFSP = Dataset(
     row_checks=(
         RowCheck("elg01", "A (not assessed) must apply to all 17 goals or none",
                  "A child is either assessed on every goal or not assessed at all; correct the judgements.",
-                 _partly_not_assessed, columns=ELG_COLUMNS),
+                 _PARTLY_NOT_ASSESSED, ELG_COLUMNS),
         RowCheck("date_of_birth", "date_of_birth is outside the academic year's Reception age range",
                  "A child in Reception in 2024/25 was born between 1 September 2019 and 31 August 2020; check the "
-                 "date of birth or the academic year.", _not_reception_age,
-                 columns=("academic_year", "date_of_birth")),
+                 "date of birth or the academic year.", _NOT_RECEPTION_AGE,
+                 ("academic_year", "date_of_birth")),
     ),
 )

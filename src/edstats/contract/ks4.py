@@ -1,7 +1,7 @@
 """``ks4_pupils`` (one row per pupil, with KS2 prior attainment) and ``ks4_results`` (one row per result)."""
 
 from .ks2 import TEST_CODES
-from .spec import CHARACTERISTICS, Column, Dataset, RowCheck, text
+from .spec import CHARACTERISTICS, Column, Dataset, RowCheck
 
 A8_CATEGORIES = ("ENG_LANG", "ENG_LIT", "MATHS", "SCI_COMBINED", "SCI_BIO", "SCI_CHEM", "SCI_PHYS", "COMP_SCI",
                  "HISTORY", "GEOGRAPHY", "LANGUAGE", "OTHER_GCSE", "OTHER_APPROVED")
@@ -25,18 +25,12 @@ KS4_PUPILS = Dataset(
 GCSE_GRADES = ("9", "8", "7", "6", "5", "4", "3", "2", "1", "U", "X")
 
 
-def _bad_grade(frame):
-    grade, category = text(frame, "grade"), text(frame, "a8_category")
-    gcse = text(frame, "qualification") == "GCSE"
-    double = category == "SCI_COMBINED"
-    # a double award is two grades, the same or one apart, the higher first: 9-9, 9-8, 8-8, ..., 1-1
-    pair = grade.str.extract(r"^([1-9])-([1-9])$").astype(float)
-    ok_double = (pair[0] - pair[1]).isin([0, 1]) | grade.isin(["U", "X"])
-    return gcse & ((double & ~ok_double) | (~double & ~grade.isin(GCSE_GRADES)))
-
-
-def _approved_without_points(frame):
-    return (text(frame, "qualification") == "OTHER_APPROVED") & (text(frame, "points") == "")
+#: A GCSE grade that is not 9 to 1, U or X; a double award (combined science) is two grades, the
+#: same or one apart, the higher first: 9-9, 9-8, 8-8, ..., 1-1.
+_BAD_GRADE = ("txt(qualification) = 'GCSE' AND CASE WHEN txt(a8_category) = 'SCI_COMBINED' "
+              "THEN NOT (txt(grade) IN ('U', 'X') OR (regexp_full_match(txt(grade), '[1-9]-[1-9]') "
+              "AND ascii(txt(grade)[1]) - ascii(txt(grade)[3]) IN (0, 1))) "
+              f"ELSE txt(grade) NOT IN ({', '.join(repr(g) for g in GCSE_GRADES)}) END")
 
 
 KS4_RESULTS = Dataset(
@@ -55,10 +49,10 @@ KS4_RESULTS = Dataset(
     row_checks=(
         RowCheck("grade", "GCSE grade must be 9 to 1, U or X (combined science: two grades the same or one apart, "
                  "the higher first, like 6-5)",
-                 "Correct the grade; legacy letter grades are not part of the contract.", _bad_grade,
-                 columns=("qualification", "a8_category", "grade")),
+                 "Correct the grade; legacy letter grades are not part of the contract.", _BAD_GRADE,
+                 ("qualification", "a8_category", "grade")),
         RowCheck("points", "points are required for an approved non-GCSE qualification",
-                 "Add the qualification's points from DfE's KS4 qualifications list.", _approved_without_points,
-                 columns=("qualification", "points")),
+                 "Add the qualification's points from DfE's KS4 qualifications list.",
+                 "txt(qualification) = 'OTHER_APPROVED' AND txt(points) = ''", ("qualification", "points")),
     ),
 )

@@ -34,33 +34,21 @@ class Column:
 
 @dataclass(frozen=True)
 class RowCheck:
-    """A rule across columns of a row: ``bad(frame)`` returns True for rows that break it.
+    """A rule across columns of a row: ``condition`` is SQL that is true for a row that breaks it.
 
-    ``frame`` holds the dataset as read (text, or numbers from Parquet); ``column`` is the column
-    the problem is reported against. A rule that reads only ``columns`` (text columns with few
-    distinct combinations, such as codes) is worked out once per distinct combination of them,
-    as text: ``frame`` is then those combinations, not the rows (the result is the same, and
-    millions of rows hold a few hundred combinations). Without ``columns``, ``frame`` is every row.
+    It reads ``columns`` through the macros ``txt(column)`` (the cell trimmed, '' for blank) and
+    ``num(column)`` (the cell as a number, NULL for blank or not a number) of ``sql/macros.sql``,
+    so that a cell reads the same whether it came as text (CSV) or as a number (Parquet). A row
+    where the condition is NULL does not break it. ``column`` is the column the problem is
+    reported against; the rule is not checked when the dataset lacks one of ``columns`` (that is
+    reported already, as a missing column).
     """
 
     column: str
     rule: str
     fix: str
-    bad: object
-    columns: tuple[str, ...] = ()
-
-
-def number(frame, column):
-    """A column as numbers (blank or malformed -> NaN), for row checks; a missing column raises
-    KeyError, which the checks take as 'reported already, as a missing column'."""
-    import pandas as pd
-
-    return pd.to_numeric(frame[column], errors="coerce")
-
-
-def text(frame, column):
-    """A column as stripped text ('' for blank), for row checks."""
-    return frame[column].astype("string").fillna("").str.strip()
+    condition: str
+    columns: tuple[str, ...]
 
 
 @dataclass(frozen=True)

@@ -20,3 +20,11 @@ CREATE OR REPLACE MACRO academic_year(day) AS
 -- A date written YYYY-MM-DD (ASCII digits, a real day) as a DATE; NULL for anything else.
 CREATE OR REPLACE MACRO iso_date(text) AS
     CASE WHEN regexp_full_match(text, '[0-9]{4}-[0-9]{2}-[0-9]{2}') THEN try_cast(text AS DATE) END;
+
+-- A cell trimmed of the white space around it (spaces, tabs, line ends).
+CREATE OR REPLACE MACRO stripped(text) AS trim(text, ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13));
+
+-- A cell as the rules across columns read it, whether it came as text (CSV) or a number (Parquet):
+-- txt() trimmed text, '' for a blank; num() a number, NULL for a blank or anything not a number.
+CREATE OR REPLACE MACRO txt(cell) AS coalesce(stripped(cell::VARCHAR), '');
+CREATE OR REPLACE MACRO num(cell) AS nullif(try_cast(stripped(cell::VARCHAR) AS DOUBLE), 'NaN'::DOUBLE);

@@ -1,0 +1,129 @@
+"""Database sources: the small synthetic LA loaded into a real PostgreSQL server (started here, in a
+temporary folder) and into a DuckDB database file gives the same typed rows, the same problems and
+the same measures as its folder of files."""
+
+import glob
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from edstats.contract import DATASETS
+from edstats.contract.reader import read_dataset
+from edstats.engine import connect
+from edstats.measures import compute_all
+from edstats.settings import Settings
+from edstats.sources import Database, attach
+from edstats.validate import validate_data
+
+SKIP = ("attendance_sessions", "ccis")        # the feed is files only; CCIS is large and adds nothing here
+
+
+def _postgres_binaries() -> Path | None:
+    found = shutil.which("initdb")
+    if found:
+        return Path(found).parent
+    versions = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    return Path(versions[-1]).parent if versions else None
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    """A PostgreSQL server of our own: its data and socket in a temporary folder, no TCP port. As
+    root, initdb and the server run as the postgres user (initdb refuses to run as root)."""
+    binaries = _postgres_binaries()
+    if binaries is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("PostgreSQL (initdb, pg_ctl) is not installed; .ci/run installs it")
+        pytest.skip("PostgreSQL (initdb, pg_ctl) is not installed")
+    base = Path(tempfile.mkdtemp(prefix="edstats-pg-"))
+    data, socket, log = base / "data", base / "socket", base / "server.log"
+    socket.mkdir()
+    as_user = []
+    if os.geteuid() == 0:
+        shutil.chown(base, "postgres")
+        shutil.chown(socket, "postgres")
+        log.touch()
+        shutil.chown(log, "postgres")
+        as_user = ["runuser", "-u", "postgres", "--"]
+    subprocess.run(as_user + [str(binaries / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"],
+                   check=True, capture_output=True)
+    subprocess.run(as_user + [str(binaries / "pg_ctl"), "-D", str(data), "-o",
+                              f"-k {socket} -c listen_addresses=''", "-l", str(log), "-w", "start"],
+                   check=True, capture_output=True)
+    try:
+        yield f"postgresql://postgres@/postgres?host={socket}"
+    finally:
+        subprocess.run(as_user + [str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+                       capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _load(folder: Path, url: str) -> None:
+    """Every dataset of ``folder`` as a table of the database, its cells as the files hold them."""
+    con = connect()
+    schema = attach(con, Database(url), read_only=False)
+    for name in DATASETS:
+        if (folder / name).is_dir() and name not in SKIP:
+            raw = read_dataset(folder / name, name, con)
+            con.execute(f"DROP TABLE IF EXISTS {schema}.{name}")
+            con.execute(f"CREATE TABLE {schema}.{name} AS SELECT * EXCLUDE (_file, _line) FROM {raw.frame} "
+                        "ORDER BY _file, _line")
+
+
+@pytest.fixture(scope="module")
+def folder(small_data, tmp_path_factory):
+    target = tmp_path_factory.mktemp("source") / "raw"
+    shutil.copytree(small_data, target, ignore=shutil.ignore_patterns(*SKIP))
+    return target
+
+
+def _in_key_order(frames: dict) -> dict:
+    return {name: frame.sort_values(list(DATASETS[name].key)).reset_index(drop=True) for name, frame in frames.items()}
+
+
+def _same_as_the_folder(folder: Path, source: str) -> None:
+    from_files, from_database = validate_data(folder), validate_data(source)
+    assert from_files.is_valid and from_database.is_valid, from_database.errors.head().to_string()
+    assert list(from_database.frames) == list(from_files.frames)
+    files_frames, database_frames = _in_key_order(from_files.frames), _in_key_order(from_database.frames)
+    for name in files_frames:
+        pd.testing.assert_frame_equal(database_frames[name], files_frames[name], obj=name)
+    settings = Settings()
+    pd.testing.assert_frame_equal(compute_all(from_database.frames, settings),
+                                  compute_all(from_files.frames, settings))
+
+
+def test_a_postgresql_database_gives_the_folders_rows_and_measures(folder, postgres):
+    _load(folder, postgres)
+    _same_as_the_folder(folder, postgres)
+
+
+def test_a_duckdb_database_file_gives_the_folders_rows_and_measures(folder, tmp_path):
+    database = tmp_path / "extracts.duckdb"
+    _load(folder, str(database))
+    _same_as_the_folder(folder, str(database))
+
+
+def test_a_bad_row_in_a_table_is_named_by_table_and_row_with_its_value_masked(folder, postgres):
+    _load(folder, postgres)
+    con = connect()
+    schema = attach(con, Database(postgres), read_only=False)
+    (upn,) = con.execute(f"SELECT upn FROM {schema}.eyfsp ORDER BY upn, academic_year LIMIT 1").fetchone()
+    broken = ("B" if upn[0] != "B" else "C") + upn[1:]
+    con.execute(f"UPDATE {schema}.eyfsp SET upn = $broken WHERE upn = $upn", {"broken": broken, "upn": upn})
+    con.close()
+    result = validate_data(postgres)
+    bad = result.errors[result.errors["rule"].str.startswith("UPN must be")]
+    assert len(bad) >= 1 and set(bad["dataset"]) == {"eyfsp"}
+    assert bad["file"].iloc[0].endswith("table eyfsp") and bad["file"].iloc[0].startswith("postgresql://")
+    assert broken not in bad["value"].iloc[0], "a UPN is never shown whole"
+    _load(folder, postgres)         # as it was, for the other tests
+
+
+def test_a_password_in_the_address_is_never_shown():
+    assert Database("postgresql://analyst:s3cret@warehouse/edu").shown == "postgresql://analyst:***@warehouse/edu"
