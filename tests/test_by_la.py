@@ -61,46 +61,6 @@ def test_total_is_every_la_together(national_run):
     pd.testing.assert_frame_equal(summed, total.set_index("time_period")[["numerator", "denominator"]])
 
 
-def test_side_by_side_workers_give_the_same_rows_in_the_same_order(national_run):
-    frames, estimates, by_la = national_run
-    settings = dataclasses.replace(Settings(), la=dataclasses.replace(Settings().la, old_la_code=""))
-    from edstats.measures import LA_BREAKDOWN, add_la_code
-
-    two = compute_all(add_la_code(frames), settings, estimates, topics=LA_BREAKDOWN, workers=2)
-    pd.testing.assert_frame_equal(two, by_la)
-
-
-def test_an_error_in_a_worker_reaches_the_caller():
-    from edstats.parallel import side_by_side
-
-    def fails():
-        raise ValueError("area failed")
-
-    assert side_by_side([lambda: 1, lambda: 2, lambda: 3], workers=2) == [1, 2, 3]
-    with pytest.raises(ValueError, match="area failed"):
-        side_by_side([lambda: 1, fails], workers=2)
-
-
-def test_a_worker_killed_by_the_system_does_not_leave_the_run_waiting():
-    """multiprocessing.Pool waits for ever when a worker dies (the system's out-of-memory killer
-    did this at national scale); the work it left is done in this process instead, with a warning."""
-    import os
-    import signal
-
-    from edstats.parallel import side_by_side
-
-    parent = os.getpid()
-
-    def dies_in_a_worker():
-        if os.getpid() != parent:
-            os.kill(os.getpid(), signal.SIGKILL)
-        return "done here"
-
-    with pytest.warns(RuntimeWarning, match="worker process stopped"):
-        results = side_by_side([lambda: 1, dies_in_a_worker, lambda: 3, lambda: 4], workers=2)
-    assert results == [1, "done here", 3, 4]
-
-
 @pytest.mark.parametrize("categorical", [False, True], ids=["text", "categorical"])
 def test_young_people_with_no_residence_la_are_an_unknown_la(categorical):
     """NEET by LA: a blank residence_la is the 'Unknown' LA, as any blank breakdown is, never 'nan'."""

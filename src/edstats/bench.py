@@ -13,7 +13,7 @@ persistent absence from the daily feed: the library's route (every rule checked)
 a hand-written DuckDB query of the same figure (:data:`YARDSTICK_QUERY` below); and rendering one executed paper with the
 pip-only renderer and with Quarto (when installed), Quarto's time as a ratio of the other's.
 
-Peak memory is that of the step's whole process tree (kernels and workers included), sampled.
+Peak memory is that of the step's whole process tree (the kernels included), sampled.
 """
 
 from __future__ import annotations
@@ -57,11 +57,11 @@ def _run(code: str) -> dict:
 
 
 class TreeMemory:
-    """The peak memory of this process and every process it starts (the papers' kernels, the
-    measures' workers), summed, sampled from /proc every 50 ms (less often when a sample is slow).
-    Each process counts its proportional set size (Linux's Pss: a page shared by n processes
-    counts 1/n in each), so a forked worker reading its parent's frames in place is not counted
-    twice, as resident sizes would be."""
+    """The peak memory of this process and every process it starts (the papers' kernels), summed,
+    sampled from /proc every 50 ms (less often when a sample is slow). Each process counts its
+    proportional set size (Linux's Pss: a page shared by n processes counts 1/n in each), so a
+    forked process reading its parent's pages in place is not counted twice, as resident sizes
+    would be."""
 
     def __init__(self, every: float = 0.05):
         self.every, self.peak_mb, self._running = every, 0.0, False
@@ -194,9 +194,8 @@ def steps(data: Path, scale: str, out: Path) -> dict[str, str]:
             v = validate_data("{d}")
             t0 = time.perf_counter()          # time the measures only, not the validation before them,
             memory.restart()                  # and take their peak memory alone
-            from edstats.parallel import cores
             r = compute_all(v.frames, load_settings("edstats.yml"), load_estimates_by_year("{d}/p8_estimates"),
-                            sessions=v.sessions, workers=cores())
+                            sessions=v.sessions)
             rows = sum(len(f) for f in v.frames.values())""",
         "whole pack (validate, measures, execute, render HTML+PDF)": _whole_pack(termly_view(data), o),
         "whole pack with the daily feed": _whole_pack(d, o),
@@ -266,7 +265,7 @@ PACK_PARTS = {"validate": "validate", "measures": "measures",
 
 def national_steps(data: Path) -> dict[str, str]:
     """At national scale: validation, then every measure for every LA (timed after validation), each
-    with as many threads or processes as :func:`edstats.parallel.cores` gives, as the pipeline runs them."""
+    as the pipeline runs them (DuckDB on every core)."""
     d = str(data)
     return {
         "validate (every LA)": f"""
@@ -280,9 +279,7 @@ def national_steps(data: Path) -> dict[str, str]:
             v = validate_data("{d}")
             t0 = time.perf_counter()          # time the measures only, not the validation before them,
             memory.restart()                  # and take their peak memory alone
-            from edstats.parallel import cores
-            r = compute_by_la(v.frames, load_settings("edstats.yml"), load_estimates_by_year("{d}/p8_estimates"),
-                              workers=cores())
+            r = compute_by_la(v.frames, load_settings("edstats.yml"), load_estimates_by_year("{d}/p8_estimates"))
             rows = sum(len(f) for f in v.frames.values())
             value = int(r.loc[r["breakdown_topic"] == "Local authority", "breakdown"].nunique())""",
     }

@@ -116,7 +116,7 @@ def cmd_report(args) -> int:
     if not args.published_only:
         _warn_about_data_folder(args.data)
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
-    bar = _progress(1 + 2 * len(papers), "report")
+    bar = _progress(2 + 2 * len(papers), "report")
 
     started = []
 

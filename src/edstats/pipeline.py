@@ -38,7 +38,6 @@ from .compare.table import read_comparators
 from .measures import add_school_district, compute_all, data_as_at, present_datasets, unavailable_measures
 from .measures.monthly import compute_series
 from .periods import Period, academic_year_of, latest_supported_period
-from .parallel import cores
 from .publish import write_open_data
 from .settings import Settings, for_la, with_sn_vintage
 from .validate import REFERENCE_FOLDERS, SYNTHETIC_MARKER, check_data_folder, summarise_problems, validate_data
@@ -172,8 +171,10 @@ def _cache_key(inputs: list[dict], settings: Settings, synthetic: bool, on_inval
 
 
 def prepare_run(data_dir: str | Path, settings: Settings, cache_dir: str | Path | None = None,
-                on_invalid_rows: str = "stop", rejects_dir: str | Path | None = None) -> PreparedRun:
-    """Validate ``data_dir`` and compute every measure, or load them from the cache.
+                on_invalid_rows: str = "stop", rejects_dir: str | Path | None = None,
+                step=lambda name: None) -> PreparedRun:
+    """Validate ``data_dir`` and compute every measure, or load them from the cache (``step`` is
+    called with "compute the measures" as they start).
 
     Raises :class:`ValidationFailed` (with every problem) when the data break the contract; with
     ``on_invalid_rows="quarantine"`` invalid rows are set aside instead (see ``validate_data``).
@@ -212,12 +213,12 @@ def prepare_run(data_dir: str | Path, settings: Settings, cache_dir: str | Path 
             f"The data in {data_dir} break the data contract, so no measure was computed and no report "
             f"was written. {summarise_problems(validated.problems)}\nRun 'edstats validate --data {data_dir} "
             "--report problems.csv' for the full list.", validated.problems)
+    step("compute the measures")
     rows = {f.path: f.rows for files in validated.files.values() for f in files}
     for item in inputs:
         item["rows"] = rows.get(str(data_dir / item["file"]), 0)
     estimates = load_estimates_by_year(data_dir / "p8_estimates")
-    results = compute_all(validated.frames, settings, estimates=estimates, sessions=validated.sessions,
-                          workers=cores())
+    results = compute_all(validated.frames, settings, estimates=estimates, sessions=validated.sessions)
     as_at = data_as_at(validated.frames, validated.sessions)
     series = compute_series(add_school_district(validated.frames), validated.sessions, settings, as_at)
     t2 = time.perf_counter()
@@ -493,14 +494,14 @@ def _build_report(data_dir: Path, out_dir: Path, settings: Settings, *, period, 
 
     started = time.perf_counter()
     timings = {}
-    step("validate and compute measures")
+    step("validate the data")
     given = settings                # what the kernels are handed, whatever file (if any) it was read from
     if published_only_la:
         run = prepare_published(published_only_la, comparator_sources, settings, sn_vintage)
         settings = run.settings
     else:
         settings = with_sn_vintage(settings, sn_vintage)
-        run = prepare_run(data_dir, settings, cache_dir, on_invalid_rows)
+        run = prepare_run(data_dir, settings, cache_dir, on_invalid_rows, step=step)
     timings.update(run.timings)
     meeting = resolve_period(run, period)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 
 from ..grouping import codes_and_distinct
-from ..parallel import side_by_side
 from ..settings import Settings
 from .attendance import academic_year_of_date, attendance_measures, ytd_attendance_measures
 from .dictionary import measure_dictionary, measure_info
@@ -64,19 +63,16 @@ def unavailable_measures(present: set[str]) -> dict[str, list[str]]:
 
 
 def compute_all(frames: dict[str, pd.DataFrame], settings: Settings, estimates=None, sessions=None,
-                as_at: str | None = None, topics=CHARACTERISTIC_BREAKDOWNS, workers: int = 1) -> pd.DataFrame:
+                as_at: str | None = None, topics=CHARACTERISTIC_BREAKDOWNS) -> pd.DataFrame:
     """Every measure the library builds, over the validated frames, in one result frame.
 
     ``estimates`` maps time periods to DfE P8 estimates; ``sessions`` is the daily feed (a
     :class:`~edstats.contract.sessions.SessionFeed`); ``as_at`` is the date of the sixth-day snapshot (default: the data's last date).
-    ``workers`` > 1 computes the areas side by side in that many forked processes (each reads the
-    frames in place, copy-on-write); the result is the same rows in the same order.
     """
     if any(column == "school_district" for column, _ in topics.values()):
         frames = add_school_district(frames)
     as_at = as_at or data_as_at(frames, sessions)
-    areas = [    # the slowest first, so that side by side the work evens out (national, seconds: KS4 39,
-        # attendance 28, KS2 9, exclusions 8, NEET 4, EYFS 2; the daily feed, where there is one, first)
+    areas = [
         lambda: ytd_attendance_measures(sessions, frames.get("attendance"), frames.get("schools"), settings, topics),
         lambda: ks4_measures(frames.get("ks4_pupils"), frames.get("ks4_results"), settings, estimates or {}, topics),
         lambda: attendance_measures(frames.get("attendance"), frames.get("schools"), settings, topics),
@@ -89,9 +85,7 @@ def compute_all(frames: dict[str, pd.DataFrame], settings: Settings, estimates=N
         lambda: school_measures(frames.get("schools"), academic_year_of_date(as_at) if as_at else None,
                                 "la_code" in topics.get("Local authority", ())),
     ]
-    if workers > 1:     # imported once before the workers fork, not once in each (about 0.7 s)
-        import statsmodels.stats.proportion  # noqa: F401
-    results = side_by_side(areas, workers)
+    results = [area() for area in areas]
     missing = unavailable_measures(present_datasets(frames, sessions))
     nonempty = [r[~r["measure_id"].isin(missing)] for r in results if not r.empty]
     nonempty = [r for r in nonempty if not r.empty]
@@ -132,8 +126,7 @@ def add_la_code(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     return out
 
 
-def compute_by_la(frames: dict[str, pd.DataFrame], settings: Settings, estimates=None, sessions=None,
-                  workers: int = 1) -> pd.DataFrame:
+def compute_by_la(frames: dict[str, pd.DataFrame], settings: Settings, estimates=None, sessions=None) -> pd.DataFrame:
     """Every measure for every LA in data that hold many (a region's or England's extracts).
 
     One pass over all pupils: each measure's ``Total`` is all the LAs together and its
@@ -141,8 +134,7 @@ def compute_by_la(frames: dict[str, pd.DataFrame], settings: Settings, estimates
     residents; everything else is as in :func:`compute_all` for one LA.
     """
     every_la = dataclasses.replace(settings, la=dataclasses.replace(settings.la, old_la_code=""))
-    return compute_all(add_la_code(frames), every_la, estimates=estimates, sessions=sessions, topics=LA_BREAKDOWN,
-                       workers=workers)
+    return compute_all(add_la_code(frames), every_la, estimates=estimates, sessions=sessions, topics=LA_BREAKDOWN)
 
 
 __all__ = ["compute_all", "compute_by_la", "present_datasets", "unavailable_measures", "measure_dictionary", "measure_info", "time_period", "RESULT_COLUMNS"]
