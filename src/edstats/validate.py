@@ -128,7 +128,7 @@ def column_rules(col: Column, stored_as_number: bool) -> list[tuple[str, str, st
             well_formed, number = ("v % 1 = 0" if whole else "true"), "v::DOUBLE"
         else:
             well_formed = f"regexp_full_match(v, '{'-?[0-9]+' if whole else '-?[0-9]+([.][0-9]+)?'}')"
-            number = f"CASE WHEN {well_formed} THEN v::DOUBLE END"
+            number = f"CASE WHEN {well_formed} THEN try_cast(v AS DOUBLE) END"
         rules.append((f"NOT ({well_formed})", f"{col.name} must be a {'whole ' if whole else ''}number",
                       "Remove text, spaces or thousands separators from the number."))
         if whole:
@@ -156,7 +156,7 @@ def column_rules(col: Column, stored_as_number: bool) -> list[tuple[str, str, st
                           "Check the month; a snapshot cannot describe a month to come."))
     elif col.kind == "academic_year":
         rules.append(("NOT coalesce(regexp_full_match(v, '[0-9]{4}/[0-9]{2}') "
-                      "AND (v[1:4]::INTEGER + 1) % 100 = v[6:7]::INTEGER, false)",
+                      "AND (try_cast(v[1:4] AS INTEGER) + 1) % 100 = try_cast(v[6:7] AS INTEGER), false)",
                       f"{col.name} must be written like 2024/25",
                       "Write the academic year as the start year, a slash and the next year's last two digits."))
     return rules
@@ -198,21 +198,25 @@ def _problem_row(dataset, file, line, column, rule, fix, severity="error") -> pd
 
 
 def _check_column(con, table: str, col: Column, kind: str, dataset: str) -> list[pd.DataFrame]:
-    """Every rule of one column: each condition is worked out once per distinct value (a UPN repeats
-    once a term, a code thousands of times), then the rows holding a value that breaks it are found."""
+    """Every rule of one column. One query works each condition out once per distinct value (a UPN
+    repeats once a term, a code thousands of times); the rows holding a value that breaks a rule
+    are found only then."""
     name = _quoted(col.name)
     number = col.kind in ("integer", "number") and is_number_type(kind)
     value = name if number else f"stripped({name}::VARCHAR)"
     blank = f"{name} IS NULL" if number else f"({name} IS NULL OR stripped({name}::VARCHAR) = '')"
-    out = [] if col.nullable else [_rows(con, table, blank, dataset, col.name, f"{col.name} must not be blank",
-                                         "Fill in the value; every row needs one.")]
-    today = {"today": date.today().isoformat()}
-    for condition, rule, fix in column_rules(col, number):
-        parameters = today if "$today" in condition else {}
-        # the condition as an aggregate's filter over the distinct values: as a WHERE, DuckDB would
-        # push it below the DISTINCT and work it out on every row
-        (bad,) = con.execute(f"SELECT list(raw) FILTER (WHERE {condition}) FROM (SELECT DISTINCT {name} AS raw, "
-                             f"{value} AS v FROM {table} WHERE NOT {blank})", parameters).fetchone()
+    rules = column_rules(col, number)
+    # each condition as an aggregate's filter over the distinct values: as a WHERE, DuckDB would
+    # push it below the DISTINCT and work it out on every row
+    found = con.execute(
+        f"SELECT bool_or(blank), {', '.join(f'list(raw) FILTER (WHERE NOT blank AND ({c}))' for c, _, _ in rules) or 'NULL'} "
+        f"FROM (SELECT DISTINCT {name} AS raw, {value} AS v, {blank} AS blank FROM {table})",
+        {"today": date.today().isoformat()} if any("$today" in c for c, _, _ in rules) else {}).fetchone()
+    out = []
+    if found[0] and not col.nullable:
+        out.append(_rows(con, table, blank, dataset, col.name, f"{col.name} must not be blank",
+                         "Fill in the value; every row needs one."))
+    for (_, rule, fix), bad in zip(rules, found[1:]):
         if bad:
             out.append(_rows(con, table, f"{name} IN (SELECT unnest($bad))", dataset, col.name, rule, fix,
                              {"bad": bad}))
@@ -457,14 +461,18 @@ def validate_data(data_dir: str | Path, on_invalid_rows: str = "stop",
     if on_invalid_rows == "quarantine":
         table = _quarantine(con, table, raws, counts,
                             Path(rejects_dir or (folder or Path("data/raw")).parent / "processed" / "rejects"))
+    for raw in raws.values():         # the rows as read are not needed past here
+        con.execute(f"DROP TABLE IF EXISTS {raw.frame}")
     frames = {}
     for name in typed:
         kept = f"SELECT * EXCLUDE ({FILE_COL}, {LINE_COL}) FROM typed_{name}"
         if on_invalid_rows == "quarantine":
             kept += f" WHERE ({FILE_COL}, {LINE_COL}) NOT IN (SELECT (file, line) FROM rejected_{name})"
         frame = as_frame(con, kept)
+        con.execute(f"DROP TABLE typed_{name}")
         if len(frame):
             frames[name] = frame
+    con.close()
     return ValidatedData(
         frames=frames,
         problems=table[PROBLEM_COLUMNS],
