@@ -161,11 +161,12 @@ def library_ytd_persistent_absence(folder: str) -> tuple[float, int]:
     year are read (Parquet statistics), checked and reduced; every pupil in the feed in scope, as in
     the baseline. Returns (PA %, feed rows read)."""
     from .contract.sessions import last_date_in_statistics, read_sessions
-    from .measures.attendance import academic_year_of, session_enrolments
+    from .measures.attendance import session_enrolments
+    from .periods import academic_year_of
     from .settings import Settings
 
     last = last_date_in_statistics(Path(folder, "attendance_sessions"))
-    year = academic_year_of(__import__("pandas").Series([last])).iloc[0]
+    year = academic_year_of(last)
     feed, _, problems = read_sessions(Path(folder, "attendance_sessions"), since=f"{year[:4]}-09-01")
     enrol = session_enrolments(feed, None, None, Settings())
     enrol = enrol[enrol["academic_year"] == year]

@@ -101,17 +101,24 @@ def latest_supported_period(available: dict[str, list[str]]) -> Period:
     return max(months)
 
 
-def academic_year_of(date: str) -> str:
-    """The academic year (time period) a date falls in: '2025-12-19' -> '202526' (September to August)."""
+def academic_year_of(date) -> str:
+    """The academic year (1 September to 31 August) a date falls in: '2025-12-19' -> '2025/26'.
+    The one definition in Python; SQL has the macro ``academic_year`` (sql/macros.sql)."""
+    date = str(date)
     year = int(date[:4]) - (int(date[5:7]) < 9)
-    return f"{year}{(year + 1) % 100:02d}"
+    return f"{year}/{(year + 1) % 100:02d}"
+
+
+def time_period_of(date) -> str:
+    """The open-data time period of the academic year a date falls in: '2025-12-19' -> '202526'."""
+    return academic_year_of(date).replace("/", "")
 
 
 def year_in_progress(dataset: str, time_period: str, as_at: str | None) -> bool:
     """True when ``time_period`` of a live dataset (the sixth-day duty, the daily feed) is the
     academic year still under way at the data's last date ``as_at``: its figure runs only to then."""
     return bool(as_at) and PUBLICATION.get(dataset, (0,))[0] == LIVE and dataset != "schools" \
-        and time_period == academic_year_of(as_at)
+        and time_period == time_period_of(as_at)
 
 
 #: Annual figures counted from dated events, so that the data of a year still under way hold part
@@ -123,7 +130,7 @@ def incomplete_year(dataset: str, time_period: str, as_at: str | None) -> bool:
     """True when ``time_period`` of an annual figure counted from events (exclusion rates) is still
     under way at ``as_at``: a part year must never be reported as the year (97 exclusions to
     December over a full year's roll is not the year's rate)."""
-    return bool(as_at) and dataset in COUNTED_FROM_EVENTS and time_period == academic_year_of(as_at)
+    return bool(as_at) and dataset in COUNTED_FROM_EVENTS and time_period == time_period_of(as_at)
 
 
 def long_date(date: str) -> str:

@@ -37,7 +37,7 @@ from .compare.p8_estimates import load_estimates_by_year
 from .compare.table import read_comparators
 from .measures import add_school_district, compute_all, data_as_at, present_datasets, unavailable_measures
 from .measures.monthly import compute_series
-from .periods import Period, academic_year_of, latest_supported_period
+from .periods import Period, latest_supported_period, time_period_of
 from .publish import write_open_data
 from .settings import Settings, for_la, with_sn_vintage
 from .validate import REFERENCE_FOLDERS, SYNTHETIC_MARKER, check_data_folder, summarise_problems, validate_data
@@ -105,7 +105,7 @@ class PreparedRun:
     def available(self) -> dict[str, list[str]]:
         """Complete years present, by dataset: the year still in progress at the data's last date
         (e.g. exclusions to December) does not count."""
-        current = academic_year_of(self.as_at) if self.as_at else None
+        current = time_period_of(self.as_at) if self.as_at else None
         out = {}
         for name in DATASETS:
             ids = _measure_ids_for(name)

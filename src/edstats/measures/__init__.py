@@ -12,8 +12,9 @@ import numpy as np
 import pandas as pd
 
 from ..grouping import codes_and_distinct
+from ..periods import academic_year_of
 from ..settings import Settings
-from .attendance import academic_year_of_date, attendance_measures, ytd_attendance_measures
+from .attendance import attendance_measures, ytd_attendance_measures
 from .dictionary import measure_dictionary, measure_info
 from .exclusions import exclusion_measures
 from .eyfs import eyfs_measures
@@ -82,7 +83,7 @@ def compute_all(frames: dict[str, pd.DataFrame], settings: Settings, estimates=N
         lambda: neet_measures(frames.get("ccis"), settings,
                               {k: v for k, v in topics.items() if k not in ("School", "School district")}),
         lambda: eyfs_measures(frames.get("eyfsp"), settings, topics),
-        lambda: school_measures(frames.get("schools"), academic_year_of_date(as_at) if as_at else None,
+        lambda: school_measures(frames.get("schools"), academic_year_of(as_at) if as_at else None,
                                 "la_code" in topics.get("Local authority", ())),
     ]
     results = [area() for area in areas]

@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..engine import connect
 from ..grouping import codes_and_distinct, combination_numbers, first_rows, position_type
+from ..periods import academic_year_of
 from ..settings import Settings
 from .result import (CHARACTERISTIC_BREAKDOWNS, _groups, as_category, empty_result, proportion_result, time_period,
                      totals_by_year_and_breakdown)
@@ -148,19 +149,13 @@ def attendance_measures(attendance: pd.DataFrame | None, schools: pd.DataFrame |
                           MEASURE_IDS, topics)
 
 
-def academic_year_of(dates: pd.Series) -> pd.Series:
-    """ISO dates (text or dates) -> '2024/25', worked out once per distinct date (5 million
-    exclusions fall on a few thousand days); missing for a missing date."""
+def academic_years_of(dates: pd.Series) -> pd.Series:
+    """ISO dates (text or dates) -> '2024/25' (:func:`edstats.periods.academic_year_of`), worked out
+    once per distinct date (5 million exclusions fall on a few thousand days); missing for a
+    missing date."""
     codes, distinct = pd.factorize(dates)
-    d = pd.Series(pd.to_datetime(distinct))
-    start = d.dt.year - (d.dt.month < 9).astype(int)
-    labels = start.astype(str) + "/" + ((start + 1) % 100).astype(str).str.zfill(2)
+    labels = pd.Series([academic_year_of(pd.Timestamp(d).date()) for d in distinct], dtype=object)
     return labels.reindex(codes).set_axis(dates.index)
-
-
-def academic_year_of_date(date: str) -> str:
-    """One ISO date -> '2024/25' (as :func:`academic_year_of`)."""
-    return academic_year_of(pd.Series([date])).iloc[0]
 
 
 def session_enrolments(feed, attendance: pd.DataFrame | None, schools: pd.DataFrame | None,

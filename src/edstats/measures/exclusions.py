@@ -24,9 +24,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..periods import academic_year_of
 from ..settings import Settings
 from ..stats import wilson_interval
-from .attendance import academic_year_of, academic_year_of_date
+from .attendance import academic_years_of
 from .result import LA_BREAKDOWN, SCHOOL_BREAKDOWNS, _groups, empty_result, la_topics, rate_result, time_period
 
 MEASURE_IDS = ("excl_perm_rate", "excl_susp_rate", "sixth_day_without_provision_count", "sixth_day_within_pct",
@@ -45,7 +46,7 @@ def exclusion_rates(exclusions: pd.DataFrame, schools: pd.DataFrame, census: pd.
     in_scope = schools.loc[schools["phase"].isin(RATE_PHASES), [c for c in schools.columns if c != "headcount"]]
     roll = census[["school_urn", "academic_year", "headcount"]].merge(in_scope, on="school_urn")
     roll["school_district"] = roll["district"]
-    e = exclusions.assign(academic_year=academic_year_of(exclusions["start_date"]))
+    e = exclusions.assign(academic_year=academic_years_of(exclusions["start_date"]))
     on_census = pd.MultiIndex.from_frame(roll[["school_urn", "academic_year"]].astype(str))
     e = e[pd.MultiIndex.from_frame(e[["school_urn", "academic_year"]].astype(str)).isin(on_census)]
     years = sorted(e["academic_year"].unique())
@@ -109,7 +110,7 @@ def sixth_day_cases(exclusions: pd.DataFrame, provision: pd.DataFrame | None, ca
     perm["days_waiting"] = np.where(has_ft, np.nan, as_at_pos - perm["day1"] + 1)
     perm["within_sixth_day"] = has_ft & (perm["provision_day"] <= DEADLINE_DAY)
     perm["in_part_time"] = ~has_ft & perm["pt_start"].notna()
-    perm["academic_year"] = academic_year_of(perm["start_date"])
+    perm["academic_year"] = academic_years_of(perm["start_date"])
     return perm
 
 
@@ -126,13 +127,13 @@ def sixth_day_measures(exclusions: pd.DataFrame, provision: pd.DataFrame | None,
     if calendar is None or calendar.empty:
         return empty_result()
     as_at = as_at or _default_as_at(exclusions, provision)
-    return _sixth_day_rows(sixth_day_cases(exclusions, provision, calendar, as_at), academic_year_of_date(as_at))
+    return _sixth_day_rows(sixth_day_cases(exclusions, provision, calendar, as_at), academic_year_of(as_at))
 
 
 def _sixth_day_rows(cases: pd.DataFrame, current: str, area: pd.Series | None = None,
                     areas: list | None = None) -> pd.DataFrame:
     """The four sixth-day measures from the cases of :func:`sixth_day_cases`; ``current`` is the
-    academic year of the snapshot (:func:`~.attendance.academic_year_of_date`).
+    academic year of the snapshot (:func:`~edstats.periods.academic_year_of`).
 
     Total rows; or, given each case's ``area`` (an LA) and the ``areas`` to report, each area's rows
     (breakdown: the area), all found in one pass over the cases, and the two counts 0 for an area
@@ -184,7 +185,7 @@ def exclusion_measures(exclusions: pd.DataFrame | None, provision: pd.DataFrame 
     if calendar is not None and not calendar.empty:
         as_at = as_at or _default_as_at(exclusions, provision)
         cases = sixth_day_cases(exclusions, provision, calendar, as_at)     # once: each case is its own
-        current = academic_year_of_date(as_at)        # once, not once per LA (7 ms each)
+        current = academic_year_of(as_at)        # once, not once per LA (7 ms each)
         parts.append(_sixth_day_rows(cases, current))
         if la_topics(topics) and "la_code" in exclusions:       # every LA with exclusions
             parts.append(_sixth_day_rows(cases, current, cases["la_code"], list(exclusions["la_code"].dropna().unique())))

@@ -17,8 +17,9 @@ import numpy as np
 import pandas as pd
 
 from ..engine import connect
+from ..periods import academic_year_of
 from ..settings import Settings
-from .attendance import academic_year_of_date, session_enrolments
+from .attendance import session_enrolments
 from .exclusions import sixth_day_cases
 from .neet import by_month
 
@@ -30,7 +31,7 @@ def pa_by_month(sessions, attendance, schools, settings: Settings) -> pd.DataFra
     """Year-to-date persistent absence at the end of each month of the latest academic year in the feed
     (the last month as at the feed's last date)."""
     last = sessions.last_date
-    year = academic_year_of_date(last)
+    year = academic_year_of(last)
     ends = list(dict.fromkeys(pd.date_range(f"{year[:4]}-09-01", last, freq="ME").strftime("%Y-%m-%d").tolist()
                               + [last]))
     e = session_enrolments(sessions, attendance, schools, settings, by_month=True)
@@ -54,7 +55,7 @@ def pa_by_month(sessions, attendance, schools, settings: Settings) -> pd.DataFra
 
 def provision_bands(exclusions, provision, calendar, as_at: str) -> pd.DataFrame:
     cases = sixth_day_cases(exclusions, provision, calendar, as_at)
-    year = academic_year_of_date(as_at)
+    year = academic_year_of(as_at)
     cases = cases[cases["academic_year"] == year]
     decided = cases[cases["sixth_day_passed"].astype(bool)]
     rows = [{"band": name, "exclusions": int(decided["provision_day"].between(lo, hi).sum())} for name, lo, hi in BANDS]
