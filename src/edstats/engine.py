@@ -14,6 +14,8 @@ import tempfile
 from importlib.resources import files
 
 import duckdb
+import pandas as pd
+import pyarrow as pa
 
 
 def cores() -> int:
@@ -47,3 +49,18 @@ def connect(database: str = ":memory:", read_only: bool = False) -> duckdb.DuckD
         "temp_directory": os.path.join(tempfile.gettempdir(), f"edstats-duckdb-{os.getpid()}")})
     con.execute(sql("macros"))
     return con
+
+
+_PANDAS_TYPES = {pa.string(): pd.StringDtype("pyarrow"), pa.large_string(): pd.StringDtype("pyarrow"),
+                 pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype()}
+
+
+def as_frame(con, query: str, parameters=None) -> pd.DataFrame:
+    """A query's rows as a pandas frame: text as pandas' string type, whole numbers as nullable
+    integers, numbers as nullable floats, dates as datetimes."""
+    frame = con.execute(query, parameters or {}).to_arrow_table().to_pandas(types_mapper=_PANDAS_TYPES.get,
+                                                                             date_as_object=False)
+    for column in frame.columns:
+        if pd.api.types.is_datetime64_any_dtype(frame[column]):
+            frame[column] = frame[column].astype("datetime64[us]")
+    return frame

@@ -15,14 +15,13 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
-import pyarrow as pa
 
 from .contract import DATASETS, Column, Dataset, RawDataset, read_dataset
 from .contract.identifiers import PERSONAL_COLUMNS, mask_identifiers, mask_personal
 from .contract.reader import FILE_COL, LINE_COL, InputFile, is_number_type
 from .contract.sessions import read_sessions
 from .csv_output import write_csv
-from .engine import connect
+from .engine import as_frame, connect
 from .errors import InputError
 from .sources import Database, attach, dataset_tables, is_database, read_table
 
@@ -303,21 +302,6 @@ def typed_query(spec: Dataset, con, table: str) -> str:
     columns = [f"{_typed_column(col, stored[col.name])} AS {_quoted(col.name)}" for col in spec.columns
                if col.name in stored]
     return f"SELECT {', '.join(columns + [FILE_COL, LINE_COL])} FROM {table}"
-
-
-_PANDAS_TYPES = {pa.string(): pd.StringDtype("pyarrow"), pa.large_string(): pd.StringDtype("pyarrow"),
-                 pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype()}
-
-
-def as_frame(con, query: str, parameters=None) -> pd.DataFrame:
-    """A query's rows as a pandas frame: text as pandas' string type, whole numbers as nullable
-    integers, numbers as nullable floats, dates as datetimes."""
-    frame = con.execute(query, parameters or {}).to_arrow_table().to_pandas(types_mapper=_PANDAS_TYPES.get,
-                                                                             date_as_object=False)
-    for column in frame.columns:
-        if pd.api.types.is_datetime64_any_dtype(frame[column]):
-            frame[column] = frame[column].astype("datetime64[us]")
-    return frame
 
 
 def to_typed(spec: Dataset, frame) -> pd.DataFrame:

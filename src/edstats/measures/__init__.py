@@ -11,7 +11,6 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from ..grouping import codes_and_distinct
 from ..periods import academic_year_of
 from ..settings import Settings
 from .attendance import attendance_measures, ytd_attendance_measures
@@ -102,8 +101,8 @@ def _looked_up(values: pd.Series, mapping: pd.Series) -> pd.Categorical:
     value is missing or not in ``mapping``), each distinct value looked up once: 55 million
     attendance rows' schools take no time, where mapping the rows and then finding the categories
     took 2 s."""
-    codes, distinct = codes_and_distinct(values)
-    mapped_codes, mapped = pd.factorize(distinct.map(mapping), sort=True)
+    codes, distinct = pd.factorize(values)
+    mapped_codes, mapped = pd.factorize(pd.Index(distinct).map(mapping), sort=True)
     return pd.Categorical.from_codes(np.append(mapped_codes, -1)[codes], categories=mapped)
 
 

@@ -16,8 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..engine import connect
-from ..grouping import codes_and_distinct, combination_numbers, first_rows, position_type
+from ..engine import as_frame, connect
 from ..periods import academic_year_of
 from ..settings import Settings
 from .result import (CHARACTERISTIC_BREAKDOWNS, _groups, as_category, empty_result, proportion_result, time_period,
@@ -31,31 +30,11 @@ CHARACTERISTICS = ["sex", "disadvantaged", "fsm", "sen_provision", "eal", "ethni
                    "home_district", "home_ward"]
 
 
-#: Sessions are summed over this many rows at a time (as numbers with a fraction, which ``numpy.bincount``
-#: needs: 8 bytes a row), so that 45 million rows never need a copy at once. Whole numbers: exact.
-SUMMED_ROWS = 1 << 23
-
-
 def _in_scope_schools(schools: pd.DataFrame | None, settings: Settings):
     if schools is None:
         return None
     phases = HEADLINE_PHASES + (("PRU", "AP") if settings.methodology.absence_include_pru_ap else ())
     return set(schools.loc[schools["phase"].isin(phases), "school_urn"])
-
-
-def _in_complete_years(attendance: pd.DataFrame, keep: np.ndarray, terms: tuple[str, ...]) -> np.ndarray:
-    """Rows of an academic year whose rows in scope (``keep``) include every one of ``terms``:
-    counted on the columns' codes (a table of years by terms), not by grouping the rows."""
-    year_codes, years = codes_and_distinct(attendance["academic_year"])
-    term_codes, term_values = codes_and_distinct(attendance["term"])
-    both = keep & (year_codes >= 0) & (term_codes >= 0)
-    seen = np.bincount(year_codes[both].astype(np.int64) * len(term_values) + term_codes[both],
-                       minlength=len(years) * len(term_values)).reshape(len(years), len(term_values)) > 0
-    term_text = term_values.astype(str).to_numpy()
-    complete = np.ones(len(years), dtype=bool)
-    for term in terms:
-        complete &= seen[:, term_text == term].any(axis=1)
-    return np.append(complete, False)[year_codes]        # code -1 (no year) picks the appended False
 
 
 def enrolments(attendance: pd.DataFrame, schools: pd.DataFrame | None, settings: Settings,
@@ -65,40 +44,35 @@ def enrolments(attendance: pd.DataFrame, schools: pd.DataFrame | None, settings:
     Each enrolment keeps its key (academic_year, upn, school_urn), the columns of ``breakdowns``
     (default: every pupil characteristic, school_district, la_code and ncyear the census has),
     taken from its first row, and its sessions: ``possible`` and ``absent`` (authorised and
-    unauthorised). The rows in scope are found as one mask. The rows
-    themselves are never copied (45 million at national scale): enrolments are numbered from the
-    key columns' codes at those rows, the sessions summed from one count column at a time, and
-    only the first row of each enrolment with a possible session taken."""
+    unauthorised). Enrolments with no possible session are left out; they come in the order of
+    their first rows."""
     terms = PERIOD_TERMS[settings.methodology.absence_period]
-    age = attendance["age_start_of_year"]
-    keep = (attendance["term"].isin(terms) & (age >= 5) & (age <= 15)).fillna(False).to_numpy(dtype=bool)
     scope = _in_scope_schools(schools, settings)
-    if scope is not None:
-        keep = keep & attendance["school_urn"].isin(scope).to_numpy(dtype=bool)
-    keep &= _in_complete_years(attendance, keep, terms)
-    rows = np.flatnonzero(keep).astype(position_type(len(keep)))
-    # each enrolment numbered from the key columns' codes at the rows in scope: no copy of the rows
-    # themselves (45 million at national scale), only of the columns' codes and counts, one at a time
-    group = combination_numbers((codes[rows], len(distinct)) for codes, distinct in
-                                (codes_and_distinct(attendance[c]) for c in ("academic_year", "upn", "school_urn")))
     if breakdowns is None:
         breakdowns = [*CHARACTERISTICS, "school_district", "la_code", "ncyear"]
-    columns = list(dict.fromkeys(c for c in ["academic_year", "upn", "school_urn", *breakdowns] if c in attendance))
-    enrolled = int(group.max()) + 1 if len(group) else 0
-    sums = {"possible": np.zeros(enrolled), "absent": np.zeros(enrolled)}
-    for column, name in (("possible_sessions", "possible"), ("authorised_absence", "absent"),
-                         ("unauthorised_absence", "absent")):
-        for start in range(0, len(rows), SUMMED_ROWS):     # a few million rows' sessions at a time
-            part = slice(start, start + SUMMED_ROWS)
-            sums[name] += np.bincount(group[part], weights=attendance[column].take(rows[part]).to_numpy(dtype=float),
-                                      minlength=enrolled)
-    on_roll = sums["possible"] > 0
-    first = rows[first_rows(group)[on_roll]]
-    del rows, group
-    out = attendance[columns].take(first).reset_index(drop=True)
-    for name, total in sums.items():
-        out[name] = total[on_roll].astype(np.int64)
-    return out
+    key = ["academic_year", "upn", "school_urn"]
+    kept = [c for c in dict.fromkeys(breakdowns) if c in attendance and c not in key]
+    con = connect()
+    con.register("census", attendance[[*key, *kept, "term", "age_start_of_year", "possible_sessions",
+                                       "authorised_absence", "unauthorised_absence"]]
+                 .assign(row_read=np.arange(len(attendance))))
+    return as_frame(con, f"""
+        WITH in_scope AS (
+            SELECT * FROM census
+            WHERE term IN (SELECT unnest($terms)) AND age_start_of_year BETWEEN 5 AND 15
+              AND ($scope IS NULL OR list_contains($scope::VARCHAR[], school_urn::VARCHAR))),
+        complete_years AS (         -- a year is reported only when it has every term of the period
+            SELECT academic_year FROM in_scope GROUP BY academic_year
+            HAVING count(DISTINCT term) = len($terms))
+        SELECT academic_year, upn, school_urn,
+               {''.join(f'first("{c}" ORDER BY row_read) AS "{c}", ' for c in kept)}
+               sum(possible_sessions)::BIGINT AS possible,
+               (sum(authorised_absence) + sum(unauthorised_absence))::BIGINT AS absent
+        FROM in_scope
+        WHERE academic_year IN (SELECT academic_year FROM complete_years)
+        GROUP BY academic_year, upn, school_urn
+        HAVING sum(possible_sessions) > 0
+        ORDER BY min(row_read)""", {"terms": list(terms), "scope": None if scope is None else sorted(scope)})
 
 
 def clustered_rate_interval(agg: pd.DataFrame, z: float = 1.959964) -> tuple[np.ndarray, np.ndarray]:

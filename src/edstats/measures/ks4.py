@@ -25,7 +25,6 @@ import numpy as np
 import pandas as pd
 
 from ..compare.p8_estimates import ELEMENTS, P8Estimates
-from ..grouping import codes_and_distinct, column_combination_numbers, first_rows, matching_combinations
 from ..settings import Settings
 from .result import CHARACTERISTIC_BREAKDOWNS, _groups, as_category, empty_result, la_topics, mean_result, proportion_result, time_period
 
@@ -45,7 +44,7 @@ def _by_distinct_value(values: pd.Series, work) -> pd.Series:
     """``work`` (a function of a Series of text, giving a Series or frame) done once per distinct
     value of ``values`` (a grade column holds a dozen values over millions of rows) and spread back
     over the rows; missing values give what ``work`` gives for a missing value."""
-    codes, distinct = codes_and_distinct(values)
+    codes, distinct = pd.factorize(values)
     done = work(pd.Series(list(distinct) + [None], dtype=object).astype("string"))
     return done.iloc[np.where(codes >= 0, codes, len(distinct))].set_axis(values.index)
 
@@ -78,8 +77,8 @@ def _slot_rows(results: pd.DataFrame, pupil: np.ndarray, settings: Settings) -> 
     scores nothing) and whether it was taken (a grade or U; X, absent or no result, was not: DfE
     counts only those as an attempt). Grades are turned into points once per distinct grade, not
     once per result."""
-    codes, distinct = codes_and_distinct(results["a8_category"])
-    category = np.append(pd.Index(CATEGORIES).get_indexer(distinct.astype(object)), -1).astype(np.int8)[codes]
+    codes, distinct = pd.factorize(results["a8_category"])
+    category = np.append(pd.Index(CATEGORIES).get_indexer(pd.Index(distinct).astype(object)), -1).astype(np.int8)[codes]
     approved = (results["qualification"] == "OTHER_APPROVED").to_numpy(dtype=bool)
     points = np.where(approved, results["points"].astype(float).to_numpy(dtype=float, na_value=np.nan),
                       gcse_points(results["grade"]).to_numpy(dtype=float))
@@ -99,8 +98,8 @@ def _pupil_numbers(results: pd.DataFrame) -> tuple[np.ndarray, pd.MultiIndex]:
     """Each result's pupil (upn, academic_year) as a number, in order of first appearance, and the
     pupils. Grouping on one integer is fast; grouping on the UPN categorical re-sorts its categories
     (millions at national scale) every time."""
-    number = column_combination_numbers(results, KEY)
-    return number, pd.MultiIndex.from_frame(results[KEY].iloc[first_rows(number)])
+    number = results.groupby(KEY, sort=False, dropna=False, observed=True).ngroup().to_numpy()
+    return number, pd.MultiIndex.from_frame(results[KEY].iloc[np.flatnonzero(~pd.Series(number).duplicated())])
 
 
 def _best(pupil: np.ndarray, points: np.ndarray, rows: np.ndarray, pupils: int, k: int):
@@ -185,7 +184,7 @@ def attainment8_by_year(results: pd.DataFrame, settings: Settings) -> pd.DataFra
     """:func:`attainment8` worked out one academic year at a time (a pupil is a UPN in a year, so
     the years are independent): its working set is a year's results, not every year's (about
     3 GB for the 28 million results of three national years)."""
-    codes, years = codes_and_distinct(results["academic_year"])
+    codes, years = pd.factorize(results["academic_year"])
     present = [code for code in range(-1, len(years)) if (codes == code).any()]     # -1: no year
     if len(present) <= 1:
         return attainment8(results, settings)
@@ -226,14 +225,9 @@ def pupil_scores(pupils: pd.DataFrame, results: pd.DataFrame, settings: Settings
     pupils = pupils.reset_index(drop=True)     # the year-by-year updates below go by row label
     a8 = attainment8_by_year(results, settings) if not results.empty else pd.DataFrame()
     if not a8.empty:
-        # each pupil's A8 row found on the key columns' codes (joining 3.5 million national
-        # pupils on the UPNs' text took 8 s)
-        pupil_number, a8_pupil = matching_combinations(a8.index.to_frame(index=False), pupils, KEY)
-        row_of = np.full(len(pupils) + 1, -1, dtype=np.int64)   # a pupil's number -> its A8 row (-1: none)
-        found = np.flatnonzero(a8_pupil >= 0)
-        row_of[a8_pupil[found]] = found
-        out = pd.concat([pupils, a8.reset_index(drop=True).reindex(row_of[pupil_number]).set_axis(pupils.index)],
-                        axis=1)
+        # each pupil's A8 row (none for a pupil without results)
+        scores = pupils[KEY].merge(a8.reset_index(), on=KEY, how="left")[list(a8.columns)].set_axis(pupils.index)
+        out = pd.concat([pupils, scores], axis=1)
     else:
         out = pupils.assign(**{c: np.nan for c in (
             "eng", "mat", "ebacc", "open", "a8", "best_english", "best_maths", "ebacc_aps")})

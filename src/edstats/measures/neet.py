@@ -14,7 +14,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..grouping import codes_and_distinct
 from ..settings import Settings
 from ..stats import wilson_interval
 from .result import CHARACTERISTIC_BREAKDOWNS, _groups, empty_result
@@ -44,9 +43,9 @@ def cohort(ccis: pd.DataFrame, settings: Settings) -> pd.DataFrame:
 def _window_years(months: pd.Series) -> pd.Series:
     """The Dec-Feb window a month falls in, as its academic year ('2024-12' and '2025-02' ->
     '2024/25'); missing for months outside a window. Worked out once per distinct month."""
-    codes, distinct = codes_and_distinct(months)
+    codes, distinct = pd.factorize(months)
     years = []
-    for month in distinct.astype(object).astype(str):
+    for month in pd.Index(distinct).astype(object).astype(str):
         start = int(month[:4]) - (month[5:7] != "12") if month[:4].isdigit() else None
         years.append(f"{start}/{(start + 1) % 100:02d}" if start is not None and month[5:7] in WINDOW_MONTHS else None)
     per_month = pd.Categorical(years + [None])          # the last: a missing month
