@@ -236,14 +236,22 @@ def _render(o: str, renderer: str) -> str:
 
 
 def termly_view(data: Path) -> str:
-    """The city's extracts without the daily feed (termly attendance only, as most LAs send):
-    a folder of links to the dataset folders beside ``data``."""
+    """The city's extracts without the daily feed (termly attendance only, as most LAs send): a
+    folder beside ``data`` whose files are hard links to its files (the data folder never follows a
+    symbolic link, so a folder of those would hold no dataset)."""
+    import os
+    import shutil
+
     view = data.with_name(data.name + "-termly")
     view.mkdir(exist_ok=True)
-    for folder in data.iterdir():
-        link = view / folder.name
-        if folder.name != "attendance_sessions" and not link.exists():
-            link.symlink_to(folder.resolve(), target_is_directory=folder.is_dir())
+    for entry in data.iterdir():
+        target = view / entry.name
+        if entry.name == "attendance_sessions" or target.exists():
+            continue
+        if entry.is_dir():
+            shutil.copytree(entry, target, copy_function=os.link)
+        else:
+            os.link(entry, target)
     return str(view)
 
 
