@@ -47,8 +47,18 @@ def connect(database: str = ":memory:", read_only: bool = False) -> duckdb.DuckD
         "threads": cores(), "preserve_insertion_order": False,
         "autoinstall_known_extensions": False, "autoload_known_extensions": False,
         "temp_directory": os.path.join(tempfile.gettempdir(), f"edstats-duckdb-{os.getpid()}")})
+    con.execute("SET enable_progress_bar = false")
     con.execute(sql("macros"))
     return con
+
+
+def register(con: duckdb.DuckDBPyConnection, name: str, frame) -> None:
+    """Make a pandas frame (or an Arrow table) a table of ``con``. A pandas frame goes as Arrow:
+    DuckDB reads Arrow in place, where it reads pandas' Arrow-held text a value at a time (3.5
+    million census rows: 8.6 s against 0.1 s)."""
+    if isinstance(frame, pd.DataFrame):
+        frame = pa.Table.from_pandas(frame, preserve_index=False)
+    con.register(name, frame)
 
 
 _PANDAS_TYPES = {pa.string(): pd.StringDtype("pyarrow"), pa.large_string(): pd.StringDtype("pyarrow"),

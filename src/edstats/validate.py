@@ -21,7 +21,7 @@ from .contract.identifiers import PERSONAL_COLUMNS, mask_identifiers, mask_perso
 from .contract.reader import FILE_COL, LINE_COL, InputFile, is_number_type
 from .contract.sessions import read_sessions
 from .csv_output import write_csv
-from .engine import as_frame, connect
+from .engine import as_frame, connect, register
 from .errors import InputError
 from .sources import Database, attach, dataset_tables, is_database, read_table
 
@@ -196,24 +196,29 @@ def _problem_row(dataset, file, line, column, rule, fix, severity="error") -> pd
                           "fix": fix, "severity": severity}])
 
 
-def _check_column(con, table: str, col: Column, kind: str, dataset: str) -> list[pd.DataFrame]:
+def _check_column(con, table: str, col: Column, kind: str, dataset: str, clean: set | None = None
+                  ) -> list[pd.DataFrame]:
     """Every rule of one column. One query works each condition out once per distinct value (a UPN
     repeats once a term, a code thousands of times); the rows holding a value that breaks a rule
-    are found only then."""
+    are found only then. The column's name goes into ``clean`` when no cell has white space to trim."""
     name = _quoted(col.name)
     number = col.kind in ("integer", "number") and is_number_type(kind)
-    value = name if number else f"stripped({name}::VARCHAR)"
-    blank = f"{name} IS NULL" if number else f"({name} IS NULL OR stripped({name}::VARCHAR) = '')"
+    value = "raw" if number else "stripped(raw::VARCHAR)"
+    blank = "raw IS NULL" if number else "(raw IS NULL OR stripped(raw::VARCHAR) = '')"
     rules = column_rules(col, number)
-    # each condition as an aggregate's filter over the distinct values: as a WHERE, DuckDB would
-    # push it below the DISTINCT and work it out on every row
+    # the distinct values first, then each condition on them as an aggregate's filter (as a WHERE,
+    # DuckDB would push it below the DISTINCT and work it out on every row)
     found = con.execute(
-        f"SELECT bool_or(blank), {', '.join(f'list(raw) FILTER (WHERE NOT blank AND ({c}))' for c, _, _ in rules) or 'NULL'} "
-        f"FROM (SELECT DISTINCT {name} AS raw, {value} AS v, {blank} AS blank FROM {table})",
+        f"SELECT bool_or(raw IS NOT NULL AND raw::VARCHAR <> v::VARCHAR), bool_or(blank), "
+        f"{', '.join(f'list(raw) FILTER (WHERE NOT blank AND ({c}))' for c, _, _ in rules) or 'NULL'} "
+        f"FROM (SELECT raw, {value} AS v, {blank} AS blank FROM (SELECT DISTINCT {name} AS raw FROM {table}))",
         {"today": date.today().isoformat()} if any("$today" in c for c, _, _ in rules) else {}).fetchone()
+    trimmed, found = found[0], found[1:]
+    if clean is not None and not trimmed:
+        clean.add(col.name)
     out = []
     if found[0] and not col.nullable:
-        out.append(_rows(con, table, blank, dataset, col.name, f"{col.name} must not be blank",
+        out.append(_rows(con, table, blank.replace("raw", name), dataset, col.name, f"{col.name} must not be blank",
                          "Fill in the value; every row needs one."))
     for (_, rule, fix), bad in zip(rules, found[1:]):
         if bad:
@@ -230,12 +235,13 @@ def _table(con, raw: RawDataset) -> str:
     """The DuckDB table of ``raw``'s rows (a frame given instead is registered as one)."""
     if isinstance(raw.frame, str):
         return raw.frame
-    con.register(f"frame_{raw.name}", raw.frame)
+    register(con, f"frame_{raw.name}", raw.frame)
     return f"frame_{raw.name}"
 
 
-def check_dataset(spec: Dataset, raw: RawDataset, con=None) -> pd.DataFrame:
-    """Every contract problem in one dataset, as a problem table (possibly empty)."""
+def check_dataset(spec: Dataset, raw: RawDataset, con=None, clean: set | None = None) -> pd.DataFrame:
+    """Every contract problem in one dataset, as a problem table (possibly empty). The columns
+    with no white space to trim go into ``clean`` (their typed values need no trimming)."""
     con = con or connect()
     table = _table(con, raw)
     parts = [pd.DataFrame(raw.problems, columns=PROBLEM_COLUMNS)]
@@ -254,7 +260,7 @@ def check_dataset(spec: Dataset, raw: RawDataset, con=None) -> pd.DataFrame:
                 parts.append(_problem_row(spec.name, first_file, 1, col.name, f"required column {col.name} is missing",
                                           f"Add the column {col.name} to the header.{hint}"))
             continue
-        parts.extend(_check_column(con, table, col, stored[col.name], spec.name))
+        parts.extend(_check_column(con, table, col, stored[col.name], spec.name, clean))
     for extra in sorted(present - known):
         near = difflib.get_close_matches(extra, spec.column_names, n=1)
         parts.append(_problem_row(spec.name, first_file, 1, extra,
@@ -265,8 +271,9 @@ def check_dataset(spec: Dataset, raw: RawDataset, con=None) -> pd.DataFrame:
         if set(check.columns) <= present:     # a column it needs is missing: reported above already
             parts.append(_rows(con, table, f"coalesce({check.condition}, false)", spec.name, check.column,
                                check.rule, check.fix))
-    if spec.key and set(spec.key) <= present:
-        key = ", ".join(_quoted(c) for c in spec.key)
+    key = ", ".join(_quoted(c) for c in spec.key)
+    if spec.key and set(spec.key) <= present and con.execute(
+            f"SELECT count(*) FROM (SELECT {key} FROM {table} GROUP BY ALL HAVING count(*) > 1)").fetchone()[0]:
         what = " and ".join(spec.key)
         parts.append(_rows(con, f"(SELECT *, row_number() OVER (PARTITION BY {key} ORDER BY {FILE_COL}, {LINE_COL}) "
                                 f"AS repeat FROM {table})", "repeat > 1", spec.name, spec.key[0],
@@ -277,11 +284,11 @@ def check_dataset(spec: Dataset, raw: RawDataset, con=None) -> pd.DataFrame:
 
 # -- typed rows -------------------------------------------------------------------------------------------
 
-def _typed_column(col: Column, kind: str) -> str:
+def _typed_column(col: Column, kind: str, clean: bool = False) -> str:
     """SQL for one column's typed value: a blank, malformed or out-of-range cell is missing (the
-    checks report it)."""
+    checks report it). A ``clean`` column has no white space to trim."""
     name = _quoted(col.name)
-    text = f"stripped({name}::VARCHAR)"
+    text = f"{name}::VARCHAR" if clean else f"stripped({name}::VARCHAR)"
     if col.kind == "integer":
         if kind in WHOLE_TYPES:
             return f"{name}::BIGINT"
@@ -295,19 +302,19 @@ def _typed_column(col: Column, kind: str) -> str:
     return f"nullif({text}, '')"
 
 
-def typed_query(spec: Dataset, con, table: str) -> str:
-    """A query of ``table``'s rows typed (with ``_file`` and ``_line``): text trimmed, numbers as
-    numbers, dates as dates, blanks missing."""
+def typed_query(spec: Dataset, con, table: str, clean: set = frozenset()) -> str:
+    """A query of ``table``'s rows typed (with ``_file`` and ``_line``): text trimmed (but not in the
+    ``clean`` columns, which need none), numbers as numbers, dates as dates, blanks missing."""
     stored = _columns_of(con, table)
-    columns = [f"{_typed_column(col, stored[col.name])} AS {_quoted(col.name)}" for col in spec.columns
-               if col.name in stored]
+    columns = [f"{_typed_column(col, stored[col.name], col.name in clean)} AS {_quoted(col.name)}"
+               for col in spec.columns if col.name in stored]
     return f"SELECT {', '.join(columns + [FILE_COL, LINE_COL])} FROM {table}"
 
 
 def to_typed(spec: Dataset, frame) -> pd.DataFrame:
     """A frame of rows as read, typed (see :func:`typed_query`)."""
     con = connect()
-    con.register("rows_read", frame)
+    register(con, "rows_read", frame)
     typed = as_frame(con, typed_query(spec, con, "rows_read"))
     return typed.drop(columns=[FILE_COL, LINE_COL])
 
@@ -420,8 +427,10 @@ def validate_data(data_dir: str | Path, on_invalid_rows: str = "stop",
         for name in names:
             raws[name] = read_dataset(folder / name, name, con)
     for name in names:
-        problems.append(check_dataset(DATASETS[name], raws[name], con))
-        con.execute(f"CREATE TEMP TABLE typed_{name} AS {typed_query(DATASETS[name], con, raws[name].frame)}")
+        clean = set()
+        problems.append(check_dataset(DATASETS[name], raws[name], con, clean))
+        # a view: typed as the checks between datasets and the frames read it, never stored twice
+        con.execute(f"CREATE TEMP VIEW typed_{name} AS {typed_query(DATASETS[name], con, raws[name].frame, clean)}")
         if con.execute(f"SELECT count(*) FROM typed_{name}").fetchone()[0]:
             typed[name] = f"typed_{name}"
     tables = {name: raw.frame for name, raw in raws.items()}
@@ -445,15 +454,12 @@ def validate_data(data_dir: str | Path, on_invalid_rows: str = "stop",
     if on_invalid_rows == "quarantine":
         table = _quarantine(con, table, raws, counts,
                             Path(rejects_dir or (folder or Path("data/raw")).parent / "processed" / "rejects"))
-    for raw in raws.values():         # the rows as read are not needed past here
-        con.execute(f"DROP TABLE IF EXISTS {raw.frame}")
     frames = {}
     for name in typed:
         kept = f"SELECT * EXCLUDE ({FILE_COL}, {LINE_COL}) FROM typed_{name}"
         if on_invalid_rows == "quarantine":
             kept += f" WHERE ({FILE_COL}, {LINE_COL}) NOT IN (SELECT (file, line) FROM rejected_{name})"
         frame = as_frame(con, kept)
-        con.execute(f"DROP TABLE typed_{name}")
         if len(frame):
             frames[name] = frame
     con.close()

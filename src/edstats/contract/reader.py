@@ -54,6 +54,8 @@ class RawDataset:
     #: (file, line) of CSV rows that could not be split into the header's columns: reported as
     #: problems, counted as read and, when invalid rows are set aside, as rejected
     unread_lines: list[tuple[str, int]] = field(default_factory=list)
+    #: the DuckDB tables holding the files' rows (``frame`` is a view of them)
+    tables: list[str] = field(default_factory=list)
 
 
 def file_sha256(path: Path) -> str:
@@ -84,6 +86,10 @@ def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
 def _csv_bytes(path: Path) -> bytes:
     """The file's bytes, once its encoding is known to be UTF-8 (a BOM removed)."""
     raw = path.read_bytes()
@@ -107,6 +113,9 @@ def _csv_bytes(path: Path) -> bytes:
 def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> tuple[list[str], int, list[_BadLine]]:
     """A CSV file's rows as text into ``table`` (blank cells missing; 'N/A' and 'NULL' stay text,
     for the checks to report) with each row's ``_line``; returns (header, rows, bad lines)."""
+    from ..engine import register
+
+
     raw = _csv_bytes(path)
     header = next(csv.reader(io.StringIO(raw.split(b"\n", 1)[0].decode("utf-8"))), [])
     lines_in_file = raw.count(b"\n") + (not raw.endswith(b"\n"))
@@ -127,7 +136,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> tuple[l
         except duckdb.Error:
             con.execute(f"DROP TABLE IF EXISTS {table}")
     frame, bad = _read_csv_line_by_line(raw, header)
-    con.register("csv_rows", frame)
+    register(con, "csv_rows", frame)
     con.execute(f"CREATE TEMP TABLE {table} AS SELECT * FROM csv_rows")
     con.unregister("csv_rows")
     return header, len(frame), bad
@@ -268,12 +277,12 @@ def read_dataset(folder: Path, name: str, con: duckdb.DuckDBPyConnection | None 
         def column(written: str, trimmed: str) -> str:
             return f"{_quoted(written)}{'::VARCHAR' if trimmed in as_text else ''} AS {_quoted(trimmed)}"
 
-        con.execute(f"CREATE TEMP TABLE {result.frame} AS " + " UNION ALL BY NAME ".join(
-            f"SELECT {', '.join(column(w, t) for w, t in renames.items())}, $file_{i} AS {FILE_COL}, {LINE_COL} "
-            f"FROM {table}" for i, (table, path, renames) in enumerate(parts)),
-            {f"file_{i}": str(path) for i, (_, path, _) in enumerate(parts)})
-        for table, _, _ in parts:
-            con.execute(f"DROP TABLE {table}")
+        # a view of the files' tables, not a copy of them (the parts go with the connection)
+        con.execute(f"CREATE TEMP VIEW {result.frame} AS " + " UNION ALL BY NAME ".join(
+            f"SELECT {', '.join(column(w, t) for w, t in renames.items())}, {_literal(str(path))} AS {FILE_COL}, "
+            f"{LINE_COL} FROM {table}" for table, path, renames in parts))
     else:
-        con.execute(f"CREATE TEMP TABLE {result.frame} ({FILE_COL} VARCHAR, {LINE_COL} BIGINT)")
+        con.execute(f"CREATE TEMP VIEW {result.frame} AS SELECT NULL::VARCHAR AS {FILE_COL}, NULL::BIGINT AS {LINE_COL} "
+                    "WHERE false")
+    result.tables = [table for table, _, _ in parts]
     return result

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..engine import as_frame, connect
+from ..engine import as_frame, connect, register
 from ..periods import academic_year_of
 from ..settings import Settings
 from .result import (CHARACTERISTIC_BREAKDOWNS, _groups, as_category, empty_result, proportion_result, time_period,
@@ -53,9 +53,9 @@ def enrolments(attendance: pd.DataFrame, schools: pd.DataFrame | None, settings:
     key = ["academic_year", "upn", "school_urn"]
     kept = [c for c in dict.fromkeys(breakdowns) if c in attendance and c not in key]
     con = connect()
-    con.register("census", attendance[[*key, *kept, "term", "age_start_of_year", "possible_sessions",
-                                       "authorised_absence", "unauthorised_absence"]]
-                 .assign(row_read=np.arange(len(attendance))))
+    register(con, "census", attendance[[*key, *kept, "term", "age_start_of_year", "possible_sessions",
+                                        "authorised_absence", "unauthorised_absence"]]
+             .assign(row_read=np.arange(len(attendance))))
     return as_frame(con, f"""
         WITH in_scope AS (
             SELECT * FROM census
@@ -65,7 +65,7 @@ def enrolments(attendance: pd.DataFrame, schools: pd.DataFrame | None, settings:
             SELECT academic_year FROM in_scope GROUP BY academic_year
             HAVING count(DISTINCT term) = len($terms))
         SELECT academic_year, upn, school_urn,
-               {''.join(f'first("{c}" ORDER BY row_read) AS "{c}", ' for c in kept)}
+               {''.join(f'arg_min_null("{c}", row_read) AS "{c}", ' for c in kept)}
                sum(possible_sessions)::BIGINT AS possible,
                (sum(authorised_absence) + sum(unauthorised_absence))::BIGINT AS absent
         FROM in_scope

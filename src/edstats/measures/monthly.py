@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..engine import connect
+from ..engine import connect, register
 from ..periods import academic_year_of
 from ..settings import Settings
 from .attendance import session_enrolments
@@ -41,7 +41,7 @@ def pa_by_month(sessions, attendance, schools, settings: Settings) -> pd.DataFra
     # each enrolment's sessions so far at each month end (its months up to that one), then the share
     # of enrolments with a possible session so far that have missed 10% or more of them
     con = connect()
-    con.register("enrolment_months", e)
+    register(con, "enrolment_months", e)
     return con.execute("""
         WITH so_far AS (
             SELECT as_at, upn, school_urn, sum(possible) AS possible, sum(absent) AS absent

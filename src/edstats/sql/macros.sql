@@ -27,4 +27,4 @@ CREATE OR REPLACE MACRO stripped(text) AS trim(text, ' ' || chr(9) || chr(10) ||
 -- A cell as the rules across columns read it, whether it came as text (CSV) or a number (Parquet):
 -- txt() trimmed text, '' for a blank; num() a number, NULL for a blank or anything not a number.
 CREATE OR REPLACE MACRO txt(cell) AS coalesce(stripped(cell::VARCHAR), '');
-CREATE OR REPLACE MACRO num(cell) AS nullif(try_cast(stripped(cell::VARCHAR) AS DOUBLE), 'NaN'::DOUBLE);
+CREATE OR REPLACE MACRO num(cell) AS nullif(try_cast(cell AS DOUBLE), 'NaN'::DOUBLE);
