@@ -47,7 +47,10 @@ def connect(database: str = ":memory:", read_only: bool = False) -> duckdb.DuckD
         "threads": cores(), "preserve_insertion_order": False,
         "autoinstall_known_extensions": False, "autoload_known_extensions": False,
         "temp_directory": os.path.join(tempfile.gettempdir(), f"edstats-duckdb-{os.getpid()}")})
-    con.execute("SET enable_progress_bar = false")
+    try:
+        con.execute("SET enable_progress_bar = false")     # no bar on the terminal beside edstats' own
+    except duckdb.InvalidInputException:
+        pass             # in a Jupyter kernel DuckDB draws no bar without ipywidgets, and will not be told
     con.execute(sql("macros"))
     return con
 
