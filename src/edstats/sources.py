@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 
 from .contract import DATASETS
-from .contract.reader import FILE_COL, LINE_COL, InputFile, RawDataset, is_number_type
+from .contract.reader import FILE_COL, LINE_COL, InputFile, RawDataset, as_read, quoted
 from .errors import InputError
 
 DATABASE_SUFFIXES = (".duckdb", ".ddb", ".db")
@@ -91,18 +91,10 @@ def read_table(con: duckdb.DuckDBPyConnection, source: Database, schema: str, na
     described = con.execute(f"DESCRIBE SELECT * FROM {table}").fetchall()
     columns = {str(column).strip().lower(): (column, kind) for column, kind, *_ in described}
 
-    def as_read(column: str, kind: str) -> str:
-        quoted = '"' + column.replace('"', '""') + '"'
-        if is_number_type(kind):
-            return quoted
-        if kind.startswith(("DATE", "TIMESTAMP")):
-            return f"strftime({quoted}, '%Y-%m-%d')"
-        return f"{quoted}::VARCHAR"
-
     order = [as_read(*columns[c]) for c in DATASETS[name].key if c in columns] or ["1"]
     con.execute(f"""
         CREATE TEMP TABLE raw_{name} AS
-        SELECT {', '.join(f'{as_read(column, kind)} AS "{trimmed}"' for trimmed, (column, kind) in columns.items())},
+        SELECT {', '.join(f'{as_read(column, kind)} AS {quoted(trimmed)}' for trimmed, (column, kind) in columns.items())},
                $file AS {FILE_COL}, (row_number() OVER (ORDER BY {', '.join(order)}) + 1)::BIGINT AS {LINE_COL}
         FROM {table}""", {"file": f"{source.shown} table {name}"})
     (rows,) = con.execute(f"SELECT count(*) FROM raw_{name}").fetchone()

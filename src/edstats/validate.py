@@ -18,7 +18,8 @@ import pandas as pd
 
 from .contract import DATASETS, Column, Dataset, RawDataset, read_dataset
 from .contract.identifiers import PERSONAL_COLUMNS, mask_identifiers, mask_personal
-from .contract.reader import FILE_COL, LINE_COL, InputFile, is_number_type
+from .contract.reader import (FILE_COL, LINE_COL, WHOLE_NUMBER_TYPES, InputFile, is_number_type, literal,
+                              quoted)
 from .contract.sessions import read_sessions
 from .csv_output import write_csv
 from .engine import as_frame, connect, register
@@ -102,7 +103,6 @@ class ValidatedData:
 
 # -- the rules of one column, as SQL ----------------------------------------------------------------------
 
-WHOLE_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT")
 
 
 def column_rules(col: Column, stored_as_number: bool) -> list[tuple[str, str, str]]:
@@ -112,7 +112,7 @@ def column_rules(col: Column, stored_as_number: bool) -> list[tuple[str, str, st
     numbers is ``v`` as it is, compared as a number. Blank cells are the ``must not be blank`` rule's."""
     rules = []
     if col.kind == "code":
-        rules.append((f"v NOT IN ({', '.join(_literal(c) for c in col.codes)})",
+        rules.append((f"v NOT IN ({', '.join(literal(c) for c in col.codes)})",
                       f"{col.name} must be one of {', '.join(col.codes)}",
                       "Recode the value to the contract's code list (docs/data.md)."))
     elif col.kind == "upn":
@@ -161,14 +161,6 @@ def column_rules(col: Column, stored_as_number: bool) -> list[tuple[str, str, st
     return rules
 
 
-def _literal(text: str) -> str:
-    return "'" + str(text).replace("'", "''") + "'"
-
-
-def _quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 # -- finding the rows at fault ----------------------------------------------------------------------------
 
 def _masked(column: str, value) -> str:
@@ -182,7 +174,7 @@ def _rows(con, table: str, where: str, dataset: str, column: str, rule: str, fix
     """A problem row for every row of ``table`` where ``where`` holds, in the order the rows were
     read, with the cell of ``value_column`` (default ``column``) masked."""
     shown = value_column or column
-    rows = con.execute(f"SELECT {FILE_COL}, {LINE_COL}, {_quoted(shown)}::VARCHAR FROM {table} WHERE {where} "
+    rows = con.execute(f"SELECT {FILE_COL}, {LINE_COL}, {quoted(shown)}::VARCHAR FROM {table} WHERE {where} "
                        f"ORDER BY {FILE_COL}, {LINE_COL}", parameters or {}).fetchall()
     if not rows:
         return pd.DataFrame(columns=PROBLEM_COLUMNS)
@@ -201,7 +193,7 @@ def _check_column(con, table: str, col: Column, kind: str, dataset: str, clean: 
     """Every rule of one column. One query works each condition out once per distinct value (a UPN
     repeats once a term, a code thousands of times); the rows holding a value that breaks a rule
     are found only then. The column's name goes into ``clean`` when no cell has white space to trim."""
-    name = _quoted(col.name)
+    name = quoted(col.name)
     number = col.kind in ("integer", "number") and is_number_type(kind)
     value = "raw" if number else "stripped(raw::VARCHAR)"
     blank = "raw IS NULL" if number else "(raw IS NULL OR stripped(raw::VARCHAR) = '')"
@@ -271,7 +263,7 @@ def check_dataset(spec: Dataset, raw: RawDataset, con=None, clean: set | None = 
         if set(check.columns) <= present:     # a column it needs is missing: reported above already
             parts.append(_rows(con, table, f"coalesce({check.condition}, false)", spec.name, check.column,
                                check.rule, check.fix))
-    key = ", ".join(_quoted(c) for c in spec.key)
+    key = ", ".join(quoted(c) for c in spec.key)
     if spec.key and set(spec.key) <= present and con.execute(
             f"SELECT count(*) FROM (SELECT {key} FROM {table} GROUP BY ALL HAVING count(*) > 1)").fetchone()[0]:
         what = " and ".join(spec.key)
@@ -287,10 +279,10 @@ def check_dataset(spec: Dataset, raw: RawDataset, con=None, clean: set | None = 
 def _typed_column(col: Column, kind: str, clean: bool = False) -> str:
     """SQL for one column's typed value: a blank, malformed or out-of-range cell is missing (the
     checks report it). A ``clean`` column has no white space to trim."""
-    name = _quoted(col.name)
+    name = quoted(col.name)
     text = f"{name}::VARCHAR" if clean else f"stripped({name}::VARCHAR)"
     if col.kind == "integer":
-        if kind in WHOLE_TYPES:
+        if kind in WHOLE_NUMBER_TYPES:
             return f"{name}::BIGINT"
         if is_number_type(kind):
             return f"CASE WHEN {name} % 1 = 0 AND abs({name}) < 9223372036854775808.0 THEN {name}::BIGINT END"
@@ -306,7 +298,7 @@ def typed_query(spec: Dataset, con, table: str, clean: set = frozenset()) -> str
     """A query of ``table``'s rows typed (with ``_file`` and ``_line``): text trimmed (but not in the
     ``clean`` columns, which need none), numbers as numbers, dates as dates, blanks missing."""
     stored = _columns_of(con, table)
-    columns = [f"{_typed_column(col, stored[col.name], col.name in clean)} AS {_quoted(col.name)}"
+    columns = [f"{_typed_column(col, stored[col.name], col.name in clean)} AS {quoted(col.name)}"
                for col in spec.columns if col.name in stored]
     return f"SELECT {', '.join(columns + [FILE_COL, LINE_COL])} FROM {table}"
 

@@ -82,12 +82,14 @@ class _BadLine:
     unread: bool = True        # the row is not in the table (a NUL byte's row is, with its problem)
 
 
-def _quoted(name: str) -> str:
+def quoted(name: str) -> str:
+    """A column name for SQL."""
     return '"' + name.replace('"', '""') + '"'
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+def literal(text: str) -> str:
+    """A text value for SQL."""
+    return "'" + str(text).replace("'", "''") + "'"
 
 
 def _csv_bytes(path: Path) -> bytes:
@@ -124,7 +126,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> tuple[l
         try:
             con.execute(f"""
                 CREATE TEMP TABLE {table} AS
-                SELECT {', '.join(f'c{i} AS {_quoted(name)}' for i, name in enumerate(header))},
+                SELECT {', '.join(f'c{i} AS {quoted(name)}' for i, name in enumerate(header))},
                        (row_number() OVER () + 1)::BIGINT AS {LINE_COL}
                 FROM read_csv($path, header = true, columns = $columns, auto_detect = false, delim = ',',
                               quote = '"', escape = '"', strict_mode = true, null_padding = false,
@@ -169,12 +171,22 @@ def _read_csv_line_by_line(raw: bytes, header: list[str]) -> tuple[pd.DataFrame,
     return frame, sorted(bad, key=lambda b: b.line)
 
 
-_NUMBERS = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT",
-            "FLOAT", "DOUBLE")
+WHOLE_NUMBER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
+                      "UBIGINT")
 
 
 def is_number_type(kind: str) -> bool:
-    return kind in _NUMBERS or kind.startswith("DECIMAL")
+    return kind in WHOLE_NUMBER_TYPES or kind in ("FLOAT", "DOUBLE") or kind.startswith("DECIMAL")
+
+
+def as_read(name: str, kind: str) -> str:
+    """SQL for a stored column as the checks read it: numbers as they are, dates as ``YYYY-MM-DD``,
+    everything else as text (a Parquet file's columns, a database table's)."""
+    if is_number_type(kind):
+        return quoted(name)
+    if kind.startswith(("DATE", "TIMESTAMP")):
+        return f"strftime({quoted(name)}, '%Y-%m-%d')"
+    return f"{quoted(name)}::VARCHAR"
 
 
 def _types(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
@@ -188,16 +200,9 @@ def _read_parquet(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> tup
     whose data cannot be read (a corrupt page behind a good footer)."""
     described = con.execute("DESCRIBE SELECT * FROM read_parquet($path)", {"path": str(path)}).fetchall()
 
-    def as_read(name: str, kind: str) -> str:
-        if is_number_type(kind):
-            return f"{_quoted(name)}"
-        if kind.startswith("DATE") or kind.startswith("TIMESTAMP"):
-            return f"strftime({_quoted(name)}, '%Y-%m-%d')"
-        return f"{_quoted(name)}::VARCHAR"
-
     con.execute(f"""
         CREATE TEMP TABLE {table} AS
-        SELECT {', '.join(f'{as_read(name, kind)} AS {_quoted(name)}' for name, kind, *_ in described)},
+        SELECT {', '.join(f'{as_read(name, kind)} AS {quoted(name)}' for name, kind, *_ in described)},
                (file_row_number + 2)::BIGINT AS {LINE_COL}
         FROM read_parquet($path, file_row_number = true)""", {"path": str(path)})
     (rows,) = con.execute(f"SELECT count(*) FROM {table}").fetchone()
@@ -275,11 +280,11 @@ def read_dataset(folder: Path, name: str, con: duckdb.DuckDBPyConnection | None 
         as_text = {name for name, kinds in types.items() if len(kinds) > 1 and not all(map(is_number_type, kinds))}
 
         def column(written: str, trimmed: str) -> str:
-            return f"{_quoted(written)}{'::VARCHAR' if trimmed in as_text else ''} AS {_quoted(trimmed)}"
+            return f"{quoted(written)}{'::VARCHAR' if trimmed in as_text else ''} AS {quoted(trimmed)}"
 
         # a view of the files' tables, not a copy of them (the parts go with the connection)
         con.execute(f"CREATE TEMP VIEW {result.frame} AS " + " UNION ALL BY NAME ".join(
-            f"SELECT {', '.join(column(w, t) for w, t in renames.items())}, {_literal(str(path))} AS {FILE_COL}, "
+            f"SELECT {', '.join(column(w, t) for w, t in renames.items())}, {literal(str(path))} AS {FILE_COL}, "
             f"{LINE_COL} FROM {table}" for table, path, renames in parts))
     else:
         con.execute(f"CREATE TEMP VIEW {result.frame} AS SELECT NULL::VARCHAR AS {FILE_COL}, NULL::BIGINT AS {LINE_COL} "
