@@ -201,8 +201,7 @@ def test_the_overall_absence_interval_treats_each_pupils_sessions_as_one_cluster
     A binomial interval over the sessions is several times narrower."""
     import statsmodels.api as sm
 
-    from edstats.measures.attendance import clustered_rate_interval
-    from edstats.measures.result import as_category, totals_by_year_and_breakdown
+    from edstats.measures.result import SessionRate, measures_over
     from edstats.stats import wilson_interval
 
     rng = np.random.default_rng(4)
@@ -210,10 +209,9 @@ def test_the_overall_absence_interval_treats_each_pupils_sessions_as_one_cluster
     possible = rng.integers(100, 330, pupils).astype(float)
     absent = np.round(possible * rng.beta(0.8, 9, pupils))            # absence clusters in some pupils
     enrol = pd.DataFrame({"academic_year": "2024/25", "a": absent, "p": possible})
-    years = as_category(enrol["academic_year"])
-    agg = totals_by_year_and_breakdown(years, years, a=absent, p=possible, aa=absent ** 2, ap=absent * possible,
-                                       pp=possible ** 2)
-    lower, upper = clustered_rate_interval(agg)
+    rate = measures_over("SELECT * FROM enrolments", {"enrolments": enrol}, [SessionRate("abs_overall_pct", "a", "p")],
+                         {}, enrol.columns)
+    lower, upper = rate["ci_lower"].to_numpy(), rate["ci_upper"].to_numpy()
     sessions = np.concatenate([np.r_[np.ones(int(a)), np.zeros(int(p - a))] for a, p in zip(absent, possible)])
     pupil = np.repeat(np.arange(pupils), possible.astype(int))
     fit = sm.OLS(sessions, np.ones(len(sessions))).fit(cov_type="cluster", cov_kwds={"groups": pupil})

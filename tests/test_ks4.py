@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from edstats.compare.p8_estimates import P8Estimates, read_p8_estimates
-from edstats.measures.ks4 import attainment8, attainment8_by_year, ks4_measures, pupil_scores
+from edstats.measures.ks4 import attainment8, ks4_measures, pupil_scores
 from edstats.settings import Methodology, Settings
 
 from conftest import REFERENCE_DATA
@@ -39,13 +39,14 @@ def test_worked_example_attainment8():
     assert (row["eng"], row["mat"], row["ebacc"], row["open"], row["a8"]) == (12, 10, 16, 16, 54)
 
 
-def test_attainment8_year_by_year_is_every_year_at_once():
+def test_attainment8_of_each_year_is_that_years_alone():
     """The same UPN in two years (a pupil resitting), each year with other results and pupils:
-    worked out a year at a time, each (UPN, year) scores exactly as over every year at once."""
+    each (UPN, year) scores exactly as that year's results alone give."""
     worked_again = WORKED.assign(academic_year="2024/25", grade=["9", "4", "3", "7", "6-5", "2", "8"])
     other = results(gcse("Mathematics", "MATHS", "7"), gcse("Physics", "SCI_PHYS", "8"), upn="Q999216000002")
     frame = pd.concat([WORKED, other, worked_again, other.assign(academic_year="2024/25")], ignore_index=True)
-    by_year, at_once = attainment8_by_year(frame, Settings()), attainment8(frame, Settings())
+    by_year = pd.concat([attainment8(one, Settings()) for _, one in frame.groupby("academic_year")])
+    at_once = attainment8(frame, Settings())
     assert len(by_year) == 4
     pd.testing.assert_frame_equal(by_year.sort_index(), at_once.sort_index())
     assert by_year.loc[(UPN, "2023/24"), "a8"] == 54 and by_year.loc[(UPN, "2024/25"), "a8"] != 54
@@ -263,9 +264,10 @@ def test_school_p8_interval_worked_example():
     n = 150
     a8_points = rng.normal(0, 5, n)
     a8_points = a8_points - a8_points.mean() + 42.97 + 2.0              # mean P8 exactly +0.20
-    from edstats.measures.ks4 import p8_result
+    from edstats.measures.result import MeanWithNationalSD, measures_over
     frame = pd.DataFrame({"academic_year": "2023/24", "v": (a8_points - 42.97) / 10})
-    out = p8_result(frame, frame["v"], "ks4_p8_avg", {"202324": est.sd["a8"]}, {}).iloc[0]
+    p8 = MeanWithNationalSD("ks4_p8_avg", "v", sd_by_year=(("202324", est.sd["a8"]),))
+    out = measures_over("SELECT * FROM pupils", {"pupils": frame}, [p8], {}, frame.columns).iloc[0]
     assert round(out["value"], 2) == 0.20
     assert round(out["ci_lower"], 2) == -0.03 and round(out["ci_upper"], 2) == 0.43
 

@@ -1,27 +1,52 @@
-"""The one result shape's helpers (edstats.measures.result)."""
+"""The one result shape's query (edstats.measures.result): the total and every breakdown from one
+query of grouping sets, checked against pandas' groupby of the same rows."""
 
 import numpy as np
 import pandas as pd
 
+TOPICS = {"Sex": ("sex", {"F": "Female", "M": "Male"}), "Ward": ("ward", None)}
 
-def test_totals_by_year_and_breakdown_are_pandas_groupby_sums():
-    """The counts behind every proportion and absence rate: rows and whole-number sums by year and
-    breakdown label, as pandas' groupby on the two categoricals gives them (same rows, same order)."""
-    from edstats.measures.result import as_category, totals_by_year_and_breakdown
 
-    rng = np.random.default_rng(11)
-    rows = 5000
-    years = as_category(pd.Series(rng.choice(["2024/25", "2022/23", None], rows), dtype=object))
-    labels = as_category(pd.Series(rng.choice(["F", "M", "X", None], rows), dtype=object),
-                         {"F": "Female", "M": "Male"})          # X has no label: 'Unknown', as missing
-    flag = rng.random(rows) < 0.3
-    sessions = rng.integers(0, 400, rows)
-    got = totals_by_year_and_breakdown(years, labels, sum=flag, p=sessions)
-    frame = pd.DataFrame({"academic_year": years, "breakdown": labels, "sum": flag.astype(int), "p": sessions})
-    expected = frame.groupby(["academic_year", "breakdown"], observed=True).agg(
-        count=("sum", "size"), sum=("sum", "sum"), p=("p", "sum")).reset_index()
-    assert list(got["academic_year"].astype(str)) == list(expected["academic_year"].astype(str))
-    assert list(got["breakdown"].astype(str)) == list(expected["breakdown"].astype(str))
-    for column in ("count", "sum", "p"):
-        assert (got[column].to_numpy() == expected[column].to_numpy()).all()
-    assert "Unknown" in set(got["breakdown"].astype(str)) and len(got) == 9
+def _units(rows=5000, seed=11):
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({
+        "academic_year": rng.choice(["2024/25", "2022/23"], rows),
+        "sex": pd.Series(rng.choice(["F", "M", "X", None], rows), dtype=object),   # X has no label: 'Unknown'
+        "ward": pd.Series(rng.choice(["Aston", "Bordesley", None], rows), dtype=object),
+        "flag": rng.random(rows) < 0.3,
+        "sessions": rng.integers(0, 400, rows),
+    })
+
+
+def test_totals_are_pandas_groupby_sums_for_the_total_and_each_breakdown():
+    from edstats.measures.result import totals
+
+    units = _units()
+    got = totals("SELECT * FROM units_table", {"units_table": units},
+                 {"k": "CASE WHEN flag THEN 1 ELSE 0 END", "p": "sessions"}, TOPICS, units.columns)
+    labelled = units.assign(Total="Total", Sex=units["sex"].map(TOPICS["Sex"][1]).fillna("Unknown"),
+                            Ward=units["ward"].fillna("Unknown"))
+    for topic in ("Total", "Sex", "Ward"):
+        expected = labelled.groupby(["academic_year", topic]).agg(
+            rows=("flag", "size"), k=("flag", "sum"), p=("sessions", "sum")).reset_index()
+        mine = got[got["breakdown_topic"] == topic].sort_values(["academic_year", "breakdown"])
+        assert mine["breakdown"].tolist() == expected[topic].tolist()
+        assert mine["academic_year"].tolist() == expected["academic_year"].tolist()
+        for column in ("rows", "k", "p"):
+            assert mine[column].tolist() == expected[column].astype(float).tolist()
+    assert set(got.loc[got["breakdown_topic"] == "Sex", "breakdown"]) == {"Female", "Male", "Unknown"}
+
+
+def test_a_breakdown_appears_for_a_measure_only_where_its_denominator_has_units():
+    from edstats.measures.result import Proportion, measures_over
+
+    units = _units(rows=400, seed=2)
+    out = measures_over("SELECT * FROM u", {"u": units}, [
+        Proportion("everyone", "flag"), Proportion("wards_only", "flag", denominator="ward IS NOT NULL")],
+        TOPICS, units.columns)
+    wards = out[(out["measure_id"] == "wards_only") & (out["breakdown_topic"] == "Ward")]
+    assert "Unknown" not in set(wards["breakdown"])
+    everyone = out[(out["measure_id"] == "everyone") & (out["breakdown_topic"] == "Total")].set_index("time_period")
+    for year, one in units.groupby("academic_year"):
+        assert everyone.loc[year[:4] + year[5:], "numerator"] == one["flag"].sum()
+        assert everyone.loc[year[:4] + year[5:], "denominator"] == len(one)

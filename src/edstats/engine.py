@@ -8,6 +8,8 @@ downloads an extension at run time.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import os
 import re
 import tempfile
@@ -77,3 +79,63 @@ def as_frame(con, query: str, parameters=None) -> pd.DataFrame:
         if pd.api.types.is_datetime64_any_dtype(frame[column]):
             frame[column] = frame[column].astype("datetime64[us]")
     return frame
+
+
+def bind(query: str, parameters: dict) -> str:
+    """``query`` with each ``$name`` replaced by the SQL literal of ``parameters[name]``: text
+    quoted, numbers as written, ``None`` as NULL, a list or tuple as ``(a, b, ...)`` for ``IN``.
+    Measures pass their parameters this way so that the same text runs on every engine."""
+    def literal(value) -> str:
+        if value is None:
+            return "NULL"
+        if isinstance(value, bool):
+            return "TRUE" if value else "FALSE"
+        if isinstance(value, (int, float)):
+            return repr(value)
+        if isinstance(value, (list, tuple)):
+            return "(" + ", ".join(literal(v) for v in value) + ")" if value else "(NULL)"
+        return "'" + str(value).replace("'", "''") + "'"
+
+    def replace(match):
+        name = match.group(1)
+        if name not in parameters:
+            raise KeyError(f"the query names ${name}, which was not given")
+        return literal(parameters[name])
+    return re.sub(r"\$([A-Za-z_][A-Za-z0-9_]*)", replace, query)
+
+
+class DuckDBEngine:
+    """Runs a measure's query on an embedded DuckDB connection (the default engine)."""
+
+    name = "duckdb"
+
+    def query(self, query: str, tables: dict, parameters: dict | None = None) -> pd.DataFrame:
+        """The rows of ``query`` (DuckDB's SQL, ``$name`` parameters) over ``tables`` (name -> pandas
+        frame or Arrow table) as a pandas frame (:func:`as_frame`)."""
+        con = connect()
+        for name, frame in tables.items():
+            register(con, name, frame)
+        return as_frame(con, bind(query, parameters or {}))
+
+
+_current: contextvars.ContextVar = contextvars.ContextVar("edstats_engine", default=None)
+
+
+def current():
+    """The engine the measures run on: DuckDB unless :func:`using` says otherwise."""
+    return _current.get() or DuckDBEngine()
+
+
+@contextlib.contextmanager
+def using(engine):
+    """Run the measures inside the ``with`` block on ``engine`` (e.g. :class:`edstats.spark.SparkEngine`)."""
+    token = _current.set(engine)
+    try:
+        yield engine
+    finally:
+        _current.reset(token)
+
+
+def query(text: str, tables: dict, parameters: dict | None = None) -> pd.DataFrame:
+    """``text`` run on the current engine (:func:`current`)."""
+    return current().query(text, tables, parameters)

@@ -16,11 +16,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..engine import as_frame, connect, register
+from .. import engine
 from ..periods import academic_year_of
 from ..settings import Settings
-from .result import (CHARACTERISTIC_BREAKDOWNS, _groups, as_category, empty_result, proportion_result, time_period,
-                     totals_by_year_and_breakdown)
+from .result import CHARACTERISTIC_BREAKDOWNS, Proportion, SessionRate, empty_result, measures_over
 
 MEASURE_IDS = ("abs_overall_pct", "abs_persistent_pct", "abs_severe_pct")
 YTD_MEASURE_IDS = ("abs_ytd_overall_pct", "abs_ytd_persistent_pct", "abs_ytd_severe_pct")
@@ -52,66 +51,40 @@ def enrolments(attendance: pd.DataFrame, schools: pd.DataFrame | None, settings:
         breakdowns = [*CHARACTERISTICS, "school_district", "la_code", "ncyear"]
     key = ["academic_year", "upn", "school_urn"]
     kept = [c for c in dict.fromkeys(breakdowns) if c in attendance and c not in key]
-    con = connect()
-    register(con, "census", attendance[[*key, *kept, "term", "age_start_of_year", "possible_sessions",
-                                        "authorised_absence", "unauthorised_absence"]]
-             .assign(row_read=np.arange(len(attendance))))
-    return as_frame(con, f"""
+    census = attendance[[*key, *kept, "term", "age_start_of_year", "possible_sessions", "authorised_absence",
+                         "unauthorised_absence"]].assign(row_read=np.arange(len(attendance)))
+    return engine.query(f"""
         WITH in_scope AS (
             SELECT * FROM census
-            WHERE term IN (SELECT unnest($terms)) AND age_start_of_year BETWEEN 5 AND 15
-              AND ($scope IS NULL OR list_contains($scope::VARCHAR[], school_urn::VARCHAR))),
+            WHERE term IN $terms AND age_start_of_year BETWEEN 5 AND 15
+              AND ($every_school OR CAST(school_urn AS VARCHAR) IN $scope)),
         complete_years AS (         -- a year is reported only when it has every term of the period
             SELECT academic_year FROM in_scope GROUP BY academic_year
-            HAVING count(DISTINCT term) = len($terms))
+            HAVING count(DISTINCT term) = {len(terms)})
         SELECT academic_year, upn, school_urn,
                {''.join(f'arg_min_null("{c}", row_read) AS "{c}", ' for c in kept)}
-               sum(possible_sessions)::BIGINT AS possible,
-               (sum(authorised_absence) + sum(unauthorised_absence))::BIGINT AS absent
+               CAST(sum(possible_sessions) AS BIGINT) AS possible,
+               CAST(sum(authorised_absence) + sum(unauthorised_absence) AS BIGINT) AS absent,
+               min(row_read) AS first_row
         FROM in_scope
         WHERE academic_year IN (SELECT academic_year FROM complete_years)
         GROUP BY academic_year, upn, school_urn
-        HAVING sum(possible_sessions) > 0
-        ORDER BY min(row_read)""", {"terms": list(terms), "scope": None if scope is None else sorted(scope)})
-
-
-def clustered_rate_interval(agg: pd.DataFrame, z: float = 1.959964) -> tuple[np.ndarray, np.ndarray]:
-    """95% interval (%) of the overall absence rate A / P, with sessions clustered in enrolments.
-
-    A pupil's sessions are not independent trials (a pupil who misses one day tends to miss
-    others), so the interval treats each enrolment as the unit: the ratio estimator's linearised
-    (cluster-robust) variance, n / (n - 1) x sum over enrolments of (a - R p)^2 / P^2, from the
-    sums of a^2, a p and p^2 (``agg``: columns count, a, p, aa, ap, pp). It is several times wider
-    than a binomial interval over sessions."""
-    n, total_a, total_p = agg["count"].to_numpy(float), agg["a"].to_numpy(float), agg["p"].to_numpy(float)
-    rate = total_a / total_p
-    squares = agg["aa"].to_numpy(float) - 2 * rate * agg["ap"].to_numpy(float) + rate ** 2 * agg["pp"].to_numpy(float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        se = np.sqrt(np.clip(squares, 0, None) * n / (n - 1)) / total_p
-    se = np.where(n > 1, se, np.nan)
-    return 100 * np.clip(rate - z * se, 0, 1), 100 * np.clip(rate + z * se, 0, 1)
+        HAVING sum(possible_sessions) > 0""", {"census": census},
+        {"terms": list(terms), "every_school": scope is None, "scope": sorted(str(u) for u in scope or [])}
+    ).sort_values("first_row", ignore_index=True).drop(columns="first_row")
 
 
 def absence_result(enrol: pd.DataFrame, ids: tuple[str, str, str], topics=CHARACTERISTIC_BREAKDOWNS) -> pd.DataFrame:
-    """Overall rate (sessions), persistent and severe absence (enrolments) by year and breakdown."""
+    """Overall rate (sessions), persistent and severe absence (enrolments) by year and breakdown:
+    ``ids`` are the three measures' ids. Persistent: absent from 10% or more of possible sessions;
+    severe: 50% or more (whole-number comparisons, so that exactly 10% counts)."""
     if enrol.empty:
         return empty_result()
-    possible = enrol["possible"].astype("int64")
-    absent = enrol["absent"].astype("int64")
-    # integer comparisons, so that exactly 10.0% and 50.0% count without floating-point doubt
-    persistent = 10 * absent >= possible
-    severe = 2 * absent >= possible
-    parts = [proportion_result(enrol, persistent, ids[1], topics), proportion_result(enrol, severe, ids[2], topics)]
-    years = as_category(enrol["academic_year"])
-    a, p = absent.to_numpy(dtype=float), possible.to_numpy(dtype=float)
-    for topic, labels in _groups(enrol, topics):
-        agg = totals_by_year_and_breakdown(years, labels, a=a, p=p, aa=a * a, ap=a * p, pp=p * p)
-        lower, upper = clustered_rate_interval(agg)
-        parts.append(pd.DataFrame({
-            "measure_id": ids[0], "time_period": agg["academic_year"].astype(str).map(time_period), "breakdown_topic": topic,
-            "breakdown": agg["breakdown"].astype(str), "numerator": agg["a"].astype(float), "denominator": agg["p"].astype(float),
-            "value": 100 * agg["a"] / agg["p"], "ci_lower": lower, "ci_upper": upper}))
-    return pd.concat(parts, ignore_index=True)
+    return measures_over("SELECT * FROM enrolments", {"enrolments": enrol}, [
+        SessionRate(ids[0], absent="absent", possible="possible"),
+        Proportion(ids[1], "10 * absent >= possible"),
+        Proportion(ids[2], "2 * absent >= possible"),
+    ], topics, enrol.columns)
 
 
 def attendance_measures(attendance: pd.DataFrame | None, schools: pd.DataFrame | None, settings: Settings,
@@ -141,25 +114,42 @@ def session_enrolments(feed, attendance: pd.DataFrame | None, schools: pd.DataFr
     Ages and characteristics come from the census rows of the same year when present (the feed
     carries none); without them every pupil in the feed is in scope.
     """
-    con = connect()
-    con.register("monthly", feed.monthly)
-    out = con.execute(f"""
-        SELECT academic_year(month || '-01') AS academic_year, upn, school_urn{', month' if by_month else ''},
-               sum(possible)::BIGINT AS possible, sum(absent)::BIGINT AS absent
-        FROM monthly WHERE month <= coalesce($until, month)
-        GROUP BY ALL""", {"until": until_month}).df()
-    years = out["academic_year"].unique()
-    if attendance is not None and not attendance.empty:
-        columns = [c for c in CHARACTERISTICS + ["school_district", "la_code", "age_start_of_year"] if c in attendance]
-        keys = ["academic_year", "upn", "school_urn"]
-        census = attendance[attendance["academic_year"].isin(list(years))]
-        info = census[keys + columns].drop_duplicates(keys).astype({k: str for k in keys})
-        out = out.merge(info, on=keys, how="left")
-        out = out[(out["age_start_of_year"] >= 5) & (out["age_start_of_year"] <= 15)]
+    census = attendance is not None and not attendance.empty
+    columns = [c for c in CHARACTERISTICS + ["school_district", "la_code", "age_start_of_year"]
+               if census and c in attendance]
+    keys = ["academic_year", "upn", "school_urn"]
+    tables = {"monthly": feed.monthly}
+    if census:
+        tables["census"] = attendance[keys + columns].assign(row_read=np.arange(len(attendance)))
     scope = _in_scope_schools(schools, settings)
-    if scope is not None:
-        out = out[out["school_urn"].isin(scope)]
-    return out if by_month else out[out["possible"] > 0].reset_index(drop=True)
+    month = ", month" if by_month else ""
+    if census:      # each enrolment's first census row of the year gives its age and characteristics
+        found = f"""
+        SELECT e.*, {', '.join(f'c."{c}"' for c in columns)}
+        FROM enrolments AS e JOIN (
+            SELECT CAST(academic_year AS VARCHAR) AS academic_year, CAST(upn AS VARCHAR) AS upn,
+                   CAST(school_urn AS VARCHAR) AS school_urn,
+                   {', '.join(f'arg_min_null("{c}", row_read) AS "{c}"' for c in columns)}
+            FROM census GROUP BY academic_year, upn, school_urn) AS c
+          ON c.academic_year = e.academic_year AND c.upn = e.upn AND c.school_urn = e.school_urn
+        WHERE c.age_start_of_year BETWEEN 5 AND 15"""
+    else:
+        found = "SELECT * FROM enrolments AS e WHERE TRUE"
+    return engine.query(f"""
+        WITH feed AS (      -- the academic year of a month YYYY-MM: September starts one
+            SELECT concat(CAST(start_year AS VARCHAR), '/', lpad(CAST((start_year + 1) % 100 AS VARCHAR), 2, '0'))
+                       AS academic_year, upn, school_urn{month}, possible, absent
+            FROM (SELECT *, CAST(substr(month, 1, 4) AS INTEGER) - CASE WHEN substr(month, 6, 2) < '09' THEN 1 ELSE 0 END
+                                AS start_year
+                  FROM monthly WHERE $until IS NULL OR month <= $until) AS dated),
+        enrolments AS (
+            SELECT academic_year, CAST(upn AS VARCHAR) AS upn, CAST(school_urn AS VARCHAR) AS school_urn{month},
+                   CAST(sum(possible) AS BIGINT) AS possible, CAST(sum(absent) AS BIGINT) AS absent
+            FROM feed GROUP BY academic_year, upn, school_urn{month})
+        {found}
+          AND ($every_school OR e.school_urn IN $scope)
+          {"" if by_month else "AND e.possible > 0"}""", tables,
+        {"until": until_month, "every_school": scope is None, "scope": sorted(str(u) for u in scope or [])})
 
 
 def ytd_attendance_measures(sessions, attendance: pd.DataFrame | None,

@@ -28,7 +28,7 @@ from ..periods import academic_year_of
 from ..settings import Settings
 from ..stats import wilson_interval
 from .attendance import academic_years_of
-from .result import LA_BREAKDOWN, SCHOOL_BREAKDOWNS, _groups, empty_result, la_topics, rate_result, time_period
+from .result import LA_BREAKDOWN, SCHOOL_BREAKDOWNS, empty_result, la_topics, rate_result, time_period, totals
 
 MEASURE_IDS = ("excl_perm_rate", "excl_susp_rate", "sixth_day_without_provision_count", "sixth_day_within_pct",
                "days_to_provision_median", "part_time_placement_count")
@@ -37,39 +37,48 @@ FULL_TIME = ("FULL_TIME_SCHOOL", "FULL_TIME_AP")
 DEADLINE_DAY = 6
 
 
+#: Pupils on roll at each in-scope school's January census, in the years it was open; each
+#: exclusion at such a school in a year it has a headcount, in the academic year of its start date
+#: (September starts one).
+ROLL_AND_EXCLUSIONS = """
+    WITH roll AS (
+        SELECT c.school_urn, c.academic_year, c.headcount, s.district AS school_district{la_code}
+        FROM school_census AS c JOIN schools AS s ON s.school_urn = c.school_urn
+        WHERE s.phase IN $phases),
+    dated AS (
+        SELECT category, school_urn,
+               concat(CAST(start_year AS VARCHAR), '/', lpad(CAST((start_year + 1) % 100 AS VARCHAR), 2, '0'))
+                   AS academic_year
+        FROM (SELECT *, year(CAST(start_date AS DATE)) - CASE WHEN month(CAST(start_date AS DATE)) < 9 THEN 1 ELSE 0 END
+                             AS start_year
+              FROM exclusions) AS e),
+    excluded AS (
+        SELECT roll.*, dated.category
+        FROM dated JOIN roll ON roll.school_urn = dated.school_urn AND roll.academic_year = dated.academic_year)
+"""
+
+
 def exclusion_rates(exclusions: pd.DataFrame, schools: pd.DataFrame, census: pd.DataFrame,
                     topics=SCHOOL_BREAKDOWNS) -> pd.DataFrame:
     """Permanent exclusion and suspension rates per 100 pupils, Total and by school / school
     district: each year's exclusions at state-funded primary, secondary, all-through and special
     schools over the pupils on roll at those schools at that year's January census
     (``school_census``), a school counting in the years it has a census headcount (open)."""
-    in_scope = schools.loc[schools["phase"].isin(RATE_PHASES), [c for c in schools.columns if c != "headcount"]]
-    roll = census[["school_urn", "academic_year", "headcount"]].merge(in_scope, on="school_urn")
-    roll["school_district"] = roll["district"]
-    e = exclusions.assign(academic_year=academic_years_of(exclusions["start_date"]))
-    on_census = pd.MultiIndex.from_frame(roll[["school_urn", "academic_year"]].astype(str))
-    e = e[pd.MultiIndex.from_frame(e[["school_urn", "academic_year"]].astype(str)).isin(on_census)]
-    years = sorted(e["academic_year"].unique())
-    roll = roll[roll["academic_year"].isin(years)]
-    parts = []
-    for measure_id, category in (("excl_perm_rate", "PERM"), ("excl_susp_rate", "SUSP")):
-        den, num = [], []
-        for topic, labels in _groups(roll, topics):
-            hc = roll.assign(breakdown=labels).groupby(["academic_year", "breakdown"], observed=True)["headcount"].sum()
-            den.append(hc.rename("n").reset_index().assign(breakdown_topic=topic, n=lambda d: d["n"].astype(float)))
-        sel = e[e["category"] == category]
-        for topic, labels in _groups(sel, topics):
-            n = sel.assign(breakdown=labels).groupby(["academic_year", "breakdown"], observed=True).size().reset_index(name="n")
-            num.append(n.assign(breakdown_topic=topic))
-        numerators = pd.concat(num, ignore_index=True) if num else pd.DataFrame(
-            columns=["academic_year", "breakdown_topic", "breakdown", "n"])
-        denominators = pd.concat(den, ignore_index=True)
-        for frame in (numerators, denominators):
-            frame["breakdown"] = frame["breakdown"].astype(str)
-            frame["academic_year"] = frame["academic_year"].astype(str)
-        parts.append(rate_result(numerators, denominators, measure_id,
-                                 events=category == "SUSP"))     # a pupil can be suspended many times
-    return pd.concat(parts, ignore_index=True)
+    tables = {"exclusions": exclusions[["category", "school_urn", "start_date"]], "schools": schools,
+              "school_census": census}
+    with_la = "la_code" in schools
+    query = ROLL_AND_EXCLUSIONS.format(la_code=", s.la_code" if with_la else "")
+    columns = ["school_urn", "school_district", *(["la_code"] if with_la else [])]
+    parameters = {"phases": list(RATE_PHASES)}
+    excluded = totals(query + "SELECT * FROM excluded", tables, {
+        "PERM": "CASE WHEN category = 'PERM' THEN 1 ELSE 0 END",
+        "SUSP": "CASE WHEN category = 'SUSP' THEN 1 ELSE 0 END"}, topics, columns, parameters=parameters)
+    on_roll = totals(query + "SELECT * FROM roll WHERE academic_year IN (SELECT academic_year FROM excluded)",
+                     tables, {"n": "headcount"}, topics, columns, parameters=parameters)
+    return pd.concat([
+        rate_result(excluded[excluded[category] > 0].rename(columns={category: "n"}), on_roll, measure_id,
+                    events=category == "SUSP")          # a pupil can be suspended many times
+        for measure_id, category in (("excl_perm_rate", "PERM"), ("excl_susp_rate", "SUSP"))], ignore_index=True)
 
 
 def school_day_numbers(calendar: pd.DataFrame) -> pd.Series:

@@ -13,23 +13,33 @@ import pandas as pd
 
 from ..contract.eyfsp import ELG_COLUMNS, GLD_ELGS
 from ..settings import Settings
-from .result import CHARACTERISTIC_BREAKDOWNS, empty_result, mean_result, proportion_result
+from .result import CHARACTERISTIC_BREAKDOWNS, Mean, Proportion, empty_result, measures_over
 
 MEASURE_IDS = ("eyfs_gld_pct", "eyfs_avg_elg_expected", "eyfs_all_elg_expected_pct")
-EXPECTED = "2"
-NOT_ASSESSED = "A"
+
+
+def _goals_at(goals, code: str) -> str:
+    """SQL: how many of ``goals`` a child has at ``code``."""
+    return " + ".join(f"(CASE WHEN {goal} = '{code}' THEN 1 ELSE 0 END)" for goal in goals)
+
+
+#: One row per child: of the 17 goals, how many at expected and how many not assessed; of the 12
+#: GLD goals, how many at expected.
+CHILDREN = f"""
+    SELECT *, {_goals_at(ELG_COLUMNS, '2')} AS goals_expected,
+           {_goals_at(GLD_ELGS, '2')} AS gld_goals_expected,
+           {_goals_at(ELG_COLUMNS, 'A')} AS goals_not_assessed
+    FROM eyfsp"""
 
 
 def eyfs_measures(eyfsp: pd.DataFrame | None, settings: Settings, topics=CHARACTERISTIC_BREAKDOWNS) -> pd.DataFrame:
     """Every EYFSP measure, by academic year and breakdown, in the common result shape."""
     if eyfsp is None or eyfsp.empty:
         return empty_result()
-    judgements = eyfsp[list(ELG_COLUMNS)]
-    not_assessed = judgements.eq(NOT_ASSESSED).all(axis=1)
-    cohort = eyfsp if settings.methodology.eyfsp_include_not_assessed_in_denominator else eyfsp[~not_assessed]
-    expected = cohort[list(ELG_COLUMNS)].eq(EXPECTED)
-    return pd.concat([
-        proportion_result(cohort, expected[list(GLD_ELGS)].all(axis=1), "eyfs_gld_pct", topics),
-        mean_result(cohort, expected.sum(axis=1), "eyfs_avg_elg_expected", topics),
-        proportion_result(cohort, expected.all(axis=1), "eyfs_all_elg_expected_pct", topics),
-    ], ignore_index=True)
+    cohort = ("TRUE" if settings.methodology.eyfsp_include_not_assessed_in_denominator
+              else f"goals_not_assessed < {len(ELG_COLUMNS)}")
+    return measures_over(f"SELECT * FROM ({CHILDREN}) AS children WHERE {cohort}", {"eyfsp": eyfsp}, [
+        Proportion("eyfs_gld_pct", f"gld_goals_expected = {len(GLD_ELGS)}"),
+        Mean("eyfs_avg_elg_expected", "goals_expected"),
+        Proportion("eyfs_all_elg_expected_pct", f"goals_expected = {len(ELG_COLUMNS)}"),
+    ], topics, eyfsp.columns)

@@ -24,9 +24,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .. import engine
 from ..compare.p8_estimates import ELEMENTS, P8Estimates
+from ..engine import sql
 from ..settings import Settings
-from .result import CHARACTERISTIC_BREAKDOWNS, _groups, as_category, empty_result, la_topics, mean_result, proportion_result, time_period
+from .result import (CHARACTERISTIC_BREAKDOWNS, Mean, MeanWithNationalSD, Proportion, empty_result, la_topics,
+                     measures_over)
 
 MEASURE_IDS = ("ks4_att8_avg", "ks4_p8_avg", "ks4_p8_eng_avg", "ks4_p8_mat_avg", "ks4_p8_ebacc_avg",
                "ks4_p8_open_avg", "ks4_em95_pct", "ks4_em94_pct", "ks4_ebacc_aps", "cla_ks4_att8_avg",
@@ -38,182 +41,53 @@ KEY = ["upn", "academic_year"]
 P8_DIVISOR = {"a8": 10, "eng": 2, "mat": 2, "ebacc": 3, "open": 3}
 P8_MEASURE = {"a8": "ks4_p8_avg", "eng": "ks4_p8_eng_avg", "mat": "ks4_p8_mat_avg", "ebacc": "ks4_p8_ebacc_avg",
               "open": "ks4_p8_open_avg"}
-
-
-def _by_distinct_value(values: pd.Series, work) -> pd.Series:
-    """``work`` (a function of a Series of text, giving a Series or frame) done once per distinct
-    value of ``values`` (a grade column holds a dozen values over millions of rows) and spread back
-    over the rows; missing values give what ``work`` gives for a missing value."""
-    codes, distinct = pd.factorize(values)
-    done = work(pd.Series(list(distinct) + [None], dtype=object).astype("string"))
-    return done.iloc[np.where(codes >= 0, codes, len(distinct))].set_axis(values.index)
-
-
-def _gcse_points(grade: pd.Series) -> pd.Series:
-    g = grade.astype("string").str.strip()
-    points = pd.to_numeric(g.where(g.str.fullmatch(r"[1-9]").fillna(False)), errors="coerce")
-    return points.where(~g.isin(["U", "X"]).fillna(False), 0.0).astype(float)
-
-
-def gcse_points(grade: pd.Series) -> pd.Series:
-    """Points of a single GCSE grade: '9'..'1' -> 9..1, 'U' and 'X' -> 0, anything else NaN."""
-    return _by_distinct_value(grade, _gcse_points)
-
-
-def _double_award_points(grade: pd.Series) -> pd.DataFrame:
-    """A combined science grade '6-5' as its two grades' points (6.0, 5.0); U and X score 0 in both."""
-    pair = grade.str.extract(r"^([1-9])-([1-9])$").astype(float)
-    pair.loc[grade.isin(["U", "X"]).fillna(False).to_numpy(dtype=bool)] = 0.0
-    return pair
-
-
-#: The A8 categories in the order :func:`_slot_rows` numbers them.
-CATEGORIES = ("ENG_LANG", "ENG_LIT", "MATHS", *EBACC_CATEGORIES, "OTHER_GCSE", "OTHER_APPROVED")
-
-
-def _slot_rows(results: pd.DataFrame, pupil: np.ndarray, settings: Settings) -> tuple[np.ndarray, ...]:
-    """One entry per slot-able result (a combined science double award gives two): its pupil, its
-    category's position in :data:`CATEGORIES` (-1 for none of them), its points (0 where a grade
-    scores nothing) and whether it was taken (a grade or U; X, absent or no result, was not: DfE
-    counts only those as an attempt). Grades are turned into points once per distinct grade, not
-    once per result."""
-    codes, distinct = pd.factorize(results["a8_category"])
-    category = np.append(pd.Index(CATEGORIES).get_indexer(pd.Index(distinct).astype(object)), -1).astype(np.int8)[codes]
-    approved = (results["qualification"] == "OTHER_APPROVED").to_numpy(dtype=bool)
-    points = np.where(approved, results["points"].astype(float).to_numpy(dtype=float, na_value=np.nan),
-                      gcse_points(results["grade"]).to_numpy(dtype=float))
-    double = np.flatnonzero(category == CATEGORIES.index("SCI_COMBINED"))
-    pair = _by_distinct_value(results["grade"].iloc[double], _double_award_points).to_numpy(dtype=float)
-    first, second = pair[:, 0], pair[:, 1]
-    if settings.methodology.ks4_combined_science_points == "mean":
-        first = second = (first + second) / 2
-    points[double] = first
-    rows = np.concatenate([np.arange(len(results)), double])      # each double award's second slot at the end
-    points = np.nan_to_num(np.concatenate([points, second]), nan=0.0)
-    taken = approved | _by_distinct_value(results["grade"], lambda g: g.str.strip() != "X").fillna(True).to_numpy(bool)
-    return pupil[rows], category[rows], points, taken[rows]
-
-
-def _pupil_numbers(results: pd.DataFrame) -> tuple[np.ndarray, pd.MultiIndex]:
-    """Each result's pupil (upn, academic_year) as a number, in order of first appearance, and the
-    pupils. Grouping on one integer is fast; grouping on the UPN categorical re-sorts its categories
-    (millions at national scale) every time."""
-    number = results.groupby(KEY, sort=False, dropna=False, observed=True).ngroup().to_numpy()
-    return number, pd.MultiIndex.from_frame(results[KEY].iloc[np.flatnonzero(~pd.Series(number).duplicated())])
-
-
-def _best(pupil: np.ndarray, points: np.ndarray, rows: np.ndarray, pupils: int, k: int):
-    """The ``k`` best points of each pupil among ``rows`` (positions in entries sorted by pupil and
-    then by points, best first): ``k`` arrays over the pupils, best first, 0 where a pupil has fewer;
-    how many of ``rows`` each pupil has; and the rows beyond each pupil's ``k`` best."""
-    p = pupil[rows]
-    starts = np.flatnonzero(np.diff(p, prepend=-1) != 0)
-    rank = np.arange(len(p)) - np.repeat(starts, np.diff(np.append(starts, len(p))))
-    best = []
-    for r in range(k):
-        value = np.zeros(pupils)
-        at = rank == r
-        value[p[at]] = points[rows[at]]
-        best.append(value)
-    return best, np.bincount(p, minlength=pupils), rows[rank >= k]
-
-
-def attainment8(results: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    """Per pupil (upn, academic_year): A8 elements, A8, best English and maths grades, EBacc APS.
-
-    Every result is put in order once, by pupil and then points, best first; each slot then takes
-    a pupil's best entries of its categories in that order."""
-    number, pupils = _pupil_numbers(results)
-    n = len(pupils)
-    pupil, category, points, taken = _slot_rows(results, number, settings)
-    # by pupil, then points best first (the pupils' numbers are in order of first appearance, so an
-    # extract that lists each pupil's results together is nearly in order already)
-    distinct = np.sort(pd.unique(points))
-    key = pupil.astype(np.int64) * len(distinct) + (len(distinct) - 1 - np.searchsorted(distinct, points))
-    order = np.argsort(key, kind="stable")
-    del key
-    pupil, category, points, taken = pupil[order], category[order], points[order], taken[order]
-
-    def in_categories(*names):
-        chosen = np.zeros(len(CATEGORIES) + 1, dtype=bool)     # the last for -1, none of them
-        chosen[[CATEGORIES.index(c) for c in names]] = True
-        return chosen[category]
-
-    def rows_of(*names, only_taken=False):
-        return np.flatnonzero(in_categories(*names) & (taken if only_taken else True))
-
-    def best_one(*names):
-        (value,), count, _ = _best(pupil, points, rows_of(*names, only_taken=True), n, 1)
-        return np.where(count > 0, value, np.nan)
-
-    language, literature = best_one("ENG_LANG"), best_one("ENG_LIT")        # NaN: not taken
-    both = ~np.isnan(language) & ~np.isnan(literature)
-    best_english = np.fmax(language, literature)
-    weight = np.where(both | (not settings.methodology.ks4_english_double_weight_requires_both), 2, 1)
-    spare = np.where(both, np.fmin(language, literature), 0.0)
-    best_maths = best_one("MATHS")
-    # EBacc: the best three EBacc results; the rest go to the open pool with the spare English
-    ebacc, _, unused = _best(pupil, points, rows_of(*EBACC_CATEGORIES), n, 3)
-    pool = in_categories("OTHER_GCSE", "OTHER_APPROVED")
-    pool[unused] = True
-    pool = np.flatnonzero(pool)
-    first, second, third = _best(pupil, points, pool, n, 3)[0]
-    # the spare English takes its place among the pool's best three (points are never negative, so
-    # a pupil without one, counted as 0, keeps the pool's three)
-    opened = [np.maximum(first, spare), np.where(spare > first, first, np.maximum(second, spare)),
-              np.where(spare > second, second, np.maximum(third, spare))]
-    # EBacc APS pillars: English (the better of language and literature, both taken), maths, science
-    # (the two grades of combined science, or the best two of three or more single sciences taken),
-    # the better humanity, the best language
-    combined = sum(_best(pupil, points, rows_of("SCI_COMBINED"), n, 2)[0])
-    singles, taken_singles, _ = _best(pupil, points, rows_of(*SINGLE_SCIENCES, only_taken=True), n, 2)
-    science = np.maximum(combined, np.where(taken_singles >= 3, sum(singles), 0.0))
-    humanity = _best(pupil, points, rows_of("HISTORY", "GEOGRAPHY"), n, 1)[0][0]
-    foreign = _best(pupil, points, rows_of("LANGUAGE"), n, 1)[0][0]
-    out = pd.DataFrame({
-        "eng": np.nan_to_num(best_english * weight), "best_english": best_english,
-        "mat": np.nan_to_num(2 * best_maths), "best_maths": best_maths,
-        "ebacc": sum(ebacc), "open": sum(opened)})       # each element's slots added best first
-    out["a8"] = out[["eng", "mat", "ebacc", "open"]].sum(axis=1)
-    pillars = np.where(both, best_english, 0.0) + np.nan_to_num(best_maths) + science + humanity + foreign
-    out["ebacc_aps"] = pillars / settings.methodology.ks4_ebacc_aps_divisor
-    return out[["eng", "best_english", "mat", "best_maths", "ebacc", "open", "a8", "ebacc_aps"]].set_axis(pupils)
-
-
-def attainment8_by_year(results: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    """:func:`attainment8` worked out one academic year at a time (a pupil is a UPN in a year, so
-    the years are independent): its working set is a year's results, not every year's (about
-    3 GB for the 28 million results of three national years)."""
-    codes, years = pd.factorize(results["academic_year"])
-    present = [code for code in range(-1, len(years)) if (codes == code).any()]     # -1: no year
-    if len(present) <= 1:
-        return attainment8(results, settings)
-    # each year's rows found when it is worked out, not every year's held at once (28 million)
-    return pd.concat([attainment8(results.take(np.flatnonzero(codes == code)), settings) for code in present])
-
-
+A8_COLUMNS = ["eng", "best_english", "mat", "best_maths", "ebacc", "open", "a8", "ebacc_aps"]
 #: The scaled score DfE gives a pupil who sat a KS2 test but was not awarded a scaled score (code
-#: ``N``, too few marks) for progress measures: one below the lowest awarded score.
+#: ``N``, too few marks) for progress measures: one below the lowest awarded score (in
+#: ``sql/ks4_pupils.sql``).
 NOMINAL_SCALED_SCORE = 79
 
 
-def _scaled_or_nominal(pupils: pd.DataFrame, subject: str) -> pd.Series:
-    score = pupils[f"ks2_{subject}_ss"].astype("Float64")
-    code = f"ks2_{subject}_code"
-    if code not in pupils:
-        return score
-    sat_without_score = (pupils[code].astype("string").str.strip() == "N").fillna(False).to_numpy(dtype=bool)
-    return score.mask(score.isna().to_numpy(dtype=bool) & sat_without_score, float(NOMINAL_SCALED_SCORE))
+def _floats(frame: pd.DataFrame, columns=None) -> pd.DataFrame:
+    """``columns`` (default: every nullable float column) as plain floats, NaN where missing."""
+    if columns is None:
+        columns = [c for c in frame if isinstance(frame[c].dtype, pd.Float64Dtype)]
+    return frame.astype({c: float for c in columns if c in frame})
+
+
+def attainment8(results: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """Per pupil (upn, academic_year) with results, in order of their first result: A8 elements,
+    A8, best English and maths grades, EBacc APS (``sql/attainment8.sql``)."""
+    m = settings.methodology
+    out = engine.query(sql("attainment8"), {"ks4_results": results.assign(result_row=np.arange(len(results)))}, {
+        "mean_combined": m.ks4_combined_science_points == "mean", "double_needs_both": m.ks4_english_double_weight_requires_both,
+        "aps_divisor": m.ks4_ebacc_aps_divisor, "ebacc_categories": list(EBACC_CATEGORIES),
+        "single_sciences": list(SINGLE_SCIENCES)})
+    return _floats(out.sort_values("first_row").set_index(KEY)[A8_COLUMNS], A8_COLUMNS)
+
+
+def _scores(pupils: pd.DataFrame, a8: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """``pupils`` with their A8 elements (0 without results) and prior attainment (``sql/ks4_pupils.sql``)."""
+    codes = {f"{s}_code": f"p.ks2_{s}_code" if f"ks2_{s}_code" in pupils else "NULL" for s in ("read", "mat")}
+    out = engine.query(sql("ks4_pupils").format(**codes),
+                       {"ks4_pupils": pupils.assign(pupil_row=np.arange(len(pupils))), "attainment8": a8},
+                       {"prior_from_one_subject": settings.methodology.ks4_prior_from_one_subject})
+    return _floats(out.sort_values("pupil_row", ignore_index=True).drop(columns="pupil_row"), [*A8_COLUMNS, "prior"])
+
+
+def _no_results() -> pd.DataFrame:
+    return pd.DataFrame({"upn": pd.Series(dtype="string"), "academic_year": pd.Series(dtype="string"),
+                         **{c: pd.Series(dtype=float) for c in A8_COLUMNS}})
 
 
 def prior_attainment(pupils: pd.DataFrame, settings: Settings) -> pd.Series:
     """KS2 prior attainment: the mean of reading and maths scaled scores, a test sat without a
     scaled score counting at :data:`NOMINAL_SCALED_SCORE` (NaN when unusable)."""
-    read, mat = _scaled_or_nominal(pupils, "read"), _scaled_or_nominal(pupils, "mat")
-    mean = (read + mat) / 2
-    if settings.methodology.ks4_prior_from_one_subject:
-        mean = mean.fillna(read).fillna(mat)
-    return mean.astype(float)
+    if "upn" not in pupils:
+        pupils = pupils.assign(upn=pd.Series([f"pupil {i}" for i in range(len(pupils))], dtype="string", index=pupils.index))
+    if "academic_year" not in pupils:
+        pupils = pupils.assign(academic_year="")
+    return _scores(pupils, _no_results(), settings)["prior"].set_axis(pupils.index)
 
 
 def pupil_scores(pupils: pd.DataFrame, results: pd.DataFrame, settings: Settings,
@@ -222,60 +96,39 @@ def pupil_scores(pupils: pd.DataFrame, results: pd.DataFrame, settings: Settings
 
     Pupils without any result score 0 in A8 (they stay in the denominator).
     """
-    pupils = pupils.reset_index(drop=True)     # the year-by-year updates below go by row label
-    a8 = attainment8_by_year(results, settings) if not results.empty else pd.DataFrame()
-    if not a8.empty:
-        # each pupil's A8 row (none for a pupil without results)
-        scores = pupils[KEY].merge(a8.reset_index(), on=KEY, how="left")[list(a8.columns)].set_axis(pupils.index)
-        out = pd.concat([pupils, scores], axis=1)
-    else:
-        out = pupils.assign(**{c: np.nan for c in (
-            "eng", "mat", "ebacc", "open", "a8", "best_english", "best_maths", "ebacc_aps")})
-    out[["eng", "mat", "ebacc", "open", "a8", "ebacc_aps"]] = out[["eng", "mat", "ebacc", "open", "a8", "ebacc_aps"]
-                                                                 ].fillna(0.0)
-    out["prior"] = prior_attainment(out, settings)
-    return add_progress8(out, estimates)
+    a8 = attainment8(results, settings).reset_index() if not results.empty else _no_results()
+    return add_progress8(_scores(pupils.reset_index(drop=True), a8, settings), estimates)
+
+
+def estimates_table(estimates: dict[str, P8Estimates]) -> pd.DataFrame:
+    """Every year's estimates as one table: academic_year, pag, low, high, each element's national
+    average and the group's outlier floor (missing without the floors file)."""
+    parts = [est.groups[["pag", "low", "high", *ELEMENTS]].assign(
+        academic_year=f"{period[:4]}/{period[4:]}", floor=est.groups["pag"].map(est.floors or {}).astype(float))
+        for period, est in estimates.items()]
+    columns = {"academic_year": "string", "pag": float, "low": float, "high": float,
+               **{e: float for e in ELEMENTS}, "floor": float}
+    return (pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(columns))).astype(columns)
 
 
 def add_progress8(scores: pd.DataFrame, estimates: dict[str, P8Estimates]) -> pd.DataFrame:
-    """Pupil P8 and its elements (and the outlier-adjusted P8) for the years with estimates."""
-    out = scores.reset_index(drop=True)
-    for element in ELEMENTS:
-        out[f"p8_{element}"] = np.nan
-    out["pag"] = np.nan
-    out["p8_adjusted"] = np.nan
-    for year, idx in out.groupby("academic_year").groups.items():
-        est = estimates.get(time_period(str(year)))
-        if est is None:
-            continue
-        rows = out.loc[idx]
-        pag = est.group_of(rows["prior"])
-        table = est.groups.set_index("pag")
-        out.loc[idx, "pag"] = pag
-        for element in ELEMENTS:
-            expected = pag.map(table[element])
-            out.loc[idx, f"p8_{element}"] = (rows[element] - expected) / P8_DIVISOR[element]
-        score = out.loc[idx, "p8_a8"]
-        if est.floors:
-            floor = pag.map(est.floors)
-            score = np.where(floor.notna() & (score < floor), floor, score)
-        out.loc[idx, "p8_adjusted"] = score
-    return out
+    """Pupil P8 and its elements (and the outlier-adjusted P8) for the years with estimates
+    (``sql/progress8.sql``): ``scores`` have A8 elements and ``prior``."""
+    out = engine.query(sql("progress8"), {"scores": scores.assign(pupil_row=np.arange(len(scores))),
+                                          "estimates": estimates_table(estimates)})
+    out = out.sort_values("pupil_row", ignore_index=True)
+    return _floats(out[[*scores.columns, "pag", *(f"p8_{e}" for e in ELEMENTS), "p8_adjusted"]])
 
 
-def p8_result(frame: pd.DataFrame, values: pd.Series, measure_id: str, sd_by_year: dict, topics) -> pd.DataFrame:
-    """Mean P8 by year and breakdown with DfE's interval: mean +/- 1.96 x national SD / sqrt(n)."""
-    parts, years = [], as_category(frame["academic_year"])
-    for topic, labels in _groups(frame, topics):
-        g = pd.DataFrame({"academic_year": years, "breakdown": labels, "v": values.astype(float)})
-        agg = g.groupby(["academic_year", "breakdown"], observed=True)["v"].agg(["sum", "count", "mean"]).reset_index()
-        sd = agg["academic_year"].map(lambda y: sd_by_year.get(time_period(str(y)), np.nan)).astype(float)
-        half = 1.96 * sd / np.sqrt(agg["count"])
-        parts.append(pd.DataFrame({
-            "measure_id": measure_id, "time_period": agg["academic_year"].astype(str).map(time_period), "breakdown_topic": topic,
-            "breakdown": agg["breakdown"].astype(str), "numerator": agg["sum"], "denominator": agg["count"].astype(float),
-            "value": agg["mean"], "ci_lower": agg["mean"] - half, "ci_upper": agg["mean"] + half}))
-    return pd.concat(parts, ignore_index=True)
+def _national_sd(estimates: dict[str, P8Estimates], element: str) -> tuple:
+    return tuple(sorted((period, est.sd[element]) for period, est in estimates.items()))
+
+
+def progress8_measures(estimates: dict[str, P8Estimates], prefix: str = "", elements=ELEMENTS) -> list:
+    """The P8 measures of the pupils with a P8 (the outlier-adjusted P8 for A8): mean with DfE's
+    interval, +/- 1.96 x the national SD / sqrt(pupils)."""
+    return [MeanWithNationalSD(prefix + P8_MEASURE[e], "p8_adjusted" if e == "a8" else f"CASE WHEN p8_a8 IS NOT NULL THEN p8_{e} END",
+                               sd_by_year=_national_sd(estimates, e)) for e in elements]
 
 
 def ks4_measures(pupils: pd.DataFrame | None, results: pd.DataFrame | None, settings: Settings,
@@ -284,36 +137,25 @@ def ks4_measures(pupils: pd.DataFrame | None, results: pd.DataFrame | None, sett
     if pupils is None or pupils.empty:
         return empty_result()
     scores = pupil_scores(pupils, results if results is not None else pd.DataFrame(columns=KEY), settings, estimates)
-    maths = scores["best_maths"].fillna(0) if "best_maths" in scores else 0
-    english = scores["best_english"].fillna(0) if "best_english" in scores else 0
-    parts = [
-        mean_result(scores, scores["a8"], "ks4_att8_avg", topics),
-        proportion_result(scores, (maths >= 5) & (english >= 5), "ks4_em95_pct", topics),
-        proportion_result(scores, (maths >= 4) & (english >= 4), "ks4_em94_pct", topics),
-        mean_result(scores, scores["ebacc_aps"], "ks4_ebacc_aps", topics),
-    ]
-    parts.append(progress8_results(scores, estimates, topics))
-    cla = scores[scores.get("looked_after", pd.Series(index=scores.index, dtype="string")).astype("string") == "Y"]
-    if not cla.empty:
-        parts.append(mean_result(cla, cla["a8"], "cla_ks4_att8_avg", la_topics(topics)))
-        cla_p8 = cla[cla["p8_a8"].notna()]
-        if not cla_p8.empty:
-            parts.append(p8_result(cla_p8, cla_p8["p8_adjusted"], "cla_ks4_p8_avg",
-                                   {tp: est.sd["a8"] for tp, est in estimates.items()}, la_topics(topics)))
+    tables = {"scores": scores}
+    parts = [measures_over("SELECT * FROM scores", tables, [
+        Mean("ks4_att8_avg", "a8"),
+        Proportion("ks4_em95_pct", "coalesce(best_maths, 0) >= 5 AND coalesce(best_english, 0) >= 5"),
+        Proportion("ks4_em94_pct", "coalesce(best_maths, 0) >= 4 AND coalesce(best_english, 0) >= 4"),
+        Mean("ks4_ebacc_aps", "ebacc_aps"),
+        *progress8_measures(estimates),
+    ], topics, scores.columns)]
+    if "looked_after" in scores:       # children in care: by LA only
+        parts.append(measures_over("SELECT * FROM scores WHERE looked_after = 'Y'", tables, [
+            Mean("cla_ks4_att8_avg", "a8"),
+            MeanWithNationalSD("cla_ks4_p8_avg", "p8_adjusted", sd_by_year=_national_sd(estimates, "a8")),
+        ], la_topics(topics), scores.columns))
     return pd.concat([p for p in parts if not p.empty], ignore_index=True)
 
 
 def progress8_results(scores: pd.DataFrame, estimates: dict[str, P8Estimates], topics) -> pd.DataFrame:
     """P8 and its elements by year and breakdown, from pupil scores with :func:`add_progress8` applied."""
-    in_p8 = scores[scores["p8_a8"].notna()]
-    if in_p8.empty:
-        return empty_result()
-    parts = []
-    for element in ELEMENTS:
-        sd = {tp: est.sd[element] for tp, est in estimates.items()}
-        values = in_p8["p8_adjusted"] if element == "a8" else in_p8[f"p8_{element}"]
-        parts.append(p8_result(in_p8, values, P8_MEASURE[element], sd, topics))
-    return pd.concat(parts, ignore_index=True)
+    return measures_over("SELECT * FROM scores", {"scores": scores}, progress8_measures(estimates), topics, scores.columns)
 
 
 def outlier_z_threshold(p8: pd.Series, pag: pd.Series) -> float:

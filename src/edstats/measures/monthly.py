@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..engine import connect, register
+from .. import engine
 from ..periods import academic_year_of
 from ..settings import Settings
 from .attendance import session_enrolments
@@ -40,17 +40,16 @@ def pa_by_month(sessions, attendance, schools, settings: Settings) -> pd.DataFra
         return pd.DataFrame(columns=["as_at", "academic_year", "pa_pct", "enrolments"])
     # each enrolment's sessions so far at each month end (its months up to that one), then the share
     # of enrolments with a possible session so far that have missed 10% or more of them
-    con = connect()
-    register(con, "enrolment_months", e)
-    return con.execute("""
+    return engine.query("""
         WITH so_far AS (
             SELECT as_at, upn, school_urn, sum(possible) AS possible, sum(absent) AS absent
-            FROM enrolment_months JOIN unnest($ends) AS ends(as_at) ON month <= left(as_at, 7)
-            GROUP BY ALL)
-        SELECT as_at, $year AS academic_year, 100 * avg((10 * absent >= possible)::INTEGER) AS pa_pct,
-               count(*) AS enrolments
+            FROM enrolment_months JOIN month_ends ON month <= substr(as_at, 1, 7)
+            GROUP BY as_at, upn, school_urn)
+        SELECT as_at, $year AS academic_year,
+               100 * avg(CASE WHEN 10 * absent >= possible THEN 1 ELSE 0 END) AS pa_pct, count(*) AS enrolments
         FROM so_far WHERE possible > 0
-        GROUP BY as_at ORDER BY as_at""", {"ends": ends, "year": year}).df()
+        GROUP BY as_at ORDER BY as_at""", {"enrolment_months": e, "month_ends": pd.DataFrame({"as_at": ends})},
+        {"year": year})
 
 
 def provision_bands(exclusions, provision, calendar, as_at: str) -> pd.DataFrame:

@@ -11,86 +11,69 @@ cohort summed over the three months), or the mean of the three monthly rates
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
+from .. import engine
 from ..settings import Settings
 from ..stats import wilson_interval
-from .result import CHARACTERISTIC_BREAKDOWNS, _groups, empty_result
+from .result import CHARACTERISTIC_BREAKDOWNS, empty_result, totals
 
 MEASURE_IDS = ("neet_pct", "nk_pct", "neet_nk_pct")
-WINDOW_MONTHS = ("12", "01", "02")
-_FLAGS = {"neet_pct": ("NEET",), "nk_pct": ("NOT_KNOWN",), "neet_nk_pct": ("NEET", "NOT_KNOWN")}
+_FLAGS = {"neet_pct": "activity_group = 'NEET'", "nk_pct": "activity_group = 'NOT_KNOWN'",
+          "neet_nk_pct": "activity_group IN ('NEET', 'NOT_KNOWN')"}
 CCIS_BREAKDOWNS = {k: v for k, v in CHARACTERISTIC_BREAKDOWNS.items() if k not in ("School", "School district")}
 
+#: Each month's cohort, with the Dec-Feb window the month falls in as its academic year
+#: ('2024-12' and '2025-02': '2024/25'; NULL outside a window). With no LA code (``compute_by_la``)
+#: every LA's residents are in; a blank residence is unknown, never the LA's.
+_COHORT = """
+    SELECT *,
+           CASE WHEN window_start IS NOT NULL THEN concat(CAST(window_start AS VARCHAR), '/',
+                                                          lpad(CAST((window_start + 1) % 100 AS VARCHAR), 2, '0'))
+           END AS academic_year
+    FROM (SELECT *,
+                 CASE substr(month, 6, 2) WHEN '12' THEN CAST(substr(month, 1, 4) AS INTEGER)
+                                          WHEN '01' THEN CAST(substr(month, 1, 4) AS INTEGER) - 1
+                                          WHEN '02' THEN CAST(substr(month, 1, 4) AS INTEGER) - 1 END AS window_start
+          FROM ccis
+          WHERE academic_age IN ('16', '17') AND activity_group <> 'EXCLUDED'
+            AND {residents}) AS dated"""
 
-def _in_cohort(ccis: pd.DataFrame, settings: Settings) -> np.ndarray:
-    """Rows of residents of academic age 16-17 in scope (EXCLUDED activities removed)."""
-    keep = (ccis["academic_age"].isin(["16", "17"]) & (ccis["activity_group"] != "EXCLUDED")).to_numpy(dtype=bool)
-    if "residence_la" in ccis and settings.la.old_la_code:      # no LA code: every LA's residents (compute_by_la)
-        # a blank residence is unknown, not the LA's (the contract makes it an error; a caller
-        # that passes one anyway does not add an unknown young person to the LA's cohort)
-        resident = (ccis["residence_la"] == settings.la.old_la_code).fillna(False)
-        keep = keep & resident.to_numpy(dtype=bool)
-    return keep
 
-
-def cohort(ccis: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    """Residents of academic age 16-17 in scope (EXCLUDED activities removed)."""
-    return ccis[_in_cohort(ccis, settings)]
-
-
-def _window_years(months: pd.Series) -> pd.Series:
-    """The Dec-Feb window a month falls in, as its academic year ('2024-12' and '2025-02' ->
-    '2024/25'); missing for months outside a window. Worked out once per distinct month."""
-    codes, distinct = pd.factorize(months)
-    years = []
-    for month in pd.Index(distinct).astype(object).astype(str):
-        start = int(month[:4]) - (month[5:7] != "12") if month[:4].isdigit() else None
-        years.append(f"{start}/{(start + 1) % 100:02d}" if start is not None and month[5:7] in WINDOW_MONTHS else None)
-    per_month = pd.Categorical(years + [None])          # the last: a missing month
-    return pd.Series(pd.Categorical.from_codes(per_month.codes[np.where(codes >= 0, codes, len(distinct))],
-                                               categories=per_month.categories), index=months.index)
+def cohort(ccis: pd.DataFrame, settings: Settings) -> str:
+    """The query of the cohort (:data:`_COHORT`) of the LA's residents, or every LA's."""
+    every_la = "residence_la" not in ccis or not settings.la.old_la_code
+    return _COHORT.format(residents="TRUE" if every_la else "residence_la = $la")
 
 
 def by_month(ccis: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """Monthly NEET, not known and cohort counts and rates (all months, for the by-month chart)."""
-    c = cohort(ccis, settings)
-    counts = c.groupby(["month", "activity_group"], observed=True).size().unstack(fill_value=0)
-    for g in ("NEET", "NOT_KNOWN", "EET"):
-        if g not in counts:
-            counts[g] = 0
-    counts["cohort"] = counts.sum(axis=1)
-    counts["neet_pct"] = 100 * counts["NEET"] / counts["cohort"]
-    counts["nk_pct"] = 100 * counts["NOT_KNOWN"] / counts["cohort"]
-    return counts.reset_index()
+    return engine.query(f"""
+        SELECT month, count_if(activity_group = 'EET') AS "EET", count_if(activity_group = 'NEET') AS "NEET",
+               count_if(activity_group = 'NOT_KNOWN') AS "NOT_KNOWN", count(*) AS cohort,
+               100 * count_if(activity_group = 'NEET') / count(*) AS neet_pct,
+               100 * count_if(activity_group = 'NOT_KNOWN') / count(*) AS nk_pct
+        FROM ({cohort(ccis, settings)}) AS cohort GROUP BY month ORDER BY month""", {"ccis": ccis},
+        {"la": settings.la.old_la_code})
 
 
 def neet_measures(ccis: pd.DataFrame | None, settings: Settings, topics=CCIS_BREAKDOWNS) -> pd.DataFrame:
-    """The three Dec-Feb measures by window and breakdown."""
+    """The three Dec-Feb measures by window and breakdown: a window needs all three months."""
     if ccis is None or ccis.empty:
         return empty_result()
-    window_year = _window_years(ccis["month"])
-    keep = _in_cohort(ccis, settings) & window_year.notna().to_numpy()
-    columns = ["month", "activity_group"] + [column for column, _ in topics.values() if column in ccis]
-    c = ccis.loc[keep, list(dict.fromkeys(columns))].assign(academic_year=window_year[keep])   # rows taken once
+    monthly = totals(f"SELECT * FROM ({cohort(ccis, settings)}) AS cohort WHERE academic_year IS NOT NULL",
+                     {"ccis": ccis}, {m: f"CASE WHEN {flag} THEN 1 ELSE 0 END" for m, flag in _FLAGS.items()}, topics, ccis.columns, keys=("academic_year", "month"),
+                     parameters={"la": settings.la.old_la_code})
     parts = []
-    flags = {measure_id: c["activity_group"].isin(groups).astype(int) for measure_id, groups in _FLAGS.items()}
-    for topic, labels in _groups(c, topics):
-        # the three measures' monthly counts from one grouping of the rows
-        grouped = pd.DataFrame({"academic_year": c["academic_year"], "month": c["month"], "breakdown": labels,
-                                **flags}).groupby(["academic_year", "breakdown", "month"], observed=True)
-        sums, rows = grouped[list(_FLAGS)].sum(), grouped.size()
-        for measure_id in _FLAGS:
-            monthly = pd.DataFrame({"sum": sums[measure_id], "count": rows})
-            monthly["rate"] = 100 * monthly["sum"] / monthly["count"]
-            window = monthly.groupby(level=["academic_year", "breakdown"]).agg(
-                num=("sum", "mean"), den=("count", "mean"), rate=("rate", "mean"), months=("rate", "size"))
-            window = window[window["months"] == 3].reset_index()   # a window needs all three months
-            value = window["rate"] if settings.methodology.neet_average == "rates" else 100 * window["num"] / window["den"]
-            lower, upper = wilson_interval(window["num"].round().to_numpy(), window["den"].round().to_numpy())
-            parts.append(pd.DataFrame({
-                "measure_id": measure_id, "time_period": window["academic_year"].astype(str).str[:4] + window["academic_year"].astype(str).str[5:7],
-                "breakdown_topic": topic, "breakdown": window["breakdown"].astype(str), "numerator": window["num"],
-                "denominator": window["den"], "value": value, "ci_lower": lower, "ci_upper": upper}))
-    return pd.concat(parts, ignore_index=True) if parts else empty_result()
+    for measure_id in _FLAGS:
+        months = monthly.assign(k=monthly[measure_id], rate=100 * monthly[measure_id] / monthly["rows"])
+        window = months.groupby(["academic_year", "breakdown_topic", "breakdown"], sort=False).agg(
+            num=("k", "mean"), den=("rows", "mean"), rate=("rate", "mean"), months=("month", "size")).reset_index()
+        window = window[window["months"] == 3]
+        value = window["rate"] if settings.methodology.neet_average == "rates" else 100 * window["num"] / window["den"]
+        lower, upper = wilson_interval(window["num"].round().to_numpy(), window["den"].round().to_numpy())
+        parts.append(pd.DataFrame({
+            "measure_id": measure_id, "time_period": window["academic_year"].str[:4] + window["academic_year"].str[5:7],
+            "breakdown_topic": window["breakdown_topic"], "breakdown": window["breakdown"], "numerator": window["num"],
+            "denominator": window["den"], "value": value, "ci_lower": lower, "ci_upper": upper}))
+    return pd.concat(parts, ignore_index=True)

@@ -1,14 +1,23 @@
-"""The one result shape every measure returns, and the helpers that build it.
+"""The one result shape every measure returns, and the query that builds it.
 
 A result is a tidy frame with :data:`RESULT_COLUMNS`: one row per measure, academic year and
 breakdown, holding the unrounded numerator, denominator, value and 95% confidence interval.
+
+A measure module states its units (pupils, enrolments, young people) as a query, and its measures
+over them as :class:`Proportion`, :class:`Mean` and the like: SQL conditions and values on a unit.
+:func:`results` turns them into one ``GROUP BY GROUPING SETS`` query (the total and every
+breakdown in one pass over the units), run on the current engine (:mod:`edstats.engine`); the
+confidence intervals are worked out in Python from its sums.
 """
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 
+from .. import engine
 from ..stats import mean_t_interval, wilson_interval
 
 RESULT_COLUMNS = ["measure_id", "time_period", "breakdown_topic", "breakdown",
@@ -52,118 +61,184 @@ def empty_result() -> pd.DataFrame:
     return pd.DataFrame(columns=RESULT_COLUMNS)
 
 
-def as_category(values: pd.Series, labels: dict[str, str] | None = None) -> pd.Series:
-    """``values`` as a categorical of display labels (``labels`` maps codes; missing -> 'Unknown').
+# -- what a measure is, over its units -------------------------------------------------------------
 
-    Grouping millions of rows on categorical codes is many times faster than on strings, and the
-    labels are worked out once per distinct value rather than once per row.
-    """
-    codes, uniques = pd.factorize(values, sort=True)
-    shown = pd.Series(uniques, dtype=object)
-    if labels is not None:
-        shown = shown.map(labels)
-    shown = shown.where(shown.notna(), "Unknown").astype(str).tolist() + ["Unknown"]
-    label_codes, categories = pd.factorize(pd.Series(shown, dtype=object), sort=True)
-    return pd.Series(pd.Categorical.from_codes(label_codes[codes], categories.astype(str)), index=values.index)
+@dataclasses.dataclass(frozen=True)
+class Proportion:
+    """% of the units in the denominator that meet ``numerator`` (SQL conditions on a unit), with
+    Wilson's 95% interval."""
+    measure_id: str
+    numerator: str
+    denominator: str = "TRUE"
+
+    def sums(self) -> dict[str, str]:
+        return {"k": f"CASE WHEN ({self.denominator}) AND ({self.numerator}) THEN 1 ELSE 0 END",
+                "n": f"CASE WHEN {self.denominator} THEN 1 ELSE 0 END"}
+
+    def rows(self, t: pd.DataFrame) -> pd.DataFrame:
+        k, n = t["k"].to_numpy(float), t["n"].to_numpy(float)
+        lower, upper = wilson_interval(k, n)
+        return _shaped(t, k, n, 100.0 * k / n, lower, upper)
 
 
-def grouping_columns(frame: pd.DataFrame, topics: dict) -> pd.DataFrame:
-    """The columns the results need of ``frame``: ``academic_year`` and the topics' columns it has.
-    Subsets of these are cheap where subsets of every column are not (3.6 million KS2 pupils)."""
-    return frame[["academic_year", *dict.fromkeys(c for c, _ in topics.values() if c in frame)]]
+@dataclasses.dataclass(frozen=True)
+class Mean:
+    """The mean of ``value`` (a SQL expression; units where it is NULL are out) with a t-based 95%
+    interval; numerator: the sum of the values, denominator: the number of units."""
+    measure_id: str
+    value: str
+
+    def sums(self) -> dict[str, str]:
+        return {"n": f"CASE WHEN ({self.value}) IS NOT NULL THEN 1 ELSE 0 END",
+                "s": f"CAST({self.value} AS DOUBLE)", "ss": f"CAST({self.value} AS DOUBLE) * CAST({self.value} AS DOUBLE)"}
+
+    def rows(self, t: pd.DataFrame) -> pd.DataFrame:
+        n, s, ss = t["n"].to_numpy(float), t["s"].to_numpy(float), t["ss"].to_numpy(float)
+        mean = s / n
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sd = np.sqrt(np.clip((ss - s * mean) / (n - 1), 0, None))
+        lower, upper = self.interval(mean, np.where(n > 1, sd, 0.0), n, t["academic_year"])
+        return _shaped(t, s, n, mean, lower, upper)
+
+    def interval(self, mean, sd, n, years):
+        return mean_t_interval(mean, sd, n)
 
 
-def _groups(frame: pd.DataFrame, topics: dict[str, tuple[str, dict[str, str]]]):
-    """Yield (topic, breakdown labels, categorical) for Total and each topic whose column is present."""
-    yield "Total", pd.Series(pd.Categorical.from_codes(np.zeros(len(frame), dtype=np.int8), ["Total"]),
-                             index=frame.index)
+@dataclasses.dataclass(frozen=True)
+class MeanWithNationalSD(Mean):
+    """A mean whose 95% interval is DfE's for Progress 8: mean +/- 1.96 x the year's national SD
+    (``sd_by_year``: time period -> SD) / sqrt(units)."""
+    sd_by_year: tuple = ()
+
+    def interval(self, mean, sd, n, years):
+        national = dict(self.sd_by_year)
+        sd = years.map(lambda y: national.get(time_period(str(y)), np.nan)).to_numpy(float)
+        half = 1.96 * sd / np.sqrt(n)
+        return mean - half, mean + half
+
+
+@dataclasses.dataclass(frozen=True)
+class Count:
+    """A count of the units meeting ``where`` (numerator = value = the count; no interval)."""
+    measure_id: str
+    where: str = "TRUE"
+
+    def sums(self) -> dict[str, str]:
+        return {"n": f"CASE WHEN {self.where} THEN 1 ELSE 0 END"}
+
+    def rows(self, t: pd.DataFrame) -> pd.DataFrame:
+        n = t["n"].to_numpy(float)
+        nan = np.full(len(t), np.nan)
+        return _shaped(t, n, nan, n, nan, nan)
+
+
+@dataclasses.dataclass(frozen=True)
+class SessionRate:
+    """Absent sessions as a % of possible sessions, summed over the units (enrolments), with the
+    cluster-robust interval of :func:`clustered_rate_interval` (each unit's sessions a cluster)."""
+    measure_id: str
+    absent: str = "absent"
+    possible: str = "possible"
+
+    def sums(self) -> dict[str, str]:
+        a, p = f"CAST({self.absent} AS DOUBLE)", f"CAST({self.possible} AS DOUBLE)"
+        return {"n": "1", "a": a, "p": p, "aa": f"{a} * {a}", "ap": f"{a} * {p}", "pp": f"{p} * {p}"}
+
+    def rows(self, t: pd.DataFrame) -> pd.DataFrame:
+        lower, upper = clustered_rate_interval(t.rename(columns={"n": "count"}))
+        a, p = t["a"].to_numpy(float), t["p"].to_numpy(float)
+        return _shaped(t, a, p, 100.0 * a / p, lower, upper)
+
+
+def _shaped(t: pd.DataFrame, numerator, denominator, value, lower, upper) -> pd.DataFrame:
+    return pd.DataFrame({"time_period": t["academic_year"].astype(str).map(time_period).to_numpy(),
+                         "breakdown_topic": t["breakdown_topic"].to_numpy(), "breakdown": t["breakdown"].to_numpy(),
+                         "numerator": numerator, "denominator": denominator, "value": value,
+                         "ci_lower": lower, "ci_upper": upper})
+
+
+def clustered_rate_interval(agg: pd.DataFrame, z: float = 1.959964) -> tuple[np.ndarray, np.ndarray]:
+    """95% interval (%) of the overall absence rate A / P, with sessions clustered in enrolments.
+
+    A pupil's sessions are not independent trials (a pupil who misses one day tends to miss
+    others), so the interval treats each enrolment as the unit: the ratio estimator's linearised
+    (cluster-robust) variance, n / (n - 1) x sum over enrolments of (a - R p)^2 / P^2, from the
+    sums of a^2, a p and p^2 (``agg``: columns count, a, p, aa, ap, pp). It is several times wider
+    than a binomial interval over sessions."""
+    n, total_a, total_p = agg["count"].to_numpy(float), agg["a"].to_numpy(float), agg["p"].to_numpy(float)
+    rate = total_a / total_p
+    squares = agg["aa"].to_numpy(float) - 2 * rate * agg["ap"].to_numpy(float) + rate ** 2 * agg["pp"].to_numpy(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        se = np.sqrt(np.clip(squares, 0, None) * n / (n - 1)) / total_p
+    se = np.where(n > 1, se, np.nan)
+    return 100 * np.clip(rate - z * se, 0, 1), 100 * np.clip(rate + z * se, 0, 1)
+
+
+# -- the query -------------------------------------------------------------------------------------
+
+def quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def totals(units: str, tables: dict, sums: dict[str, str], topics: dict, columns, keys=("academic_year",),
+           parameters: dict | None = None) -> pd.DataFrame:
+    """The number of units (``rows``) and the sum of each of ``sums`` (name -> SQL expression on a
+    unit) by ``keys`` and breakdown: the total (``breakdown_topic`` 'Total') and each topic of
+    ``topics`` whose column is among ``columns`` (the units' columns), in one query of grouping
+    sets over ``units`` (a query over ``tables``). A breakdown is its code's label (the topic's
+    labels; 'Unknown' for a missing code or one without a label)."""
+    present = [c for c in dict.fromkeys(column for column, _ in topics.values()) if c in columns]
+    key_list = ", ".join(quoted(k) for k in keys)
+    sets = ", ".join([f"({key_list})", *[f"({key_list}, {quoted(c)})" for c in present]])
+    query = f"""
+        WITH units AS ({units})
+        SELECT {key_list}, {''.join(f'{quoted(c)} AS g{i}, grouping({quoted(c)}) AS grouped_out{i}, '
+                                     for i, c in enumerate(present))}
+               count(*) AS "rows"{''.join(f', CAST(sum({expr}) AS DOUBLE) AS {quoted(name)}' for name, expr in sums.items())}
+        FROM units
+        GROUP BY GROUPING SETS ({sets})"""
+    grouped = engine.query(query, tables, parameters)
+    parts = []
+    out_of_all = np.ones(len(grouped), dtype=bool)
+    for i, column in enumerate(present):
+        out_of_all &= grouped[f"grouped_out{i}"].to_numpy() == 1
+    parts.append(grouped[out_of_all].assign(breakdown_topic="Total", breakdown="Total"))
     for topic, (column, labels) in topics.items():
-        if column in frame:
-            yield topic, as_category(frame[column], labels)
+        if column not in present:
+            continue
+        i = present.index(column)
+        mine = grouped[grouped[f"grouped_out{i}"].to_numpy() == 0]
+        codes = mine[f"g{i}"].astype(object).where(mine[f"g{i}"].notna(), None)
+        shown = codes.map(lambda c: None if c is None else str(c))
+        if labels is not None:
+            shown = shown.map(labels)
+        parts.append(mine.assign(breakdown_topic=topic, breakdown=shown.where(shown.notna(), "Unknown").astype(str)))
+    out = pd.concat(parts, ignore_index=True)
+    out["academic_year"] = out["academic_year"].astype(object).where(out["academic_year"].notna(), "Unknown").astype(str)
+    for key in keys[1:]:
+        out[key] = out[key].astype(str)
+    # two codes can share a label ('Unknown'): their sums are added
+    measures = ["rows", *sums]
+    out = out.groupby([*keys, "breakdown_topic", "breakdown"], sort=False)[measures].sum().reset_index()
+    order = {topic: n for n, topic in enumerate(["Total", *topics])}
+    return out.sort_values([*keys, "breakdown"]).sort_values("breakdown_topic", key=lambda s: s.map(order),
+                                                              kind="stable", ignore_index=True)
 
 
-def totals_by_year_and_breakdown(years: pd.Series, labels: pd.Series, **counts) -> pd.DataFrame:
-    """Rows (``count``) and the sums of whole-number ``counts`` (arrays aligned to the rows) by
-    academic year and breakdown, both categoricals from :func:`as_category`: the combinations
-    present, in the order pandas' ``groupby(observed=True)`` gives them. Counted on the codes with
-    ``numpy.bincount``, exact for whole numbers (14 million national enrolments: a fraction of the
-    time and memory of a groupby)."""
-    year_codes, label_codes = years.cat.codes.to_numpy(), labels.cat.codes.to_numpy()
-    width = len(labels.cat.categories)
-    cells = len(years.cat.categories) * width
-    key = year_codes.astype(np.int64) * width + label_codes
-    rows = np.bincount(key, minlength=cells)
-    present = np.flatnonzero(rows)
-    out = pd.DataFrame({
-        "academic_year": pd.Categorical.from_codes(present // width, dtype=years.dtype),
-        "breakdown": pd.Categorical.from_codes(present % width, dtype=labels.dtype),
-        "count": rows[present]})
-    for name, values in counts.items():
-        out[name] = np.bincount(key, weights=np.asarray(values, dtype=float), minlength=cells)[present]
-    return out
-
-
-def proportion_result(frame: pd.DataFrame, flag: pd.Series, measure_id: str,
-                      topics=CHARACTERISTIC_BREAKDOWNS) -> pd.DataFrame:
-    """% of rows where ``flag`` is true, by academic year and breakdown, with a Wilson 95% CI.
-
-    ``frame`` holds the denominator rows (it needs ``academic_year``); ``flag`` is aligned to it.
-    """
-    parts, years = [], as_category(frame["academic_year"])
-    flag = flag.to_numpy(dtype=float)
-    for topic, labels in _groups(frame, topics):
-        agg = totals_by_year_and_breakdown(years, labels, sum=flag)
-        lower, upper = wilson_interval(agg["sum"].to_numpy(), agg["count"].to_numpy())
-        parts.append(pd.DataFrame({
-            "measure_id": measure_id,
-            "time_period": agg["academic_year"].astype(str).map(time_period),
-            "breakdown_topic": topic,
-            "breakdown": agg["breakdown"].astype(str),
-            "numerator": agg["sum"].astype(float),
-            "denominator": agg["count"].astype(float),
-            "value": 100.0 * agg["sum"] / agg["count"],
-            "ci_lower": lower,
-            "ci_upper": upper,
-        }))
-    return pd.concat(parts, ignore_index=True)
-
-
-def mean_result(frame: pd.DataFrame, values: pd.Series, measure_id: str,
-                topics=CHARACTERISTIC_BREAKDOWNS) -> pd.DataFrame:
-    """Mean of ``values`` by academic year and breakdown, with a t-based 95% CI.
-
-    The numerator is the sum of the values, the denominator the number of rows.
-    """
-    parts, years = [], as_category(frame["academic_year"])
-    for topic, labels in _groups(frame, topics):
-        g = pd.DataFrame({"academic_year": years, "breakdown": labels, "v": values.astype(float)})
-        agg = g.groupby(["academic_year", "breakdown"], observed=True)["v"].agg(["sum", "count", "mean", "std"]).reset_index()
-        lower, upper = mean_t_interval(agg["mean"].to_numpy(), agg["std"].fillna(0).to_numpy(), agg["count"].to_numpy())
-        parts.append(pd.DataFrame({
-            "measure_id": measure_id,
-            "time_period": agg["academic_year"].astype(str).map(time_period),
-            "breakdown_topic": topic,
-            "breakdown": agg["breakdown"].astype(str),
-            "numerator": agg["sum"],
-            "denominator": agg["count"].astype(float),
-            "value": agg["mean"],
-            "ci_lower": lower,
-            "ci_upper": upper,
-        }))
-    return pd.concat(parts, ignore_index=True)
-
-
-def count_result(frame: pd.DataFrame, measure_id: str, topics=CHARACTERISTIC_BREAKDOWNS) -> pd.DataFrame:
-    """A count of rows by academic year and breakdown (numerator = value = the count; no interval)."""
-    parts, years = [], as_category(frame["academic_year"])
-    for topic, labels in _groups(frame, topics):
-        agg = totals_by_year_and_breakdown(years, labels).rename(columns={"count": "n"})
-        parts.append(pd.DataFrame({
-            "measure_id": measure_id, "time_period": agg["academic_year"].astype(str).map(time_period),
-            "breakdown_topic": topic, "breakdown": agg["breakdown"].astype(str), "numerator": agg["n"].astype(float),
-            "denominator": float("nan"), "value": agg["n"].astype(float), "ci_lower": float("nan"),
-            "ci_upper": float("nan")}))
-    return pd.concat(parts, ignore_index=True) if parts else empty_result()
+def measures_over(units: str, tables: dict, measures: list, topics: dict, columns, parameters: dict | None = None
+            ) -> pd.DataFrame:
+    """Every one of ``measures`` (:class:`Proportion`, :class:`Mean`, :class:`Count`,
+    :class:`SessionRate`) over ``units`` by academic year and breakdown, from one query
+    (:func:`totals`): a breakdown appears for a measure when some unit is in its denominator."""
+    sums = {f"m{i}_{name}": expr for i, m in enumerate(measures) for name, expr in m.sums().items()}
+    t = totals(units, tables, sums, topics, columns, parameters=parameters)
+    parts = []
+    for i, measure in enumerate(measures):
+        mine = t.rename(columns={f"m{i}_{name}": name for name in measure.sums()})
+        mine = mine[mine["n"] > 0]
+        if not mine.empty:
+            parts.append(measure.rows(mine.reset_index(drop=True)).assign(measure_id=measure.measure_id))
+    return pd.concat(parts, ignore_index=True)[RESULT_COLUMNS] if parts else empty_result()
 
 
 def rate_result(numerators: pd.DataFrame, denominators: pd.DataFrame, measure_id: str, scale: float = 100.0,

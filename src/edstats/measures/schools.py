@@ -8,7 +8,10 @@ of the data's as-at date.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+
+from .. import engine
 
 from ..stats import wilson_interval
 from .result import empty_result, time_period
@@ -20,18 +23,22 @@ def school_measures(schools: pd.DataFrame | None, academic_year: str | None, by_
     """The measure (Total; and for each LA by ``la_code`` when ``by_la``)."""
     if schools is None or schools.empty or not academic_year:
         return empty_result()
-    s = schools[(schools["school_type"] != "INDEPENDENT") & schools["ofsted_rating"].notna()]
-    s = s[s["close_date"].isna()] if "close_date" in s else s
-    groups = [("Total", "Total", s)]
-    if by_la:
-        groups += [("Local authority", str(code), one) for code, one in s.groupby("la_code")]
-    rows = []
-    for topic, label, one in groups:
-        good = one["ofsted_rating"].isin(["1", "2"])
-        k, n = int(one.loc[good, "headcount"].sum()), int(one["headcount"].sum())
-        lower, upper = wilson_interval(k, n)
-        rows.append({"measure_id": "pupils_good_outstanding_pct", "time_period": time_period(academic_year),
-                     "breakdown_topic": topic, "breakdown": label, "numerator": float(k),
-                     "denominator": float(n), "value": 100 * k / n if n else float("nan"),
-                     "ci_lower": lower, "ci_upper": upper})
-    return pd.DataFrame(rows)
+    open_now = "close_date IS NULL" if "close_date" in schools else "TRUE"
+    counted = engine.query(f"""
+        SELECT {"la_code, grouping(la_code) AS every_la" if by_la else "'Total' AS la_code, 1 AS every_la"},
+               CAST(sum(CASE WHEN ofsted_rating IN ('1', '2') THEN headcount ELSE 0 END) AS DOUBLE) AS good,
+               CAST(sum(headcount) AS DOUBLE) AS pupils
+        FROM schools
+        WHERE school_type <> 'INDEPENDENT' AND ofsted_rating IS NOT NULL AND {open_now}
+        {"GROUP BY GROUPING SETS ((), (la_code))" if by_la else ""}""", {"schools": schools})
+    counted = counted[(counted["every_la"] == 1) | counted["la_code"].notna()].fillna({"good": 0, "pupils": 0})
+    counted = counted.sort_values(["every_la", "la_code"], ascending=[False, True])
+    k, n = counted["good"].to_numpy(float), counted["pupils"].to_numpy(float)
+    lower, upper = wilson_interval(k, n)
+    every = counted["every_la"].to_numpy() == 1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = np.where(n > 0, 100 * k / n, np.nan)
+    return pd.DataFrame({"measure_id": "pupils_good_outstanding_pct", "time_period": time_period(academic_year),
+                         "breakdown_topic": np.where(every, "Total", "Local authority"),
+                         "breakdown": np.where(every, "Total", counted["la_code"].astype(str)),
+                         "numerator": k, "denominator": n, "value": value, "ci_lower": lower, "ci_upper": upper})
