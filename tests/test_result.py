@@ -50,3 +50,16 @@ def test_a_breakdown_appears_for_a_measure_only_where_its_denominator_has_units(
     for year, one in units.groupby("academic_year"):
         assert everyone.loc[year[:4] + year[5:], "numerator"] == one["flag"].sum()
         assert everyone.loc[year[:4] + year[5:], "denominator"] == len(one)
+
+
+def test_the_sql_academic_year_is_the_python_one_on_every_day_of_four_years():
+    """The measures' SQL function academic_year (engine.FUNCTIONS) against periods.academic_year_of,
+    1 September and 31 August included."""
+    from datetime import date, timedelta
+
+    from edstats.engine import connect
+    from edstats.periods import academic_year_of
+
+    days = [date(2022, 8, 1) + timedelta(days=n) for n in range(4 * 366)]
+    got = connect().execute("SELECT academic_year(day) FROM unnest($days) AS t(day)", {"days": days}).fetchall()
+    assert [year for (year,) in got] == [academic_year_of(day) for day in days]

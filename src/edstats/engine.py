@@ -20,6 +20,17 @@ import pandas as pd
 import pyarrow as pa
 
 
+#: The SQL functions the measures' queries use, which every engine has: name -> (parameters, the
+#: type returned, the body in DuckDB's SQL). DuckDB gets each as a macro (:func:`connect`); Spark
+#: as a temporary SQL function, its body transpiled (:class:`edstats.spark.SparkEngine`).
+FUNCTIONS = {
+    # The academic year (1 September to 31 August) of a date, written like 2024/25.
+    "academic_year": ("day DATE", "VARCHAR",
+                      "concat(CAST(year(day) - CASE WHEN month(day) < 9 THEN 1 ELSE 0 END AS VARCHAR), '/', "
+                      "lpad(CAST((year(day) - CASE WHEN month(day) < 9 THEN 1 ELSE 0 END + 1) % 100 AS VARCHAR), 2, '0'))"),
+}
+
+
 def cores() -> int:
     """The cores this process may run on (DuckDB's threads)."""
     try:
@@ -54,6 +65,9 @@ def connect(database: str = ":memory:", read_only: bool = False) -> duckdb.DuckD
     except duckdb.InvalidInputException:
         pass             # in a Jupyter kernel DuckDB draws no bar without ipywidgets, and will not be told
     con.execute(sql("macros"))
+    for name, (parameters, _, body) in FUNCTIONS.items():
+        names = ", ".join(p.split()[0] for p in parameters.split(","))
+        con.execute(f"CREATE OR REPLACE MACRO {name}({names}) AS {body}")
     return con
 
 
@@ -67,16 +81,22 @@ def register(con: duckdb.DuckDBPyConnection, name: str, frame) -> None:
 
 
 _PANDAS_TYPES = {pa.string(): pd.StringDtype("pyarrow"), pa.large_string(): pd.StringDtype("pyarrow"),
-                 pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype()}
+                 pa.int64(): pd.Int64Dtype(), pa.int32(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype()}
 
 
 def as_frame(con, query: str, parameters=None) -> pd.DataFrame:
-    """A query's rows as a pandas frame: text as pandas' string type, whole numbers as nullable
+    """A query's rows as a pandas frame (:func:`frame_of`)."""
+    return frame_of(con.execute(query, parameters or {}).to_arrow_table())
+
+
+def frame_of(table: pa.Table) -> pd.DataFrame:
+    """An Arrow table as a pandas frame: text as pandas' string type, whole numbers as nullable
     integers, numbers as nullable floats, dates as datetimes."""
-    frame = con.execute(query, parameters or {}).to_arrow_table().to_pandas(types_mapper=_PANDAS_TYPES.get,
-                                                                             date_as_object=False)
+    frame = table.to_pandas(types_mapper=_PANDAS_TYPES.get, date_as_object=False)
     for column in frame.columns:
         if pd.api.types.is_datetime64_any_dtype(frame[column]):
+            if getattr(frame[column].dt, "tz", None) is not None:      # an engine that gives UTC times
+                frame[column] = frame[column].dt.tz_convert("UTC").dt.tz_localize(None)
             frame[column] = frame[column].astype("datetime64[us]")
     return frame
 

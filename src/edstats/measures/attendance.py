@@ -17,7 +17,6 @@ import numpy as np
 import pandas as pd
 
 from .. import engine
-from ..periods import academic_year_of
 from ..settings import Settings
 from .result import CHARACTERISTIC_BREAKDOWNS, Proportion, SessionRate, empty_result, measures_over
 
@@ -36,6 +35,39 @@ def _in_scope_schools(schools: pd.DataFrame | None, settings: Settings):
     return set(schools.loc[schools["phase"].isin(phases), "school_urn"])
 
 
+def _enrolments_query(attendance: pd.DataFrame, schools: pd.DataFrame | None, settings: Settings,
+                      breakdowns: list[str] | None = None) -> tuple[str, dict, dict]:
+    """The query of :func:`enrolments`, its tables and its parameters."""
+    terms = PERIOD_TERMS[settings.methodology.absence_period]
+    scope = _in_scope_schools(schools, settings)
+    if breakdowns is None:
+        breakdowns = [*CHARACTERISTICS, "school_district", "la_code", "ncyear"]
+    key = ["academic_year", "upn", "school_urn"]
+    kept = [c for c in dict.fromkeys(breakdowns) if c in attendance and c not in key]
+    census = attendance[[*key, *kept, "term", "age_start_of_year", "possible_sessions", "authorised_absence",
+                         "unauthorised_absence"]].assign(row_read=np.arange(len(attendance)))
+    query = f"""
+        WITH in_scope AS (
+            SELECT * FROM census
+            WHERE term IN $terms AND age_start_of_year BETWEEN 5 AND 15
+              AND ($every_school OR CAST(school_urn AS VARCHAR) IN $scope)),
+        complete_years AS (         -- a year is reported only when it has every term of the period
+            SELECT academic_year FROM in_scope GROUP BY academic_year
+            HAVING count(DISTINCT term) = {len(terms)}),
+        summed AS (
+            SELECT academic_year, upn, school_urn, min(row_read) AS first_row,
+                   CAST(sum(possible_sessions) AS BIGINT) AS possible,
+                   CAST(sum(authorised_absence) + sum(unauthorised_absence) AS BIGINT) AS absent
+            FROM in_scope
+            WHERE academic_year IN (SELECT academic_year FROM complete_years)
+            GROUP BY academic_year, upn, school_urn
+            HAVING sum(possible_sessions) > 0)
+        SELECT summed.*{''.join(f', first."{c}"' for c in kept)}     -- the breakdowns of the enrolment's first row
+        FROM summed JOIN in_scope AS first ON first.row_read = summed.first_row"""
+    return query, {"census": census}, {"terms": list(terms), "every_school": scope is None,
+                                       "scope": sorted(str(u) for u in scope or [])}
+
+
 def enrolments(attendance: pd.DataFrame, schools: pd.DataFrame | None, settings: Settings,
                breakdowns: list[str] | None = None) -> pd.DataFrame:
     """In-scope enrolments for each year with every term of the period: sessions summed over terms.
@@ -45,46 +77,23 @@ def enrolments(attendance: pd.DataFrame, schools: pd.DataFrame | None, settings:
     taken from its first row, and its sessions: ``possible`` and ``absent`` (authorised and
     unauthorised). Enrolments with no possible session are left out; they come in the order of
     their first rows."""
-    terms = PERIOD_TERMS[settings.methodology.absence_period]
-    scope = _in_scope_schools(schools, settings)
-    if breakdowns is None:
-        breakdowns = [*CHARACTERISTICS, "school_district", "la_code", "ncyear"]
-    key = ["academic_year", "upn", "school_urn"]
-    kept = [c for c in dict.fromkeys(breakdowns) if c in attendance and c not in key]
-    census = attendance[[*key, *kept, "term", "age_start_of_year", "possible_sessions", "authorised_absence",
-                         "unauthorised_absence"]].assign(row_read=np.arange(len(attendance)))
-    return engine.query(f"""
-        WITH in_scope AS (
-            SELECT * FROM census
-            WHERE term IN $terms AND age_start_of_year BETWEEN 5 AND 15
-              AND ($every_school OR CAST(school_urn AS VARCHAR) IN $scope)),
-        complete_years AS (         -- a year is reported only when it has every term of the period
-            SELECT academic_year FROM in_scope GROUP BY academic_year
-            HAVING count(DISTINCT term) = {len(terms)})
-        SELECT academic_year, upn, school_urn,
-               {''.join(f'arg_min_null("{c}", row_read) AS "{c}", ' for c in kept)}
-               CAST(sum(possible_sessions) AS BIGINT) AS possible,
-               CAST(sum(authorised_absence) + sum(unauthorised_absence) AS BIGINT) AS absent,
-               min(row_read) AS first_row
-        FROM in_scope
-        WHERE academic_year IN (SELECT academic_year FROM complete_years)
-        GROUP BY academic_year, upn, school_urn
-        HAVING sum(possible_sessions) > 0""", {"census": census},
-        {"terms": list(terms), "every_school": scope is None, "scope": sorted(str(u) for u in scope or [])}
-    ).sort_values("first_row", ignore_index=True).drop(columns="first_row")
+    query, tables, parameters = _enrolments_query(attendance, schools, settings, breakdowns)
+    return (engine.query(query, tables, parameters).sort_values("first_row", ignore_index=True)
+            .drop(columns="first_row"))
+
+
+def absence_measures(ids: tuple[str, str, str]) -> list:
+    """The overall absence rate (sessions), persistent and severe absence (enrolments) under
+    ``ids``. Persistent: absent from 10% or more of possible sessions; severe: 50% or more (whole
+    numbers compared, so that exactly 10% counts)."""
+    return [SessionRate(ids[0]), Proportion(ids[1], "10 * absent >= possible"), Proportion(ids[2], "2 * absent >= possible")]
 
 
 def absence_result(enrol: pd.DataFrame, ids: tuple[str, str, str], topics=CHARACTERISTIC_BREAKDOWNS) -> pd.DataFrame:
-    """Overall rate (sessions), persistent and severe absence (enrolments) by year and breakdown:
-    ``ids`` are the three measures' ids. Persistent: absent from 10% or more of possible sessions;
-    severe: 50% or more (whole-number comparisons, so that exactly 10% counts)."""
+    """:func:`absence_measures` over enrolments (``possible`` and ``absent`` sessions) by year and breakdown."""
     if enrol.empty:
         return empty_result()
-    return measures_over("SELECT * FROM enrolments", {"enrolments": enrol}, [
-        SessionRate(ids[0], absent="absent", possible="possible"),
-        Proportion(ids[1], "10 * absent >= possible"),
-        Proportion(ids[2], "2 * absent >= possible"),
-    ], topics, enrol.columns)
+    return measures_over("SELECT * FROM enrolments", {"enrolments": enrol}, absence_measures(ids), topics, enrol.columns)
 
 
 def attendance_measures(attendance: pd.DataFrame | None, schools: pd.DataFrame | None, settings: Settings,
@@ -92,17 +101,8 @@ def attendance_measures(attendance: pd.DataFrame | None, schools: pd.DataFrame |
     """Census absence measures by academic year and breakdown."""
     if attendance is None or attendance.empty:
         return empty_result()
-    return absence_result(enrolments(attendance, schools, settings, [column for column, _ in topics.values()]),
-                          MEASURE_IDS, topics)
-
-
-def academic_years_of(dates: pd.Series) -> pd.Series:
-    """ISO dates (text or dates) -> '2024/25' (:func:`edstats.periods.academic_year_of`), worked out
-    once per distinct date (5 million exclusions fall on a few thousand days); missing for a
-    missing date."""
-    codes, distinct = pd.factorize(dates)
-    labels = pd.Series([academic_year_of(pd.Timestamp(d).date()) for d in distinct], dtype=object)
-    return labels.reindex(codes).set_axis(dates.index)
+    query, tables, parameters = _enrolments_query(attendance, schools, settings, [c for c, _ in topics.values()])
+    return measures_over(query, tables, absence_measures(MEASURE_IDS), topics, attendance.columns, parameters)
 
 
 def session_enrolments(feed, attendance: pd.DataFrame | None, schools: pd.DataFrame | None,
@@ -126,22 +126,20 @@ def session_enrolments(feed, attendance: pd.DataFrame | None, schools: pd.DataFr
     if census:      # each enrolment's first census row of the year gives its age and characteristics
         found = f"""
         SELECT e.*, {', '.join(f'c."{c}"' for c in columns)}
-        FROM enrolments AS e JOIN (
-            SELECT CAST(academic_year AS VARCHAR) AS academic_year, CAST(upn AS VARCHAR) AS upn,
-                   CAST(school_urn AS VARCHAR) AS school_urn,
-                   {', '.join(f'arg_min_null("{c}", row_read) AS "{c}"' for c in columns)}
-            FROM census GROUP BY academic_year, upn, school_urn) AS c
-          ON c.academic_year = e.academic_year AND c.upn = e.upn AND c.school_urn = e.school_urn
+        FROM enrolments AS e
+        JOIN (SELECT census.* FROM census
+              JOIN (SELECT min(row_read) AS first_row FROM census GROUP BY academic_year, upn, school_urn) AS firsts
+                ON census.row_read = firsts.first_row) AS c
+          ON CAST(c.academic_year AS VARCHAR) = e.academic_year AND CAST(c.upn AS VARCHAR) = e.upn
+         AND CAST(c.school_urn AS VARCHAR) = e.school_urn
         WHERE c.age_start_of_year BETWEEN 5 AND 15"""
     else:
         found = "SELECT * FROM enrolments AS e WHERE TRUE"
     return engine.query(f"""
-        WITH feed AS (      -- the academic year of a month YYYY-MM: September starts one
-            SELECT concat(CAST(start_year AS VARCHAR), '/', lpad(CAST((start_year + 1) % 100 AS VARCHAR), 2, '0'))
-                       AS academic_year, upn, school_urn{month}, possible, absent
-            FROM (SELECT *, CAST(substr(month, 1, 4) AS INTEGER) - CASE WHEN substr(month, 6, 2) < '09' THEN 1 ELSE 0 END
-                                AS start_year
-                  FROM monthly WHERE $until IS NULL OR month <= $until) AS dated),
+        WITH feed AS (
+            SELECT academic_year(CAST(concat(month, '-01') AS DATE)) AS academic_year, upn, school_urn{month},
+                   possible, absent
+            FROM monthly WHERE $until IS NULL OR month <= $until),
         enrolments AS (
             SELECT academic_year, CAST(upn AS VARCHAR) AS upn, CAST(school_urn AS VARCHAR) AS school_urn{month},
                    CAST(sum(possible) AS BIGINT) AS possible, CAST(sum(absent) AS BIGINT) AS absent

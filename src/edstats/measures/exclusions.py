@@ -24,10 +24,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .. import engine
+from ..engine import sql
 from ..periods import academic_year_of
 from ..settings import Settings
 from ..stats import wilson_interval
-from .attendance import academic_years_of
 from .result import LA_BREAKDOWN, SCHOOL_BREAKDOWNS, empty_result, la_topics, rate_result, time_period, totals
 
 MEASURE_IDS = ("excl_perm_rate", "excl_susp_rate", "sixth_day_without_provision_count", "sixth_day_within_pct",
@@ -46,12 +47,7 @@ ROLL_AND_EXCLUSIONS = """
         FROM school_census AS c JOIN schools AS s ON s.school_urn = c.school_urn
         WHERE s.phase IN $phases),
     dated AS (
-        SELECT category, school_urn,
-               concat(CAST(start_year AS VARCHAR), '/', lpad(CAST((start_year + 1) % 100 AS VARCHAR), 2, '0'))
-                   AS academic_year
-        FROM (SELECT *, year(CAST(start_date AS DATE)) - CASE WHEN month(CAST(start_date AS DATE)) < 9 THEN 1 ELSE 0 END
-                             AS start_year
-              FROM exclusions) AS e),
+        SELECT category, school_urn, academic_year(CAST(start_date AS DATE)) AS academic_year FROM exclusions),
     excluded AS (
         SELECT roll.*, dated.category
         FROM dated JOIN roll ON roll.school_urn = dated.school_urn AND roll.academic_year = dated.academic_year)
@@ -81,46 +77,21 @@ def exclusion_rates(exclusions: pd.DataFrame, schools: pd.DataFrame, census: pd.
         for measure_id, category in (("excl_perm_rate", "PERM"), ("excl_susp_rate", "SUSP"))], ignore_index=True)
 
 
-def school_day_numbers(calendar: pd.DataFrame) -> pd.Series:
-    """Each school day's position in the calendar (ISO date -> 0, 1, 2, ...)."""
-    days = calendar.loc[calendar["is_school_day"] == "Y", "date"]
-    days = pd.to_datetime(days).sort_values().dt.strftime("%Y-%m-%d")
-    return pd.Series(np.arange(len(days)), index=days.to_numpy())
-
-
 def sixth_day_cases(exclusions: pd.DataFrame, provision: pd.DataFrame | None, calendar: pd.DataFrame,
                     as_at: str) -> pd.DataFrame:
-    """One row per permanent exclusion up to ``as_at``: day of full-time provision (or days waiting)."""
-    numbers = school_day_numbers(calendar)
-    school_dates = numbers.index.to_numpy()
-    perm = exclusions[(exclusions["category"] == "PERM")
-                      & (pd.to_datetime(exclusions["start_date"]) <= pd.Timestamp(as_at))].copy()
-    start = pd.to_datetime(perm["start_date"]).dt.strftime("%Y-%m-%d")
-    # day 1: the first school day on or after the exclusion's start date
-    first_pos = np.searchsorted(school_dates, start.to_numpy(), side="left")
-    as_at_pos = np.searchsorted(school_dates, as_at, side="right") - 1
-    perm["day1"] = first_pos
-    perm["sixth_day_passed"] = first_pos + DEADLINE_DAY - 1 <= as_at_pos
-    ft = pd.DataFrame(columns=["exclusion_id", "ft_start"])
-    part = pd.DataFrame(columns=["exclusion_id", "pt_start"])
-    if provision is not None and not provision.empty:
-        p = provision.copy()
-        p["start"] = pd.to_datetime(p["start_date"]).dt.strftime("%Y-%m-%d")
-        p = p[p["start"] <= as_at]
-        ft = p[p["provision_type"].isin(FULL_TIME)].groupby("exclusion_id")["start"].min().rename("ft_start").reset_index()
-        part = p[~p["provision_type"].isin(FULL_TIME)].groupby("exclusion_id")["start"].min().rename(
-            "pt_start").reset_index()
-    perm = perm.merge(ft, on="exclusion_id", how="left").merge(part, on="exclusion_id", how="left")
-    has_ft = perm["ft_start"].notna()
-    # the provision day counts school days from day 1 to the start inclusive (a start on a
-    # non-school day counts as the next school day)
-    ft_pos = np.searchsorted(school_dates, perm["ft_start"].fillna("9999-12-31").to_numpy(), side="left")
-    perm["provision_day"] = np.where(has_ft, ft_pos - perm["day1"] + 1, np.nan)
-    perm["days_waiting"] = np.where(has_ft, np.nan, as_at_pos - perm["day1"] + 1)
-    perm["within_sixth_day"] = has_ft & (perm["provision_day"] <= DEADLINE_DAY)
-    perm["in_part_time"] = ~has_ft & perm["pt_start"].notna()
-    perm["academic_year"] = academic_years_of(perm["start_date"])
-    return perm
+    """One row per permanent exclusion up to ``as_at``, in the exclusions' order: the day of
+    full-time provision or the days waiting (``sql/sixth_day.sql``)."""
+    if provision is None or provision.empty:
+        provision = pd.DataFrame({"exclusion_id": pd.Series(dtype="string"), "provision_type": pd.Series(dtype="string"),
+                                  "start_date": pd.Series(dtype="datetime64[us]")})
+    cases = engine.query(sql("sixth_day"), {
+        "exclusions": exclusions.assign(row_read=np.arange(len(exclusions))),
+        "provision": provision[["exclusion_id", "provision_type", "start_date"]],
+        "calendar": calendar[["date", "is_school_day"]]}, {"as_at": as_at})
+    return cases.drop(columns=["row_read", "excluded_on", "day1_place", "full_time_place", "as_at_place",
+                               "full_time_from", "part_time_from"]).astype(
+        {"sixth_day_passed": bool, "within_sixth_day": bool, "in_part_time": bool,
+         "provision_day": float, "days_waiting": float})
 
 
 def _default_as_at(exclusions: pd.DataFrame, provision: pd.DataFrame | None) -> str:

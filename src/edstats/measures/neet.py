@@ -27,17 +27,10 @@ CCIS_BREAKDOWNS = {k: v for k, v in CHARACTERISTIC_BREAKDOWNS.items() if k not i
 #: ('2024-12' and '2025-02': '2024/25'; NULL outside a window). With no LA code (``compute_by_la``)
 #: every LA's residents are in; a blank residence is unknown, never the LA's.
 _COHORT = """
-    SELECT *,
-           CASE WHEN window_start IS NOT NULL THEN concat(CAST(window_start AS VARCHAR), '/',
-                                                          lpad(CAST((window_start + 1) % 100 AS VARCHAR), 2, '0'))
-           END AS academic_year
-    FROM (SELECT *,
-                 CASE substr(month, 6, 2) WHEN '12' THEN CAST(substr(month, 1, 4) AS INTEGER)
-                                          WHEN '01' THEN CAST(substr(month, 1, 4) AS INTEGER) - 1
-                                          WHEN '02' THEN CAST(substr(month, 1, 4) AS INTEGER) - 1 END AS window_start
-          FROM ccis
-          WHERE academic_age IN ('16', '17') AND activity_group <> 'EXCLUDED'
-            AND {residents}) AS dated"""
+    SELECT *, CASE WHEN substr(month, 6, 2) IN ('12', '01', '02') THEN academic_year(CAST(concat(month, '-01') AS DATE))
+              END AS academic_year
+    FROM ccis
+    WHERE academic_age IN ('16', '17') AND activity_group <> 'EXCLUDED' AND {residents}"""
 
 
 def cohort(ccis: pd.DataFrame, settings: Settings) -> str:
@@ -49,11 +42,14 @@ def cohort(ccis: pd.DataFrame, settings: Settings) -> str:
 def by_month(ccis: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """Monthly NEET, not known and cohort counts and rates (all months, for the by-month chart)."""
     return engine.query(f"""
-        SELECT month, count_if(activity_group = 'EET') AS "EET", count_if(activity_group = 'NEET') AS "NEET",
-               count_if(activity_group = 'NOT_KNOWN') AS "NOT_KNOWN", count(*) AS cohort,
-               100 * count_if(activity_group = 'NEET') / count(*) AS neet_pct,
-               100 * count_if(activity_group = 'NOT_KNOWN') / count(*) AS nk_pct
-        FROM ({cohort(ccis, settings)}) AS cohort GROUP BY month ORDER BY month""", {"ccis": ccis},
+        SELECT month, CAST(sum(eet) AS BIGINT) AS "EET", CAST(sum(neet) AS BIGINT) AS "NEET",
+               CAST(sum(not_known) AS BIGINT) AS "NOT_KNOWN", count(*) AS cohort,
+               100 * sum(neet) / count(*) AS neet_pct, 100 * sum(not_known) / count(*) AS nk_pct
+        FROM (SELECT month, CASE WHEN activity_group = 'EET' THEN 1 ELSE 0 END AS eet,
+                     CASE WHEN activity_group = 'NEET' THEN 1 ELSE 0 END AS neet,
+                     CASE WHEN activity_group = 'NOT_KNOWN' THEN 1 ELSE 0 END AS not_known
+              FROM ({cohort(ccis, settings)}) AS cohort) AS flagged
+        GROUP BY month ORDER BY month""", {"ccis": ccis},
         {"la": settings.la.old_la_code})
 
 

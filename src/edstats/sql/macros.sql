@@ -1,4 +1,5 @@
--- Macros every edstats connection has (edstats.engine.connect).
+-- Macros every edstats DuckDB connection has (edstats.engine.connect), for reading and validation.
+-- The functions the measures use are engine.FUNCTIONS, which Spark has too.
 
 -- DfE's UPN: a check letter, then 12 characters (permanent: 12 digits; temporary: 11 digits and a
 -- letter). Characters 2-13 are weighted by their position (2..13), a digit counting as its value
@@ -11,11 +12,6 @@ CREATE OR REPLACE MACRO upn_is_valid(upn) AS
                                               ELSE strpos('ABCDEFGHJKLMNPQRTUVWXYZ', upn[position]) - 1 END)
                              FOR position IN range(2, 14)]) % 23)::BIGINT,
                1) = upn[1];
-
--- The academic year (1 September to 31 August) of a date, written like 2024/25.
-CREATE OR REPLACE MACRO academic_year(day) AS
-    printf('%d/%02d', year(day::DATE) - (month(day::DATE) < 9)::INTEGER,
-           (year(day::DATE) - (month(day::DATE) < 9)::INTEGER + 1) % 100);
 
 -- A date written YYYY-MM-DD (ASCII digits, a real day) as a DATE; NULL for anything else.
 CREATE OR REPLACE MACRO iso_date(text) AS
