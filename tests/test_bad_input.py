@@ -15,7 +15,7 @@ import sys
 import pandas as pd
 import pytest
 
-from edstats.pipeline import prepare_run
+from edstats.runs import prepare_run
 from edstats.settings import Settings
 from edstats.validate import validate_data
 

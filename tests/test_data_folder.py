@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from edstats.papers import Paper
-from edstats.pipeline import prepare_run, resolve_period
+from edstats.runs import prepare_run, resolve_period
 from edstats.settings import Settings
 from edstats.validate import validate_data
 

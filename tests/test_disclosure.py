@@ -89,7 +89,7 @@ def test_a_charts_bars_are_suppressed_like_any_sum():
 
 def test_a_month_of_the_neet_chart_with_few_young_people_is_hidden(small_data):
     from edstats.papers import Paper
-    from edstats.pipeline import prepare_run, resolve_period
+    from edstats.runs import prepare_run, resolve_period
     from edstats.settings import Settings
 
     run = prepare_run(small_data, Settings())

@@ -22,7 +22,7 @@ import pytest
 
 from edstats.disclosure import suppress
 from edstats.measures import measure_dictionary
-from edstats.pipeline import prepare_run
+from edstats.runs import prepare_run
 from edstats.publish import write_open_data
 from edstats.settings import Settings
 

@@ -112,7 +112,7 @@ def test_each_year_has_its_own_headcount_and_a_school_counts_while_open():
 def test_exclusion_rates_are_not_available_without_census_headcounts(small_data, tmp_path):
     import shutil
 
-    from edstats.pipeline import prepare_run
+    from edstats.runs import prepare_run
     from edstats.settings import Settings
 
     data = tmp_path / "raw"

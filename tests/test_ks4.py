@@ -315,7 +315,7 @@ def test_progress8_without_outlier_floors_is_said_to_be_unadjusted(small_data, t
     import shutil
 
     from edstats.papers import Paper
-    from edstats.pipeline import prepare_run, resolve_period
+    from edstats.runs import prepare_run, resolve_period
     from edstats.validate import validate_data
 
     data = tmp_path / "raw"

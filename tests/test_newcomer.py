@@ -122,7 +122,7 @@ def imported(tmp_path_factory):
 
 @needs_reference
 def test_published_only_takes_the_nine_character_code(imported):
-    from edstats.pipeline import prepare_published
+    from edstats.published_only import prepare_published
     from edstats.settings import load_settings
 
     by_old = prepare_published("330", [imported], load_settings(None))

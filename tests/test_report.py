@@ -322,3 +322,27 @@ def test_cross_references_name_their_table_and_figure(run, paper):
     assert "@tbl-" not in html and "@fig-" not in html
     text = " ".join(" ".join(p.extract_text() for p in PdfReader(folder / f"{paper}.pdf").pages).split())
     assert "Table 1 sets each measure" in text and "Figure 1 and the charts after it" in text
+
+
+def test_each_kernel_is_handed_the_finished_run_and_reads_no_data(small_data, repo_root, tmp_path):
+    """Without a measures cache, the pipeline saves the finished run beside the executed notebooks
+    and passes its folder (run_folder) to each kernel, with the settings it used: no data folder,
+    so a kernel cannot validate or hash the inputs again. The run read back is the run."""
+    from edstats.papers import load_paper
+    from edstats.runs import prepare_run
+
+    folder = build_report(small_data, tmp_path / "reports", Settings(), period="2026-01", papers=("council",),
+                          formats=("html",), notebooks_dir=repo_root / "notebooks", build_dir=tmp_path / "build",
+                          cache_dir=None)
+    parameters = json.loads((folder / "manifest.json").read_text())["parameters"]
+    assert "data_dir" not in parameters and "cache_dir" not in parameters
+    run_folder = Path(parameters["run_folder"])
+    assert run_folder == (tmp_path / "build" / "2026-01" / "run").resolve() and (run_folder / "results.parquet").exists()
+    executed = nbformat.read(tmp_path / "build" / "2026-01" / "council.ipynb", as_version=4)
+    injected = next(c.source for c in executed.cells if "injected-parameters" in c.metadata.get("tags", []))
+    assert "run_folder" in injected and "data_dir" not in injected
+    paper = load_paper(data_dir=tmp_path / "no such folder", period="2026-01",
+                       settings_file=parameters["settings_file"], run_folder=run_folder)
+    computed = prepare_run(small_data, Settings())
+    pd.testing.assert_frame_equal(paper.run.results, computed.results)
+    pd.testing.assert_frame_equal(paper.run.marked.reset_index(drop=True), computed.marked.reset_index(drop=True))

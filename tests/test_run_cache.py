@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from edstats.measures import measure_dictionary
-from edstats.pipeline import kpm_for, prepare_run
+from edstats.runs import kpm_for, prepare_run
 from edstats.settings import Settings
 
 

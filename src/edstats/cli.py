@@ -70,7 +70,7 @@ def _warn_about_data_folder(data: str) -> None:
 
 
 def cmd_measures(args) -> int:
-    from .pipeline import prepare_run, resolve_period
+    from .runs import prepare_run, resolve_period
     from .publish import write_open_data
     from .settings import load_settings
 

@@ -1,6 +1,6 @@
 """What the paper notebooks call: load a run, then ask for headlines, tables, messages and charts.
 
-Notebooks hold no methodology: every number here comes from :func:`edstats.pipeline.prepare_run`,
+Notebooks hold no methodology: every number here comes from :func:`edstats.runs.prepare_run`,
 and this module only selects, rounds (DfE round-half-up) and words it. Public outputs only: values
 below the suppression threshold arrive here already replaced by ``c``.
 """
@@ -23,7 +23,8 @@ from .disclosure import SYMBOLS, primary_suppression, suppress_parts
 from .measures import measure_info
 from .measures.dictionary import not_published, series_breaks
 from .periods import Period, edition, long_date, reporting_year, year_in_progress
-from .pipeline import PreparedRun, kpm_for, prepare_published, prepare_run, read_kpm, resolve_period
+from .published_only import prepare_published
+from .runs import PreparedRun, kpm_for, load_run, prepare_run, read_kpm, resolve_period
 from .settings import load_settings, with_sn_vintage
 from .stats import format_number, round_half_up, shown_difference
 
@@ -492,7 +493,7 @@ class Paper:
     def provenance_note(self) -> str:
         """Code version, settings and comparator vintage behind this paper."""
         from . import __version__
-        from .pipeline import code_fingerprint, git_commit
+        from .runs import code_fingerprint, git_commit
 
         releases = sorted(self.run.comparators["release"].dropna().unique()) if "release" in self.run.comparators else []
         vintage = sorted(set(self.kpm["sn_vintage"].dropna()) - {""})
@@ -730,15 +731,22 @@ def chart_png(fig) -> bytes:
 def load_paper(data_dir: str | Path = "../data/raw", period: str = "", settings_file: str | Path = "",
                cache_dir: str | Path = "", audience: str = "council", on_invalid_rows: str = "stop",
                published_only_la: str = "", comparator_sources: str = "", previous_paper: str = "",
-               sn_vintage: str = "") -> Paper:
-    """Validate and compute (or load from the cache; or, with ``published_only_la``, take the LA's
-    published figures from ``comparator_sources``, ';'-separated), then choose the meeting month.
-    ``sn_vintage`` overrides the statistical-neighbour model of the settings."""
+               sn_vintage: str = "", run_folder: str | Path = "") -> Paper:
+    """The paper of a run, for the meeting month ``period``.
+
+    The pipeline passes ``run_folder``, the finished run it saved (:func:`edstats.runs.save_run`),
+    with the settings file that run used: the kernel reads it and nothing else. Opened by hand
+    without one, the notebook validates and computes (or loads from the cache); with
+    ``published_only_la`` it takes the LA's published figures from ``comparator_sources``
+    (';'-separated). ``sn_vintage`` overrides the statistical-neighbour model of the settings."""
     settings = load_settings(settings_file or None)
-    if published_only_la:
+    if run_folder:
+        run = load_run(run_folder, settings)
+    elif published_only_la:
         run = prepare_published(published_only_la, [s for s in comparator_sources.split(";") if s], settings,
                                 sn_vintage)
     else:
         run = prepare_run(data_dir, with_sn_vintage(settings, sn_vintage), cache_dir or None, on_invalid_rows)
     previous = read_kpm(previous_paper) if previous_paper else None
     return Paper(run, resolve_period(run, period or None), audience, previous)
+

@@ -33,7 +33,7 @@ _IGNORED_NAMES = {".gitkeep", ".ds_store", "thumbs.db"}
 @dataclass
 class InputFile:
     """One file read: its path and number of data rows (the pipeline hashes the files, once:
-    :func:`edstats.pipeline.list_inputs`)."""
+    :func:`edstats.runs.list_inputs`)."""
 
     path: str
     rows: int
