@@ -334,7 +334,7 @@ def test_each_kernel_is_handed_the_finished_run_and_reads_no_data(small_data, re
     folder = build_report(small_data, tmp_path / "reports", Settings(), period="2026-01", papers=("council",),
                           formats=("html",), notebooks_dir=repo_root / "notebooks", build_dir=tmp_path / "build",
                           cache_dir=None)
-    parameters = json.loads((folder / "manifest.json").read_text())["parameters"]
+    parameters = json.loads((folder / "manifest.json").read_text())["notebook_parameters"]
     assert "data_dir" not in parameters and "cache_dir" not in parameters
     run_folder = Path(parameters["run_folder"])
     assert run_folder == (tmp_path / "build" / "2026-01" / "run").resolve() and (run_folder / "results.parquet").exists()

@@ -182,7 +182,13 @@ def _build_report(data_dir: Path, out_dir: Path, settings: Settings, *, period, 
         if run.cache_folder is None:
             shutil.rmtree(executed_dir / "run", ignore_errors=True)
             save_run(run, executed_dir / "run")
-        parameters = {
+        run_parameters = {
+            "data_dir": str(data_dir), "period": str(meeting), "on_invalid_rows": on_invalid_rows,
+            "cache_dir": str(Path(cache_dir).resolve()) if cache_dir else "",
+            "published_only_la": str(published_only_la or ""), "sn_vintage": sn_vintage or "",
+            "comparator_sources": ";".join(str(Path(c).resolve()) for c in comparator_sources),
+        }
+        parameters = {          # what each kernel is handed
             "run_folder": str(Path(run.cache_folder).resolve()),
             "period": str(meeting),
             "settings_file": str(run_settings),
@@ -238,7 +244,8 @@ def _build_report(data_dir: Path, out_dir: Path, settings: Settings, *, period, 
             "comparators": {"releases": sorted(run.comparators["release"].dropna().unique().tolist())
                             if "release" in run.comparators else [],
                             "sn_vintage": sorted(set(kpm["sn_vintage"].dropna()) - {""})},
-            "parameters": parameters | {"papers": list(papers)},
+            "parameters": run_parameters | {"papers": list(papers)},
+            "notebook_parameters": parameters,
             "settings": settings.as_dict(),
             "inputs": run.inputs,
             "rows": run.row_counts,

@@ -1,8 +1,8 @@
 """Reading and checking the daily attendance feed, which is too large to hold or check as text.
 
 A city's feed is about 100 million rows (pupil x school x day x session), as Parquet files. DuckDB
-reads them in two queries (``sql/feed_marks.sql``): every row's marks counted by enrolment
-(pupil x school), month and mark, and every (date, session) counted. The rules are checked on
+reads them in two queries (``sql/feed_marks.sql``): every enrolment's (pupil x school) sessions
+counted by month, possible and absent, and every (date, session, mark) counted. The rules are checked on
 those few million counts — each distinct UPN, URN, month, mark, date and session once — and the
 rows holding a value that breaks a rule are looked for in the files only then (``feed_rows``),
 with their file and line. The result, :class:`SessionFeed`, is the feed reduced to
@@ -76,7 +76,8 @@ RULES = [
 ]
 
 #: Where each column's distinct values are found: the table of counts that has it as a column.
-_COUNTS_OF = {"upn": "marks", "school_urn": "marks", "mark": "marks", "date": "days", "session": "days"}
+_COUNTS_OF = {"upn": "enrolment_months", "school_urn": "enrolment_months", "mark": "days", "date": "days",
+              "session": "days"}
 
 
 def feed_rows(con, paths: list[str], column: str, values: list[str] | None) -> list[tuple[str, int, str | None]]:
@@ -92,7 +93,7 @@ def feed_rows(con, paths: list[str], column: str, values: list[str] | None) -> l
 
 
 def _check(con, paths: list[str], school_urns) -> list[dict]:
-    """Every rule on the counts of ``marks`` and ``days``; the rows at fault found in the files."""
+    """Every rule on the counts of ``enrolment_months`` and ``days``; the rows at fault found in the files."""
     problems = []
     for column in COLUMNS:
         (blank,) = con.execute(f"SELECT count(*) FROM {_COUNTS_OF[column]} WHERE {column} IS NULL").fetchone()
@@ -138,12 +139,13 @@ def read_sessions(folder: Path, school_urns: set | None = None, since: str | Non
     if not paths:
         return None, files, problems
     con = connect()
-    run_script(con, "feed_marks", {"paths": paths, "since": since})
+    run_script(con, "feed_marks", {"paths": paths, "since": since,
+                                   "counted": [m for m in ALL_MARKS if m not in NOT_COUNTED_MARKS],
+                                   "absent": list(AUTHORISED_MARKS + UNAUTHORISED_MARKS)})
     problems += _check(con, paths, school_urns)
     (rows,) = con.execute("SELECT coalesce(sum(sessions), 0) FROM days").fetchone()
     if not rows:
         return None, files, problems
-    monthly = con.execute(sql("feed_monthly"), {"counted": [m for m in ALL_MARKS if m not in NOT_COUNTED_MARKS],
-                                                "absent": list(AUTHORISED_MARKS + UNAUTHORISED_MARKS)}).to_arrow_table()
+    monthly = con.execute(sql("feed_monthly")).to_arrow_table()
     (last,) = con.execute("SELECT max(date) FROM days WHERE iso_date(date) IS NOT NULL").fetchone()
     return SessionFeed(monthly, int(rows), last), files, problems

@@ -1,8 +1,6 @@
--- Each enrolment's possible sessions (a mark in $counted) and absences (a mark in $absent) by month,
--- from the feed's counts (feed_marks.sql); rows missing a pupil, school, date or mark count for none.
-SELECT upn, school_urn, month,
-       coalesce(sum(sessions) FILTER (WHERE list_contains($counted, mark)), 0)::BIGINT AS possible,
-       coalesce(sum(sessions) FILTER (WHERE list_contains($absent, mark)), 0)::BIGINT AS absent
-FROM marks
-WHERE upn IS NOT NULL AND school_urn IS NOT NULL AND month IS NOT NULL AND mark IS NOT NULL
-GROUP BY ALL
+-- Each enrolment's possible sessions and absences by month, from the feed's counts
+-- (feed_marks.sql); rows missing a pupil, school or date count for none (and a missing mark is
+-- neither possible nor absent).
+SELECT upn, school_urn, month, possible::BIGINT AS possible, absent::BIGINT AS absent
+FROM enrolment_months
+WHERE upn IS NOT NULL AND school_urn IS NOT NULL AND month IS NOT NULL
