@@ -11,6 +11,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from .stats import FUNNEL_LIMITS, funnel_half_width, outside_funnel
+
 OKABE_ITO = ["#000000", "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442"]
 
 
@@ -162,14 +164,13 @@ def funnel_chart(schools: pd.DataFrame, overall: float, title: str, unit_label: 
     apply_house_style()
     fig, ax = plt.subplots(figsize=(7.0, 4.0))
     n = np.linspace(max(5, schools["denominator"].min() * 0.8), schools["denominator"].max() * 1.05, 200)
-    p = overall / 100
-    for z, style, label in ((1.96, "--", "95% limits"), (3.09, ":", "99.8% limits")):
-        half = z * np.sqrt(p * (1 - p) / n) * 100
+    for (z, label), style in zip(FUNNEL_LIMITS, ("--", ":")):
+        half = funnel_half_width(overall, n, z)
         ax.plot(n, overall + half, color="#4a4a4a", linestyle=style, linewidth=1, label=label)
         ax.plot(n, np.clip(overall - half, 0, None), color="#4a4a4a", linestyle=style, linewidth=1)
     ax.axhline(overall, color="#000000", linewidth=1.2, label="Local authority")
-    half998 = 3.09 * np.sqrt(p * (1 - p) / schools["denominator"]) * 100
-    outside = (schools["value"] - overall).abs() > half998
+    above, below = outside_funnel(schools["value"], schools["denominator"], overall)
+    outside = above | below
     ax.scatter(schools["denominator"][~outside], schools["value"][~outside], s=14, color="#0072B2", marker="o",
                label="School within the 99.8% limits", zorder=3)
     ax.scatter(schools["denominator"][outside], schools["value"][outside], s=30, color="#D55E00", marker="D",

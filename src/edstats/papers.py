@@ -26,7 +26,7 @@ from .periods import Period, edition, long_date, reporting_year, year_in_progres
 from .published_only import prepare_published
 from .runs import PreparedRun, kpm_for, load_run, prepare_run, read_kpm, resolve_period
 from .settings import load_settings, with_sn_vintage
-from .stats import format_number, round_half_up, shown_difference
+from .stats import format_number, outside_funnel, round_half_up, shown_difference
 
 
 #: The measures of the key messages, and of the key performance measures table.
@@ -574,10 +574,7 @@ class Paper:
         schools, overall, tp = self._school_rows(measure_id)
         if schools.empty:
             return "No school-level data."
-        p = overall / 100
-        half = 3.09 * np.sqrt(p * (1 - p) / schools["denominator"]) * 100
-        above = int((schools["value"] > overall + half).sum())
-        below = int((schools["value"] < overall - half).sum())
+        above, below = (int(side.sum()) for side in outside_funnel(schools["value"], schools["denominator"], overall))
         return (f"Funnel plot of {in_sentence(info['label'])} for {len(schools)} schools in {year_label(tp)} against the "
                 f"local authority's {self.fmt(measure_id, overall)}: {above} above and {below} below the 99.8% limits; "
                 "the rest are within what chance would give for their size.")

@@ -112,3 +112,23 @@ def format_number(value, dp: int = 0) -> str:
     """
     rounded = round_half_up(value, dp)
     return f"{abs(rounded) if rounded == 0 else rounded:,.{dp}f}".replace("-", MINUS)
+
+
+#: The funnel plot's limits: 95% (z = 1.96) and 99.8% (z = 3.09); a school outside the 99.8% limits
+#: is flagged.
+FUNNEL_LIMITS = ((1.96, "95% limits"), (3.09, "99.8% limits"))
+FUNNEL_FLAG_Z = 3.09
+
+
+def funnel_half_width(overall: float, pupils, z: float):
+    """Half the width (percentage points) of a funnel plot's limits around the LA's rate
+    ``overall`` (%) for a school of ``pupils``: z x the binomial SE of the LA's rate at that size."""
+    p = overall / 100
+    return z * np.sqrt(p * (1 - p) / np.asarray(pupils, dtype=float)) * 100
+
+
+def outside_funnel(values, pupils, overall: float) -> tuple[np.ndarray, np.ndarray]:
+    """(above, below): the schools (``values`` %, ``pupils``) beyond the 99.8% limits."""
+    half = funnel_half_width(overall, pupils, FUNNEL_FLAG_Z)
+    values = np.asarray(values, dtype=float)
+    return values > overall + half, values < overall - half
