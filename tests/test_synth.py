@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from edstats.errors import InputError
+from edstats.settings import Settings
 from edstats.synth import write_synthetic
 from edstats.validate import validate_data
 
@@ -158,8 +159,43 @@ def test_national_comparators_are_the_las_own_pupils_and_england_their_sum(natio
     one = las[(las["measure_id"] == "ks2_rwm_exp_pct") & (las["time_period"] == "202425")]
     assert england[("ks2_rwm_exp_pct", "202425")] == pytest.approx(
         100 * one["numerator"].sum() / one["denominator"].sum())
-    # P8 estimates come from every LA's pupils, so P8 is 0 nationally by construction
+    # P8 estimates come from every LA's pupils, so P8 is near 0 nationally by construction; that
+    # alone would not catch an Attainment 8 fault (the estimates would carry it too), so England's
+    # P8 is checked against each pupil's A8 filled slot by slot by the test's own reference
     assert abs(england[("ks4_p8_avg", "202324")]) < 0.02
+    # (the files' estimates are rounded to 2 decimal places, as DfE's are: up to 0.005 A8 points, so
+    # 0.0005 of P8, from the unrounded ones England's figure was made with)
+    assert england[("ks4_p8_avg", "202324")] == pytest.approx(_national_p8_by_the_rules(national, "2023-24"), abs=5e-4)
+
+
+def _national_p8_by_the_rules(folder, year):
+    """England's mean (outlier-adjusted) P8 from the files alone: each pupil's A8 by the rules
+    (tests/test_ks4.py's reference), KS2 prior attainment (a test sat without a scaled score at 79;
+    one subject when only one is usable), the group whose range holds it, and the published estimates."""
+    from test_ks4 import _a8_by_the_rules
+
+    from edstats.compare.p8_estimates import read_p8_estimates
+
+    pupils = pd.read_parquet(folder / "ks4_pupils" / f"ks4_pupils_{year}.parquet")
+    results = pd.read_parquet(folder / "ks4_results" / f"ks4_results_{year}.parquet")
+    a8 = {upn: _a8_by_the_rules(rows, Settings())["a8"] for upn, rows in results.groupby("upn")}
+    estimates = read_p8_estimates(folder / "p8_estimates" / (year[:4] + year[5:]))
+    groups = estimates.groups.sort_values("low")
+    progress = []
+    for pupil in pupils.itertuples():
+        scores = [79.0 if pd.isna(score) and code == "N" else score for score, code in
+                  ((pupil.ks2_read_ss, pupil.ks2_read_code), (pupil.ks2_mat_ss, pupil.ks2_mat_code))]
+        usable = [float(score) for score in scores if not pd.isna(score)]
+        if not usable:
+            continue
+        prior = sum(usable) / len(usable)
+        group = [g for g in groups.itertuples() if g.low <= prior <= g.high]
+        if not group:
+            continue
+        p8 = (a8.get(pupil.upn, 0.0) - group[-1].a8) / 10
+        floor = (estimates.floors or {}).get(group[-1].pag)
+        progress.append(max(p8, floor) if floor is not None else p8)
+    return sum(progress) / len(progress)
 
 
 def test_national_scale_is_deterministic_and_has_no_daily_feed(tmp_path):
