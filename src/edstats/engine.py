@@ -52,12 +52,27 @@ def run_script(con: duckdb.DuckDBPyConnection, name: str, parameters: dict) -> N
             con.execute(statement, {k: v for k, v in parameters.items() if re.search(rf"\${k}\b", statement)})
 
 
+#: The share of the machine's memory a DuckDB connection may use before it spills to disk. DuckDB's
+#: own default is 80%, but the validated rows are also held as pandas frames beside it: at national
+#: scale that overcommitted a 24 GiB machine, and validation was killed at 23 GB.
+MEMORY_SHARE = 0.4
+
+
+def memory_limit() -> str:
+    """:data:`MEMORY_SHARE` of the machine's physical memory, for DuckDB's ``memory_limit``."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):     # not Linux or macOS: DuckDB's own default
+        return "80%"
+    return f"{int(total * MEMORY_SHARE / 2**20)}MB"
+
+
 def connect(database: str = ":memory:", read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection with edstats' macros. Rows need not come back in the order they were
     read unless a query says ``ORDER BY`` (less memory on large scans); work that does not fit in
-    memory spills to the system's temporary folder."""
+    :func:`memory_limit` spills to the system's temporary folder."""
     con = duckdb.connect(database, read_only=read_only, config={
-        "threads": cores(), "preserve_insertion_order": False,
+        "threads": cores(), "preserve_insertion_order": False, "memory_limit": memory_limit(),
         "autoinstall_known_extensions": False, "autoload_known_extensions": False,
         "temp_directory": os.path.join(tempfile.gettempdir(), f"edstats-duckdb-{os.getpid()}")})
     try:
