@@ -142,8 +142,6 @@ def bind(query: str, parameters: dict) -> str:
 class DuckDBEngine:
     """Runs a measure's query on an embedded DuckDB connection (the default engine)."""
 
-    name = "duckdb"
-
     def query(self, query: str, tables: dict, parameters: dict | None = None) -> pd.DataFrame:
         """The rows of ``query`` (DuckDB's SQL, ``$name`` parameters) over ``tables`` (name -> pandas
         frame or Arrow table) as a pandas frame (:func:`as_frame`)."""

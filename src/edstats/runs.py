@@ -181,11 +181,11 @@ def prepare_run(data_dir: str | Path, settings: Settings, cache_dir: str | Path 
     cache = Path(cache_dir) / key if cache_dir else None
     if cache:
         remove_stale(cache.parent)          # what a run killed while writing the cache left there
-    comparators, groups = read_comparators(folder) if folder is not None else (pd.DataFrame(), pd.DataFrame())
-    if cache and (cache / "results.parquet").exists():
+    if cache and (cache / "results.parquet").exists():       # the comparators are saved with the run
         run = load_run(cache, settings)
         run.from_cache, run.timings = True, {"load_cache": time.perf_counter() - t0}
         return run
+    comparators, groups = read_comparators(folder) if folder is not None else (pd.DataFrame(), pd.DataFrame())
     validated = validate_data(data_dir, on_invalid_rows, rejects_dir)
     t1 = time.perf_counter()
     if not validated.is_valid:

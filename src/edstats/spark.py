@@ -54,8 +54,6 @@ def _spark_parameters(parameters: str) -> str:
 class SparkEngine:
     """Runs a measure's query on a Spark session."""
 
-    name = "spark"
-
     def __init__(self, session=None):
         self.session = session or local_session()
         for name, (parameters, returns, body) in FUNCTIONS.items():

@@ -124,11 +124,11 @@ def _national_sd(estimates: dict[str, P8Estimates], element: str) -> tuple:
     return tuple(sorted((period, est.sd[element]) for period, est in estimates.items()))
 
 
-def progress8_measures(estimates: dict[str, P8Estimates], prefix: str = "", elements=ELEMENTS) -> list:
+def progress8_measures(estimates: dict[str, P8Estimates]) -> list:
     """The P8 measures of the pupils with a P8 (the outlier-adjusted P8 for A8): mean with DfE's
     interval, +/- 1.96 x the national SD / sqrt(pupils)."""
-    return [MeanWithNationalSD(prefix + P8_MEASURE[e], "p8_adjusted" if e == "a8" else f"CASE WHEN p8_a8 IS NOT NULL THEN p8_{e} END",
-                               sd_by_year=_national_sd(estimates, e)) for e in elements]
+    return [MeanWithNationalSD(P8_MEASURE[e], "p8_adjusted" if e == "a8" else f"CASE WHEN p8_a8 IS NOT NULL THEN p8_{e} END",
+                               sd_by_year=_national_sd(estimates, e)) for e in ELEMENTS]
 
 
 def ks4_measures(pupils: pd.DataFrame | None, results: pd.DataFrame | None, settings: Settings,

@@ -16,7 +16,7 @@ import pandas as pd
 from .. import engine
 from ..settings import Settings
 from ..stats import wilson_interval
-from .result import CHARACTERISTIC_BREAKDOWNS, empty_result, totals
+from .result import CHARACTERISTIC_BREAKDOWNS, empty_result, time_period, totals
 
 MEASURE_IDS = ("neet_pct", "nk_pct", "neet_nk_pct")
 _FLAGS = {"neet_pct": "activity_group = 'NEET'", "nk_pct": "activity_group = 'NOT_KNOWN'",
@@ -69,7 +69,7 @@ def neet_measures(ccis: pd.DataFrame | None, settings: Settings, topics=CCIS_BRE
         value = window["rate"] if settings.methodology.neet_average == "rates" else 100 * window["num"] / window["den"]
         lower, upper = wilson_interval(window["num"].round().to_numpy(), window["den"].round().to_numpy())
         parts.append(pd.DataFrame({
-            "measure_id": measure_id, "time_period": window["academic_year"].str[:4] + window["academic_year"].str[5:7],
+            "measure_id": measure_id, "time_period": window["academic_year"].map(time_period),
             "breakdown_topic": window["breakdown_topic"], "breakdown": window["breakdown"], "numerator": window["num"],
             "denominator": window["den"], "value": value, "ci_lower": lower, "ci_upper": upper}))
     return pd.concat(parts, ignore_index=True)

@@ -5,7 +5,7 @@ breakdown, holding the unrounded numerator, denominator, value and 95% confidenc
 
 A measure module states its units (pupils, enrolments, young people) as a query, and its measures
 over them as :class:`Proportion`, :class:`Mean` and the like: SQL conditions and values on a unit.
-:func:`results` turns them into one ``GROUP BY GROUPING SETS`` query (the total and every
+:func:`measures_over` turns them into one ``GROUP BY GROUPING SETS`` query (the total and every
 breakdown in one pass over the units), run on the current engine (:mod:`edstats.engine`); the
 confidence intervals are worked out in Python from its sums.
 """
@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .. import engine
+from ..contract.reader import quoted
 from ..stats import mean_t_interval, wilson_interval
 
 RESULT_COLUMNS = ["measure_id", "time_period", "breakdown_topic", "breakdown",
@@ -118,21 +119,6 @@ class MeanWithNationalSD(Mean):
 
 
 @dataclasses.dataclass(frozen=True)
-class Count:
-    """A count of the units meeting ``where`` (numerator = value = the count; no interval)."""
-    measure_id: str
-    where: str = "TRUE"
-
-    def sums(self) -> dict[str, str]:
-        return {"n": f"CASE WHEN {self.where} THEN 1 ELSE 0 END"}
-
-    def rows(self, t: pd.DataFrame) -> pd.DataFrame:
-        n = t["n"].to_numpy(float)
-        nan = np.full(len(t), np.nan)
-        return _shaped(t, n, nan, n, nan, nan)
-
-
-@dataclasses.dataclass(frozen=True)
 class SessionRate:
     """Absent sessions as a % of possible sessions, summed over the units (enrolments), with the
     cluster-robust interval of :func:`clustered_rate_interval` (each unit's sessions a cluster)."""
@@ -175,10 +161,6 @@ def clustered_rate_interval(agg: pd.DataFrame, z: float = 1.959964) -> tuple[np.
 
 
 # -- the query -------------------------------------------------------------------------------------
-
-def quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
 
 def totals(units: str, tables: dict, sums: dict[str, str], topics: dict, columns, keys=("academic_year",),
            parameters: dict | None = None) -> pd.DataFrame:
@@ -227,8 +209,7 @@ def totals(units: str, tables: dict, sums: dict[str, str], topics: dict, columns
 
 def measures_over(units: str, tables: dict, measures: list, topics: dict, columns, parameters: dict | None = None
             ) -> pd.DataFrame:
-    """Every one of ``measures`` (:class:`Proportion`, :class:`Mean`, :class:`Count`,
-    :class:`SessionRate`) over ``units`` by academic year and breakdown, from one query
+    """Every one of ``measures`` (:class:`Proportion`, :class:`Mean`, :class:`SessionRate`) over ``units`` by academic year and breakdown, from one query
     (:func:`totals`): a breakdown appears for a measure when some unit is in its denominator."""
     sums = {f"m{i}_{name}": expr for i, m in enumerate(measures) for name, expr in m.sums().items()}
     t = totals(units, tables, sums, topics, columns, parameters=parameters)
