@@ -3,14 +3,17 @@
 
 -- DfE's UPN: a check letter, then 12 characters (permanent: 12 digits; temporary: 11 digits and a
 -- letter). Characters 2-13 are weighted by their position (2..13), a digit counting as its value
--- and a letter as its place in the 23-letter alphabet without I, O and S; the sum modulo 23 gives
--- the check letter from the same alphabet.
+-- and a letter as its place in the 23-letter alphabet without I, O and S (A is 0); the sum modulo
+-- 23 gives the check letter from the same alphabet. Only the 13th character can be a letter.
 CREATE OR REPLACE MACRO upn_is_valid(upn) AS
     regexp_full_match(upn, '[A-HJ-NP-RT-Z][0-9]{11}[0-9A-HJ-NP-RT-Z]')
     AND substr('ABCDEFGHJKLMNPQRTUVWXYZ',
-               1 + (list_sum([position * (CASE WHEN upn[position] BETWEEN '0' AND '9' THEN ascii(upn[position]) - 48
-                                              ELSE strpos('ABCDEFGHJKLMNPQRTUVWXYZ', upn[position]) - 1 END)
-                             FOR position IN range(2, 14)]) % 23)::BIGINT,
+               1 + ((2 * (ascii(upn[2]) - 48) + 3 * (ascii(upn[3]) - 48) + 4 * (ascii(upn[4]) - 48)
+                     + 5 * (ascii(upn[5]) - 48) + 6 * (ascii(upn[6]) - 48) + 7 * (ascii(upn[7]) - 48)
+                     + 8 * (ascii(upn[8]) - 48) + 9 * (ascii(upn[9]) - 48) + 10 * (ascii(upn[10]) - 48)
+                     + 11 * (ascii(upn[11]) - 48) + 12 * (ascii(upn[12]) - 48)
+                     + 13 * CASE WHEN upn[13] BETWEEN '0' AND '9' THEN ascii(upn[13]) - 48
+                                 ELSE strpos('ABCDEFGHJKLMNPQRTUVWXYZ', upn[13]) - 1 END) % 23),
                1) = upn[1];
 
 -- A date written YYYY-MM-DD (ASCII digits, a real day) as a DATE; NULL for anything else.
