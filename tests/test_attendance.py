@@ -111,9 +111,9 @@ def test_session_feed_agrees_exactly_with_the_census(small_data):
     data = validate_data(small_data)
     assert data.sessions is not None
     settings = Settings()
-    termly = enrolments(data.frames["attendance"], data.frames["schools"], settings)
+    termly = enrolments(data.frame("attendance"), data.frame("schools"), settings)
     termly = termly[termly["academic_year"] == "2024/25"]
-    feed = session_enrolments(data.sessions, data.frames["attendance"], data.frames["schools"], settings)
+    feed = session_enrolments(data.sessions, data.frame("attendance"), data.frame("schools"), settings)
     feed = feed[feed["academic_year"] == "2024/25"]
     keys = ["upn", "school_urn"]
     merged = termly.merge(feed, on=keys, suffixes=("_census", "_feed"), how="outer", indicator=True)

@@ -337,7 +337,7 @@ def test_a_malformed_row_is_named_by_line_and_every_other_row_is_read(breaker, l
     result = validate_data(data)
     mine = result.errors[result.errors["file"] == str(path)]
     assert sorted(pd.to_numeric(mine["line"]).unique().tolist()) == lines
-    frame = result.frames["eyfsp"]
+    frame = result.frame("eyfsp")
     assert result.row_counts["eyfsp"]["read"] == len(frame) + (breaker != "nul_byte")
     if breaker == "row_with_an_extra_field":
         assert "the row has" in mine["rule"].iloc[0] and mine["value"].iloc[0] == ""
@@ -439,7 +439,7 @@ def test_a_bom_is_tolerated(data):
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
     result = validate_data(data)
     assert result.is_valid, result.errors.head().to_string()
-    assert "upn" in result.frames["eyfsp"].columns
+    assert "upn" in result.frame("eyfsp").columns
 
 
 def test_every_problem_is_reported_at_once(data):
@@ -535,9 +535,9 @@ def test_validating_twice_gives_the_same_frames_and_problems(data):
     break_upn_check_letter(data)
     break_negative_count(data)
     one, two = validate_data(data), validate_data(data)
-    assert list(one.frames) == list(two.frames)
-    for name in one.frames:
-        pd.testing.assert_frame_equal(one.frames[name], two.frames[name])
+    assert list(one.tables) == list(two.tables)
+    for name in one.tables:
+        pd.testing.assert_frame_equal(one.frame(name), two.frame(name))
     pd.testing.assert_frame_equal(one.problems, two.problems)
     assert one.row_counts == two.row_counts and len(one.errors) >= 2
 

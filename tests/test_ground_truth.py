@@ -34,7 +34,7 @@ def _settings(setting: str) -> Settings:
 def frames():
     data = validate_data(FOLDER)
     assert data.problems.empty, data.problems.to_dict("records")
-    return data.frames
+    return data.to_pandas()
 
 
 @pytest.mark.parametrize("row", _expected(), ids=lambda r: f"{r['measure_id']}{'-' + r['setting'] if r['setting'] else ''}")

@@ -89,13 +89,13 @@ def _in_key_order(frames: dict) -> dict:
 def _same_as_the_folder(folder: Path, source: str) -> None:
     from_files, from_database = validate_data(folder), validate_data(source)
     assert from_files.is_valid and from_database.is_valid, from_database.errors.head().to_string()
-    assert list(from_database.frames) == list(from_files.frames)
-    files_frames, database_frames = _in_key_order(from_files.frames), _in_key_order(from_database.frames)
+    assert list(from_database.tables) == list(from_files.tables)
+    files_frames, database_frames = _in_key_order(from_files.to_pandas()), _in_key_order(from_database.to_pandas())
     for name in files_frames:
         pd.testing.assert_frame_equal(database_frames[name], files_frames[name], obj=name)
     settings = Settings()
-    pd.testing.assert_frame_equal(compute_all(from_database.frames, settings),
-                                  compute_all(from_files.frames, settings))
+    pd.testing.assert_frame_equal(compute_all(from_database.tables, settings),
+                                  compute_all(from_files.tables, settings))
 
 
 def test_a_postgresql_database_gives_the_folders_rows_and_measures(folder, postgres):

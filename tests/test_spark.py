@@ -57,10 +57,10 @@ def assert_same_results(duck: pd.DataFrame, spark_out: pd.DataFrame):
 def test_every_measure_of_one_la_is_the_same_on_spark(small_data, spark):
     data = validate_data(small_data)
     estimates = load_estimates_by_year(small_data / "p8_estimates")
-    duck = compute_all(data.frames, Settings(), estimates=estimates, sessions=data.sessions)
+    duck = compute_all(data.tables, Settings(), estimates=estimates, sessions=data.sessions)
     on_spark = CountingSparkEngine(spark)
     with engine.using(on_spark):
-        spark_out = compute_all(data.frames, Settings(), estimates=estimates, sessions=data.sessions)
+        spark_out = compute_all(data.tables, Settings(), estimates=estimates, sessions=data.sessions)
     assert on_spark.queries >= 10
     assert set(duck["measure_id"]) >= {"ks2_rwm_exp_pct", "ks4_att8_avg", "ks4_p8_avg", "abs_persistent_pct",
                                        "abs_ytd_persistent_pct", "neet_pct", "eyfs_gld_pct", "excl_perm_rate"}
@@ -69,9 +69,9 @@ def test_every_measure_of_one_la_is_the_same_on_spark(small_data, spark):
 
 def test_the_monthly_series_are_the_same_on_spark(small_data, spark):
     data = validate_data(small_data)
-    duck = compute_series(data.frames, data.sessions, Settings(), "2026-03-31")
+    duck = compute_series(data.tables, data.sessions, Settings(), "2026-03-31")
     with engine.using(CountingSparkEngine(spark)):
-        spark_out = compute_series(data.frames, data.sessions, Settings(), "2026-03-31")
+        spark_out = compute_series(data.tables, data.sessions, Settings(), "2026-03-31")
     assert set(duck) == set(spark_out) >= {"neet_by_month", "pa_by_month"}
     def plain(frame):       # the engines' integer widths differ (Spark's counts are 64-bit, DuckDB's too; row
         return frame.reset_index(drop=True).apply(       # numbers 32-bit), so numbers compare as floats
@@ -83,8 +83,8 @@ def test_the_monthly_series_are_the_same_on_spark(small_data, spark):
 def test_every_measure_of_twelve_las_at_once_is_the_same_on_spark(national, spark):
     data = validate_data(national)
     estimates = load_estimates_by_year(national / "p8_estimates")
-    duck = compute_by_la(data.frames, Settings(), estimates)
+    duck = compute_by_la(data.tables, Settings(), estimates)
     with engine.using(CountingSparkEngine(spark)):
-        spark_out = compute_by_la(data.frames, Settings(), estimates)
+        spark_out = compute_by_la(data.tables, Settings(), estimates)
     assert duck["breakdown"][duck["breakdown_topic"] == "Local authority"].nunique() == 12
     assert_same_results(duck, spark_out)

@@ -127,11 +127,11 @@ def test_national_scale_passes_the_contract_with_every_la_at_pupil_level(nationa
 
     result = validate_data(national)
     assert result.is_valid, result.errors.head().to_string()
-    schools = result.frames["schools"]
+    schools = result.frame("schools")
     codes = set(schools["laestab"].str[:3])
     assert len(codes) == 12 and "999" in codes
     for name in ("eyfsp", "ks2", "ks4_pupils", "attendance"):
-        frame = result.frames[name]
+        frame = result.frame(name)
         upns = pd.Series(frame["upn"].unique()).astype(str)
         assert valid_upn_mask(upns).all()
         # a pupil's UPN starts with the LA number of their school, as real UPNs do
@@ -139,7 +139,7 @@ def test_national_scale_passes_the_contract_with_every_la_at_pupil_level(nationa
         first = frame.drop_duplicates("upn")
         assert (first["upn"].astype(str).str[1:4].to_numpy()
                 == first["school_urn"].astype(str).map(la_of_school).to_numpy()).mean() > 0.97, name
-    assert set(result.frames["ccis"]["residence_la"].astype(str)) == codes
+    assert set(result.frame("ccis")["residence_la"].astype(str)) == codes
 
 
 def test_national_comparators_are_the_las_own_pupils_and_england_their_sum(national):

@@ -186,7 +186,7 @@ def steps(data: Path, scale: str, out: Path) -> dict[str, str]:
             shutil.rmtree("{d}-synth", ignore_errors=True)""",
         "validate (with the daily feed)": f"""
             from edstats.validate import validate_data
-            v = validate_data("{d}"); rows = sum(len(f) for f in v.frames.values())""",
+            v = validate_data("{d}"); rows = sum(len(t) for t in v.tables.values())""",
         "measures (after validation, with the daily feed)": f"""
             from edstats.validate import validate_data
             from edstats.measures import compute_all
@@ -195,9 +195,9 @@ def steps(data: Path, scale: str, out: Path) -> dict[str, str]:
             v = validate_data("{d}")
             t0 = time.perf_counter()          # time the measures only, not the validation before them,
             memory.restart()                  # and take their peak memory alone
-            r = compute_all(v.frames, load_settings("edstats.yml"), load_estimates_by_year("{d}/p8_estimates"),
+            r = compute_all(v.tables, load_settings("edstats.yml"), load_estimates_by_year("{d}/p8_estimates"),
                             sessions=v.sessions)
-            rows = sum(len(f) for f in v.frames.values())""",
+            rows = sum(len(t) for t in v.tables.values())""",
         "whole pack (validate, measures, execute, render HTML+PDF)": _whole_pack(termly_view(data), o),
         "whole pack with the daily feed": _whole_pack(d, o),
         "re-run, unchanged inputs (cache)": f"""
@@ -279,7 +279,7 @@ def national_steps(data: Path) -> dict[str, str]:
     return {
         "validate (every LA)": f"""
             from edstats.validate import validate_data
-            v = validate_data("{d}"); rows = sum(len(f) for f in v.frames.values())""",
+            v = validate_data("{d}"); rows = sum(len(t) for t in v.tables.values())""",
         "every measure for every LA (after validation)": f"""
             from edstats.validate import validate_data
             from edstats.measures import compute_by_la
@@ -288,8 +288,8 @@ def national_steps(data: Path) -> dict[str, str]:
             v = validate_data("{d}")
             t0 = time.perf_counter()          # time the measures only, not the validation before them,
             memory.restart()                  # and take their peak memory alone
-            r = compute_by_la(v.frames, load_settings("edstats.yml"), load_estimates_by_year("{d}/p8_estimates"))
-            rows = sum(len(f) for f in v.frames.values())
+            r = compute_by_la(v.tables, load_settings("edstats.yml"), load_estimates_by_year("{d}/p8_estimates"))
+            rows = sum(len(t) for t in v.tables.values())
             value = int(r.loc[r["breakdown_topic"] == "Local authority", "breakdown"].nunique())""",
     }
 

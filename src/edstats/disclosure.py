@@ -24,6 +24,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from . import engine
+
 SYMBOLS = {
     "c": "confidential: suppressed to protect individuals (fewer than the threshold of pupils, or a "
          "figure that would let one be worked out)",
@@ -212,18 +214,22 @@ def suppress_parts(counts: pd.Series, threshold: int, published: pd.Series | Non
     return out
 
 
-def parents_of(frames: dict[str, pd.DataFrame]) -> dict[str, dict[str, str]]:
-    """The parent rows of the nested topics, from the validated frames: each school's district
+def parents_of(tables: dict) -> dict[str, dict[str, str]]:
+    """The parent rows of the nested topics, from the validated tables: each school's district
     (schools) and each ward's district (the pupils' home ward and district). A ward found in more
     than one district nests in none."""
+    tables = engine.in_one_database(tables)
     parents: dict[str, dict[str, str]] = {}
-    schools = frames.get("schools")
+    schools = tables.get("schools")
     if schools is not None:
-        parents["School"] = dict(zip(schools["school_urn"].astype(str), schools["district"].astype(str)))
-    pairs = [f[["home_ward", "home_district"]].drop_duplicates().dropna().astype(str)
-             for f in frames.values() if {"home_ward", "home_district"} <= set(f.columns)]
-    if pairs:
-        pairs = pd.concat(pairs).drop_duplicates()
-        single = pairs[~pairs["home_ward"].duplicated(keep=False)]
-        parents["Ward"] = dict(zip(single["home_ward"], single["home_district"]))
+        found = engine.query("SELECT CAST(school_urn AS VARCHAR) AS urn, CAST(district AS VARCHAR) AS district "
+                             "FROM schools", {"schools": schools})
+        parents["School"] = dict(zip(found["urn"].astype(str), found["district"].astype(str)))
+    with_wards = {name: t for name, t in tables.items() if {"home_ward", "home_district"} <= set(t.columns)}
+    if with_wards:
+        pairs = engine.query("SELECT ward, min(district) AS district FROM (" + " UNION ".join(
+            f"SELECT DISTINCT CAST(home_ward AS VARCHAR) AS ward, CAST(home_district AS VARCHAR) AS district FROM {name} "
+            "WHERE home_ward IS NOT NULL AND home_district IS NOT NULL" for name in with_wards)
+            + ") GROUP BY ward HAVING count(DISTINCT district) = 1 ORDER BY ward", with_wards)
+        parents["Ward"] = dict(zip(pairs["ward"], pairs["district"]))
     return parents

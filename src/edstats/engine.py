@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+from dataclasses import dataclass
 import os
 import re
 import tempfile
@@ -139,16 +140,105 @@ def bind(query: str, parameters: dict) -> str:
     return re.sub(r"\$([A-Za-z_][A-Za-z0-9_]*)", replace, query)
 
 
+#: Every table a measure reads has this column: the row's place in the order the rows were read
+#: (validation numbers the rows of a dataset's files one after another; a frame given without it
+#: is numbered in its own order). A measure that keeps "the first row" of something means this.
+ROW_COL = "_row"
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A table or view of an open DuckDB connection, which the measures query where it is: a
+    validated dataset (:func:`edstats.validate.validate_data`), never copied into Python."""
+
+    con: duckdb.DuckDBPyConnection
+    name: str
+
+    @property
+    def columns(self) -> list[str]:
+        return [row[0] for row in self.con.execute(f"DESCRIBE {self.name}").fetchall()]
+
+    def __contains__(self, column: str) -> bool:
+        return column in self.columns
+
+    def __len__(self) -> int:
+        return self.con.execute(f"SELECT count(*) FROM {self.name}").fetchone()[0]
+
+    @property
+    def empty(self) -> bool:
+        return self.con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {self.name} LIMIT 1)").fetchone()[0] == 0
+
+    def to_pandas(self) -> pd.DataFrame:
+        """Its rows as a pandas frame (:func:`frame_of`), in the order they were read; for the
+        small tables (schools, the calendar) that code outside a query reads."""
+        order = f" ORDER BY {ROW_COL}" if ROW_COL in self.columns else ""
+        return as_frame(self.con, f"SELECT * FROM {self.name}{order}")
+
+
+def as_pandas(table) -> pd.DataFrame:
+    """A table a measure was given (a pandas frame, an Arrow table or a :class:`Relation`) as a pandas frame."""
+    if isinstance(table, Relation):
+        return table.to_pandas()
+    return frame_of(table) if isinstance(table, pa.Table) else table
+
+
+def as_arrow(table) -> pa.Table:
+    """A table a measure was given as an Arrow table with :data:`ROW_COL` (an engine's input)."""
+    if isinstance(table, Relation):
+        return table.con.execute(f"SELECT * FROM {table.name}").to_arrow_table()
+    if isinstance(table, pd.DataFrame):
+        table = pa.Table.from_pandas(table, preserve_index=False)
+    if ROW_COL not in table.column_names:
+        table = table.append_column(ROW_COL, pa.array(range(table.num_rows), pa.int64()))
+    return table
+
+
+def in_one_database(tables: dict) -> dict[str, Relation]:
+    """``tables`` as relations of one DuckDB connection, the measures' inputs: validation's as they
+    are, frames (a test's, the synthetic England's) loaded into a new connection."""
+    if all(isinstance(t, Relation) for t in tables.values()):
+        if len({id(t.con) for t in tables.values()}) > 1:
+            raise ValueError("the tables must all be of one DuckDB connection")
+        return dict(tables)
+    if any(isinstance(t, Relation) for t in tables.values()):
+        raise ValueError("give the tables all as frames or all as relations of one DuckDB connection")
+    con = connect()
+    for name, frame in tables.items():
+        con.register("incoming", as_arrow(frame))
+        con.execute(f"CREATE TABLE given_{name} AS SELECT * FROM incoming")
+        con.unregister("incoming")
+    return {name: Relation(con, f"given_{name}") for name in tables}
+
+
+def derived(table: Relation, suffix: str, query: str) -> Relation:
+    """A view ``<table>_<suffix>`` of ``query`` (which names the table ``{table}``) beside ``table``."""
+    name = f"{table.name}_{suffix}"
+    table.con.execute(f"CREATE OR REPLACE VIEW {name} AS " + query.format(table=table.name))
+    return Relation(table.con, name)
+
+
 class DuckDBEngine:
-    """Runs a measure's query on an embedded DuckDB connection (the default engine)."""
+    """Runs a measure's query on DuckDB (the default engine): on the connection that holds its
+    :class:`Relation` tables, or on a new one for frames."""
 
     def query(self, query: str, tables: dict, parameters: dict | None = None) -> pd.DataFrame:
         """The rows of ``query`` (DuckDB's SQL, ``$name`` parameters) over ``tables`` (name -> pandas
-        frame or Arrow table) as a pandas frame (:func:`as_frame`)."""
-        con = connect()
-        for name, frame in tables.items():
-            register(con, name, frame)
-        return as_frame(con, bind(query, parameters or {}))
+        frame, Arrow table or :class:`Relation`) as a pandas frame (:func:`as_frame`)."""
+        held = {id(t.con): t.con for t in tables.values() if isinstance(t, Relation)}
+        if len(held) > 1:
+            raise ValueError("a query's tables must all be of one DuckDB connection")
+        # a cursor shares its connection's database (the datasets, the macros) but has its own
+        # temporary names, so that this query's names never meet another's
+        con = next(iter(held.values())).cursor() if held else connect()
+        try:
+            for name, table in tables.items():
+                if isinstance(table, Relation):
+                    con.execute(f"CREATE TEMP VIEW {name} AS SELECT * FROM {table.name}")
+                else:
+                    con.register(name, as_arrow(table))
+            return as_frame(con, bind(query, parameters or {}))
+        finally:
+            con.close()
 
 
 _current: contextvars.ContextVar = contextvars.ContextVar("edstats_engine", default=None)

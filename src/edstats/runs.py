@@ -198,15 +198,15 @@ def prepare_run(data_dir: str | Path, settings: Settings, cache_dir: str | Path 
     for item in inputs:
         item["rows"] = rows.get(str(data_dir / item["file"]), 0)
     estimates = load_estimates_by_year(data_dir / "p8_estimates")
-    results = compute_all(validated.frames, settings, estimates=estimates, sessions=validated.sessions)
-    as_at = data_as_at(validated.frames, validated.sessions)
-    series = compute_series(add_school_district(validated.frames), validated.sessions, settings, as_at)
+    results = compute_all(validated.tables, settings, estimates=estimates, sessions=validated.sessions)
+    as_at = data_as_at(validated.tables, validated.sessions)
+    series = compute_series(add_school_district(validated.tables), validated.sessions, settings, as_at)
     t2 = time.perf_counter()
     warnings = validated.problems[validated.problems["severity"] == "warning"]
-    parents = parents_of(validated.frames)
+    parents = parents_of(validated.tables)
     p8_outlier_adjusted = {tp: one_year.floors is not None for tp, one_year in estimates.items()}
     unavailable = {measure: why_unavailable(data_dir, datasets) for measure, datasets in
-                   unavailable_measures(present_datasets(validated.frames, validated.sessions)).items()}
+                   unavailable_measures(present_datasets(validated.tables, validated.sessions)).items()}
     run = PreparedRun(results=results, settings=settings, synthetic=synthetic, inputs=inputs,
                       comparators=comparators, groups=groups,
                       warnings=warnings, cache_key=key, row_counts=validated.row_counts,

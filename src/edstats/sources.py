@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 
 from .contract import DATASETS
-from .contract.reader import FILE_COL, LINE_COL, InputFile, RawDataset, as_read, quoted
+from .contract.reader import FILE_COL, LINE_COL, ROW_COL, InputFile, RawDataset, as_read, quoted
 from .errors import InputError
 
 DATABASE_SUFFIXES = (".duckdb", ".ddb", ".db")
@@ -93,9 +93,9 @@ def read_table(con: duckdb.DuckDBPyConnection, source: Database, schema: str, na
 
     order = [as_read(*columns[c]) for c in DATASETS[name].key if c in columns] or ["1"]
     con.execute(f"""
-        CREATE TEMP TABLE raw_{name} AS
-        SELECT {', '.join(f'{as_read(column, kind)} AS {quoted(trimmed)}' for trimmed, (column, kind) in columns.items())},
-               $file AS {FILE_COL}, (row_number() OVER (ORDER BY {', '.join(order)}) + 1)::BIGINT AS {LINE_COL}
-        FROM {table}""", {"file": f"{source.shown} table {name}"})
+        CREATE TABLE raw_{name} AS SELECT *, {LINE_COL} AS {ROW_COL} FROM (
+            SELECT {', '.join(f'{as_read(column, kind)} AS {quoted(trimmed)}' for trimmed, (column, kind) in columns.items())},
+                   $file AS {FILE_COL}, (row_number() OVER (ORDER BY {', '.join(order)}) + 1)::BIGINT AS {LINE_COL}
+            FROM {table})""", {"file": f"{source.shown} table {name}"})
     (rows,) = con.execute(f"SELECT count(*) FROM raw_{name}").fetchone()
-    return RawDataset(name, f"raw_{name}", files=[InputFile(f"{source.shown} table {name}", rows)])
+    return RawDataset(name, f"raw_{name}", files=[InputFile(f"{source.shown} table {name}", rows)], copies=[f"raw_{name}"])

@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import sqlglot
 
-from .engine import FUNCTIONS, bind, frame_of
+from .engine import FUNCTIONS, as_arrow, bind, frame_of
 
 
 def local_session(cores: int = 2, memory: str = "4g"):
@@ -61,7 +61,6 @@ class SparkEngine:
                              f"RETURNS {_spark_type(returns)} RETURN {to_spark_sql(body)}")
 
     def query(self, query: str, tables: dict, parameters: dict | None = None) -> pd.DataFrame:
-        for name, frame in tables.items():
-            arrow = pa.Table.from_pandas(frame, preserve_index=False) if isinstance(frame, pd.DataFrame) else frame
-            self.session.createDataFrame(arrow).createOrReplaceTempView(name)
+        for name, table in tables.items():
+            self.session.createDataFrame(as_arrow(table)).createOrReplaceTempView(name)
         return frame_of(self.session.sql(to_spark_sql(query, parameters)).toArrow())

@@ -18,11 +18,11 @@ import pandas as pd
 
 from .contract import DATASETS, Column, Dataset, RawDataset, read_dataset
 from .contract.identifiers import PERSONAL_COLUMNS, mask_identifiers, mask_personal
-from .contract.reader import (FILE_COL, LINE_COL, WHOLE_NUMBER_TYPES, InputFile, is_number_type, literal,
+from .contract.reader import (FILE_COL, LINE_COL, ROW_COL, WHOLE_NUMBER_TYPES, InputFile, is_number_type, literal,
                               quoted)
 from .contract.sessions import read_sessions
 from .csv_output import write_csv
-from .engine import as_frame, connect, register
+from .engine import Relation, as_frame, connect, register
 from .errors import InputError
 from .sources import Database, attach, dataset_tables, is_database, read_table
 
@@ -83,14 +83,25 @@ def check_data_folder(data_dir: Path) -> pd.DataFrame:
 
 @dataclass
 class ValidatedData:
-    """Typed frames by dataset name, every problem found, and the files read."""
+    """The valid rows of each dataset with rows, typed, as a table of one DuckDB connection that
+    the measures query where it is (:class:`~edstats.engine.Relation`); every problem found; and
+    the files read."""
 
-    frames: dict[str, pd.DataFrame]
+    tables: dict[str, Relation]
     problems: pd.DataFrame
     files: dict[str, list[InputFile]] = field(default_factory=dict)
     synthetic: bool = False
     sessions: object = None   # the daily feed reduced to enrolment-months (SessionFeed), when present
     row_counts: dict = field(default_factory=dict)   # dataset -> read, accepted, rejected
+
+    def frame(self, name: str) -> pd.DataFrame:
+        """A dataset's valid rows as a pandas frame, in the order they were read (for a reader of
+        one small dataset; the measures query :attr:`tables`)."""
+        return self.tables[name].to_pandas().drop(columns=ROW_COL)
+
+    def to_pandas(self) -> dict[str, pd.DataFrame]:
+        """Every dataset's valid rows as pandas frames (:meth:`frame`): for small data only."""
+        return {name: self.frame(name) for name in self.tables}
 
     @property
     def errors(self) -> pd.DataFrame:
@@ -238,7 +249,7 @@ def check_dataset(spec: Dataset, raw: RawDataset, con=None, clean: set | None = 
     table = _table(con, raw)
     parts = [pd.DataFrame(raw.problems, columns=PROBLEM_COLUMNS)]
     stored = _columns_of(con, table)
-    present = set(stored) - {FILE_COL, LINE_COL}
+    present = set(stored) - {FILE_COL, LINE_COL, ROW_COL}
     (rows,) = con.execute(f"SELECT count(*) FROM {table}").fetchone()
     if not rows:
         return pd.concat(parts, ignore_index=True)
@@ -264,11 +275,16 @@ def check_dataset(spec: Dataset, raw: RawDataset, con=None, clean: set | None = 
             parts.append(_rows(con, table, f"coalesce({check.condition}, false)", spec.name, check.column,
                                check.rule, check.fix))
     key = ", ".join(quoted(c) for c in spec.key)
+    # a repeated key has a repeated hash: the keys are compared only among the rows whose key's
+    # hash repeats (a number each, where grouping every row by its key held them all: 55 million
+    # attendance rows took 32 s and gigabytes)
+    repeats = (f"(SELECT * FROM {table} WHERE hash({key}) IN "
+               f"(SELECT h FROM (SELECT hash({key}) AS h FROM {table}) GROUP BY h HAVING count(*) > 1))")
     if spec.key and set(spec.key) <= present and con.execute(
-            f"SELECT count(*) FROM (SELECT {key} FROM {table} GROUP BY ALL HAVING count(*) > 1)").fetchone()[0]:
+            f"SELECT count(*) FROM (SELECT {key} FROM {repeats} GROUP BY ALL HAVING count(*) > 1)").fetchone()[0]:
         what = " and ".join(spec.key)
         parts.append(_rows(con, f"(SELECT *, row_number() OVER (PARTITION BY {key} ORDER BY {FILE_COL}, {LINE_COL}) "
-                                f"AS repeat FROM {table})", "repeat > 1", spec.name, spec.key[0],
+                                f"AS repeat FROM {repeats})", "repeat > 1", spec.name, spec.key[0],
                            f"duplicate row: the same {what} appears earlier in the dataset",
                            "Remove the repeated record, or correct the identifier if two records were merged."))
     return pd.concat([p for p in parts if not p.empty] or parts[:1], ignore_index=True)
@@ -300,7 +316,8 @@ def typed_query(spec: Dataset, con, table: str, clean: set = frozenset()) -> str
     stored = _columns_of(con, table)
     columns = [f"{_typed_column(col, stored[col.name], col.name in clean)} AS {quoted(col.name)}"
                for col in spec.columns if col.name in stored]
-    return f"SELECT {', '.join(columns + [FILE_COL, LINE_COL])} FROM {table}"
+    row = ROW_COL if ROW_COL in stored else f"{LINE_COL} AS {ROW_COL}"      # a frame the tests give the checks
+    return f"SELECT {', '.join(columns + [FILE_COL, LINE_COL, row])} FROM {table}"
 
 
 def to_typed(spec: Dataset, frame) -> pd.DataFrame:
@@ -308,7 +325,7 @@ def to_typed(spec: Dataset, frame) -> pd.DataFrame:
     con = connect()
     register(con, "rows_read", frame)
     typed = as_frame(con, typed_query(spec, con, "rows_read"))
-    return typed.drop(columns=[FILE_COL, LINE_COL])
+    return typed.drop(columns=[FILE_COL, LINE_COL, ROW_COL])
 
 
 # -- checks between datasets ------------------------------------------------------------------------------
@@ -422,7 +439,7 @@ def validate_data(data_dir: str | Path, on_invalid_rows: str = "stop",
         clean = set()
         problems.append(check_dataset(DATASETS[name], raws[name], con, clean))
         # a view: typed as the checks between datasets and the frames read it, never stored twice
-        con.execute(f"CREATE TEMP VIEW typed_{name} AS {typed_query(DATASETS[name], con, raws[name].frame, clean)}")
+        con.execute(f"CREATE VIEW typed_{name} AS {typed_query(DATASETS[name], con, raws[name].frame, clean)}")
         if con.execute(f"SELECT count(*) FROM typed_{name}").fetchone()[0]:
             typed[name] = f"typed_{name}"
     tables = {name: raw.frame for name, raw in raws.items()}
@@ -446,17 +463,9 @@ def validate_data(data_dir: str | Path, on_invalid_rows: str = "stop",
     if on_invalid_rows == "quarantine":
         table = _quarantine(con, table, raws, counts,
                             Path(rejects_dir or (folder or Path("data/raw")).parent / "processed" / "rejects"))
-    frames = {}
-    for name in typed:
-        kept = f"SELECT * EXCLUDE ({FILE_COL}, {LINE_COL}) FROM typed_{name}"
-        if on_invalid_rows == "quarantine":
-            kept += f" WHERE ({FILE_COL}, {LINE_COL}) NOT IN (SELECT (file, line) FROM rejected_{name})"
-        frame = as_frame(con, kept)
-        if len(frame):
-            frames[name] = frame
-    con.close()
+    con.execute("SET preserve_insertion_order = false")     # the measures say ORDER BY where order matters
     return ValidatedData(
-        frames=frames,
+        tables=_valid_rows(con, raws, typed, on_invalid_rows == "quarantine"),
         problems=table[PROBLEM_COLUMNS],
         row_counts=counts,
         files={name: rd.files for name, rd in raws.items()} | ({"attendance_sessions": session_files}
@@ -464,6 +473,30 @@ def validate_data(data_dir: str | Path, on_invalid_rows: str = "stop",
         synthetic=folder is not None and (folder / SYNTHETIC_MARKER).exists(),
         sessions=sessions,
     )
+
+
+def _valid_rows(con, raws: dict[str, RawDataset], typed: dict[str, str], quarantined: bool) -> dict[str, Relation]:
+    """Each dataset's valid rows, typed, as ``valid_<dataset>`` (every column of the contract the
+    files have, and ``_row``), for the datasets with any. Rows read from Parquet files stay a view
+    of the files; rows DuckDB holds copies of (from CSV files, a database) become a table of the
+    typed rows, and the text read goes."""
+    tables = {}
+    for name in typed:
+        kept = f"SELECT * EXCLUDE ({FILE_COL}, {LINE_COL}) FROM typed_{name}"
+        if quarantined:
+            kept += f" WHERE ({FILE_COL}, {LINE_COL}) NOT IN (SELECT (file, line) FROM rejected_{name})"
+        copied = raws[name].copies
+        con.execute(f"CREATE {'TABLE' if copied else 'VIEW'} valid_{name} AS {kept}")
+        if copied:
+            con.execute(f"DROP VIEW typed_{name}")
+            if raws[name].frame not in copied:
+                con.execute(f"DROP VIEW {raws[name].frame}")
+            for table in copied:
+                con.execute(f"DROP TABLE {table}")
+        relation = Relation(con, f"valid_{name}")
+        if not relation.empty:
+            tables[name] = relation
+    return tables
 
 
 def _quarantine(con, table: pd.DataFrame, raws: dict, counts: dict, rejects_dir: Path) -> pd.DataFrame:
@@ -479,12 +512,12 @@ def _quarantine(con, table: pd.DataFrame, raws: dict, counts: dict, rejects_dir:
                    .groupby(["file", "line"], sort=False)["rule"].agg(lambda r: "; ".join(dict.fromkeys(r)))
                    .reset_index().rename(columns={"rule": "reason"}))
         con.register("reasons", reasons)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE rejected_{name} AS SELECT file::VARCHAR AS file, "
+        con.execute(f"CREATE OR REPLACE TABLE rejected_{name} AS SELECT file::VARCHAR AS file, "
                     "line::BIGINT AS line, reason::VARCHAR AS reason FROM reasons")
         con.unregister("reasons")
         if mine.empty:
             continue
-        out = as_frame(con, f"SELECT r.file, r.line, r.reason, d.* EXCLUDE ({FILE_COL}, {LINE_COL}) "
+        out = as_frame(con, f"SELECT r.file, r.line, r.reason, d.* EXCLUDE ({FILE_COL}, {LINE_COL}, {ROW_COL}) "
                             f"FROM rejected_{name} r JOIN {rd.frame} d ON d.{FILE_COL} = r.file AND d.{LINE_COL} = r.line")
         unread = pd.DataFrame(rd.unread_lines, columns=["file", "line"])   # rows that could not be split
         unread["reason"] = [dict(zip(zip(reasons["file"], reasons["line"]), reasons["reason"])).get(key, "")

@@ -27,6 +27,9 @@ from ..errors import InputError
 from .identifiers import mask_identifiers
 
 FILE_COL, LINE_COL = "_file", "_line"
+#: A row's place in the order the dataset's rows were read, as one number (engine.ROW_COL): the
+#: file's place among the dataset's files x 2^40, plus its line
+ROW_COL = "_row"
 _IGNORED_NAMES = {".gitkeep", ".ds_store", "thumbs.db"}
 
 
@@ -54,8 +57,9 @@ class RawDataset:
     #: (file, line) of CSV rows that could not be split into the header's columns: reported as
     #: problems, counted as read and, when invalid rows are set aside, as rejected
     unread_lines: list[tuple[str, int]] = field(default_factory=list)
-    #: the DuckDB tables holding the files' rows (``frame`` is a view of them)
-    tables: list[str] = field(default_factory=list)
+    #: the DuckDB tables holding copies of the rows read (a CSV file's; none for a Parquet file,
+    #: which ``frame`` reads where it is)
+    copies: list[str] = field(default_factory=list)
 
 
 def file_sha256(path: Path) -> str:
@@ -125,7 +129,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> tuple[l
         columns = {f"c{i}": "VARCHAR" for i in range(len(header))}
         try:
             con.execute(f"""
-                CREATE TEMP TABLE {table} AS
+                CREATE TABLE {table} AS
                 SELECT {', '.join(f'c{i} AS {quoted(name)}' for i, name in enumerate(header))},
                        (row_number() OVER () + 1)::BIGINT AS {LINE_COL}
                 FROM read_csv($path, header = true, columns = $columns, auto_detect = false, delim = ',',
@@ -139,7 +143,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> tuple[l
             con.execute(f"DROP TABLE IF EXISTS {table}")
     frame, bad = _read_csv_line_by_line(raw, header)
     register(con, "csv_rows", frame)
-    con.execute(f"CREATE TEMP TABLE {table} AS SELECT * FROM csv_rows")
+    con.execute(f"CREATE TABLE {table} AS SELECT * FROM csv_rows")
     con.unregister("csv_rows")
     return header, len(frame), bad
 
@@ -195,17 +199,20 @@ def _types(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
 
 
 def _read_parquet(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> tuple[list[str], int]:
-    """A Parquet file's rows into ``table``: numbers as they are, dates as ``YYYY-MM-DD``, other
-    columns as text; returns (column names as written, rows). Raises a duckdb.Error for a file
-    whose data cannot be read (a corrupt page behind a good footer)."""
+    """A view ``table`` of a Parquet file's rows: numbers as they are, dates as ``YYYY-MM-DD``,
+    other columns as text. The file is read where it is, a column at a time as each query needs it
+    (Parquet is columnar), never copied; returns (column names as written, rows). Raises a
+    duckdb.Error for a file whose data cannot be read (a corrupt page behind a good footer): every
+    value is read once here, so that a damaged file is named now and not by a later query."""
     described = con.execute("DESCRIBE SELECT * FROM read_parquet($path)", {"path": str(path)}).fetchall()
-
     con.execute(f"""
-        CREATE TEMP TABLE {table} AS
+        CREATE VIEW {table} AS
         SELECT {', '.join(f'{as_read(name, kind)} AS {quoted(name)}' for name, kind, *_ in described)},
                (file_row_number + 2)::BIGINT AS {LINE_COL}
-        FROM read_parquet($path, file_row_number = true)""", {"path": str(path)})
-    (rows,) = con.execute(f"SELECT count(*) FROM {table}").fetchone()
+        FROM read_parquet({literal(str(path))}, file_row_number = true)""")
+    every_value = ", ".join(quoted(name) for name, *_ in described) or "0"
+    (rows, _) = con.execute(f"SELECT count(*), bit_xor(hash({every_value})) FROM read_parquet($path)",
+                            {"path": str(path)}).fetchone()
     return [name for name, *_ in described], rows
 
 
@@ -241,7 +248,7 @@ def read_dataset(folder: Path, name: str, con: duckdb.DuckDBPyConnection | None 
             result.problems.append(_problem(name, path, str(exc), "Fix or replace the file."))
             continue
         except (duckdb.Error, ValueError, OSError) as exc:
-            con.execute(f"DROP TABLE IF EXISTS {table}")
+            con.execute(f"DROP {'VIEW' if suffix == '.parquet' else 'TABLE'} IF EXISTS {table}")
             result.problems.append(_problem(name, path, f"{path.name} could not be read: {mask_identifiers(str(exc))}",
                                             "Check the file is a complete CSV or Parquet export."))
             continue
@@ -254,7 +261,7 @@ def read_dataset(folder: Path, name: str, con: duckdb.DuckDBPyConnection | None 
             result.problems.append(_problem(
                 name, path, f"the header is one column separated by {sep!r}, not commas",
                 "Save the file with comma separators (CSV UTF-8).", line=1, column=columns[0][:60]))
-            con.execute(f"DROP TABLE {table}")
+            con.execute(f"DROP {'VIEW' if suffix == '.parquet' else 'TABLE'} {table}")
             continue
         if rows == 0 and not bad_lines:      # a file whose rows were all unreadable has them reported
             result.problems.append(_problem(
@@ -269,6 +276,8 @@ def read_dataset(folder: Path, name: str, con: duckdb.DuckDBPyConnection | None 
                 "Every file of one dataset must have the same columns.", line=1))
         columns_seen = columns_seen or (str(path), columns)
         parts.append((table, path, dict(zip(names, columns))))
+        if suffix == ".csv":
+            result.copies.append(table)
     if parts:
         # the files one after another (UNION ALL BY NAME: a column some files lack is missing there).
         # A column the files give different types is promoted where they are all numbers, and is
@@ -283,11 +292,11 @@ def read_dataset(folder: Path, name: str, con: duckdb.DuckDBPyConnection | None 
             return f"{quoted(written)}{'::VARCHAR' if trimmed in as_text else ''} AS {quoted(trimmed)}"
 
         # a view of the files' tables, not a copy of them (the parts go with the connection)
-        con.execute(f"CREATE TEMP VIEW {result.frame} AS " + " UNION ALL BY NAME ".join(
+        con.execute(f"CREATE VIEW {result.frame} AS " + " UNION ALL BY NAME ".join(
             f"SELECT {', '.join(column(w, t) for w, t in renames.items())}, {literal(str(path))} AS {FILE_COL}, "
-            f"{LINE_COL} FROM {table}" for table, path, renames in parts))
+            f"{LINE_COL}, ({place}::BIGINT << 40) + {LINE_COL} AS {ROW_COL} FROM {table}"
+            for place, (table, path, renames) in enumerate(parts)))
     else:
-        con.execute(f"CREATE TEMP VIEW {result.frame} AS SELECT NULL::VARCHAR AS {FILE_COL}, NULL::BIGINT AS {LINE_COL} "
-                    "WHERE false")
-    result.tables = [table for table, _, _ in parts]
+        con.execute(f"CREATE VIEW {result.frame} AS SELECT NULL::VARCHAR AS {FILE_COL}, NULL::BIGINT AS {LINE_COL}, "
+                    f"NULL::BIGINT AS {ROW_COL} WHERE false")
     return result

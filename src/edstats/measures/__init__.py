@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import dataclasses
 
-import numpy as np
 import pandas as pd
 
+from .. import engine
 from ..periods import academic_year_of
 from ..settings import Settings
 from .attendance import attendance_measures, ytd_attendance_measures
 from .dictionary import measure_dictionary, measure_info
-from .exclusions import exclusion_measures
+from .exclusions import exclusion_measures, last_start_date
 from .eyfs import eyfs_measures
 from .ks2 import ks2_measures
 from .ks4 import ks4_measures
@@ -24,25 +24,25 @@ from .result import CHARACTERISTIC_BREAKDOWNS, LA_BREAKDOWN, RESULT_COLUMNS, tim
 from .schools import school_measures
 
 
-def add_school_district(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """Give every frame with ``school_urn`` the district of that school (for 'School district')."""
-    schools = frames.get("schools")
+def add_school_district(tables: dict) -> dict:
+    """Give every table with ``school_urn`` the district of that school (for 'School district')."""
+    tables = engine.in_one_database(tables)
+    schools = tables.get("schools")
     if schools is None:
-        return frames
-    district = schools.set_index("school_urn")["district"]
-    return {name: (f.assign(school_district=f["school_urn"].map(district)) if "school_urn" in f and name != "schools"
-                   else f) for name, f in frames.items()}
+        return tables
+    return {name: engine.derived(t, "with_district", f"""
+                SELECT t.*, s.district AS school_district FROM {{table}} AS t
+                LEFT JOIN (SELECT CAST(school_urn AS VARCHAR) AS urn, district FROM {schools.name}) AS s
+                  ON s.urn = CAST(t.school_urn AS VARCHAR)""")
+            if name != "schools" and "school_urn" in (columns := t.columns) and "school_district" not in columns else t
+            for name, t in tables.items()}
 
 
 def data_as_at(frames: dict[str, pd.DataFrame], sessions=None) -> str | None:
     """The last date the data describe (exclusions, provision, the daily feed), ISO."""
-    dates = []
-    for name, column in (("exclusions", "start_date"), ("provision", "start_date")):
-        if name in frames and not frames[name].empty:
-            dates.append(pd.to_datetime(frames[name][column]).max())
-    if sessions is not None and sessions.last_date:
-        dates.append(pd.Timestamp(sessions.last_date))
-    return max(dates).strftime("%Y-%m-%d") if dates else None
+    dates = [d for d in (last_start_date(frames.get("exclusions"), frames.get("provision")),
+                         sessions.last_date if sessions is not None else None) if d]
+    return max(dates) if dates else None       # ISO dates sort as the days do
 
 
 def present_datasets(frames: dict[str, pd.DataFrame], sessions=None) -> set[str]:
@@ -69,6 +69,7 @@ def compute_all(frames: dict[str, pd.DataFrame], settings: Settings, estimates=N
     ``estimates`` maps time periods to DfE P8 estimates; ``sessions`` is the daily feed (a
     :class:`~edstats.contract.sessions.SessionFeed`); ``as_at`` is the date of the sixth-day snapshot (default: the data's last date).
     """
+    frames = engine.in_one_database(frames)
     if any(column == "school_district" for column, _ in topics.values()):
         frames = add_school_district(frames)
     as_at = as_at or data_as_at(frames, sessions)
@@ -96,33 +97,25 @@ def compute_all(frames: dict[str, pd.DataFrame], settings: Settings, estimates=N
                                            ignore_index=True)
 
 
-def _looked_up(values: pd.Series, mapping: pd.Series) -> pd.Categorical:
-    """``values`` mapped through ``mapping`` as a categorical (sorted categories; missing where the
-    value is missing or not in ``mapping``), each distinct value looked up once: 55 million
-    attendance rows' schools take no time, where mapping the rows and then finding the categories
-    took 2 s."""
-    codes, distinct = pd.factorize(values)
-    mapped_codes, mapped = pd.factorize(pd.Index(distinct).map(mapping), sort=True)
-    return pd.Categorical.from_codes(np.append(mapped_codes, -1)[codes], categories=mapped)
-
-
-def add_la_code(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """Give every frame its LA: a school's is the first three digits of its ``laestab``, a pupil's
-    that of their school, a young person's in CCIS their ``residence_la``."""
-    schools = frames["schools"].assign(la_code=frames["schools"]["laestab"].astype(str).str[:3])
-    la_of_school = schools.set_index("school_urn")["la_code"]
+def add_la_code(tables: dict) -> dict:
+    """Give every table its LA (``la_code``): a school's is the first three digits of its
+    ``laestab``, a pupil's that of their school, a young person's in CCIS their ``residence_la``."""
+    tables = engine.in_one_database(tables)
+    schools = engine.derived(tables["schools"], "with_la",
+                             "SELECT *, left(CAST(laestab AS VARCHAR), 3) AS la_code FROM {table}")
     out = {}
-    for name, frame in frames.items():
+    for name, t in tables.items():
         if name == "schools":
             out[name] = schools
-        elif name == "ccis":     # a blank residence_la is an unknown LA (as for any breakdown), not 'nan'
-            residence = frame["residence_la"]
-            out[name] = frame.assign(la_code=residence if isinstance(residence.dtype, pd.CategoricalDtype)
-                                     else residence.astype("string"))
-        elif "school_urn" in frame:
-            out[name] = frame.assign(la_code=_looked_up(frame["school_urn"], la_of_school))
+        elif name == "ccis":     # a blank residence_la is an unknown LA (as for any breakdown)
+            out[name] = engine.derived(t, "with_la", "SELECT *, CAST(residence_la AS VARCHAR) AS la_code FROM {table}")
+        elif "school_urn" in t:
+            out[name] = engine.derived(t, "with_la", f"""
+                SELECT t.*, s.la_code FROM {{table}} AS t
+                LEFT JOIN (SELECT CAST(school_urn AS VARCHAR) AS urn, la_code FROM {schools.name}) AS s
+                  ON s.urn = CAST(t.school_urn AS VARCHAR)""")
         else:
-            out[name] = frame
+            out[name] = t
     return out
 
 

@@ -13,7 +13,6 @@ the same sessions they agree exactly (a test checks this).
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from .. import engine
@@ -28,44 +27,48 @@ CHARACTERISTICS = ["sex", "disadvantaged", "fsm", "sen_provision", "eal", "ethni
                    "home_district", "home_ward"]
 
 
-def _in_scope_schools(schools: pd.DataFrame | None, settings: Settings):
+def _in_scope(schools, settings: Settings, urn: str = "school_urn") -> str:
+    """SQL: the school ``urn`` names is in the headline scope (a state-funded primary, secondary,
+    all-through or special school; pupil referral units and alternative provision too with
+    ``absence_include_pru_ap``); every school when there is no schools dataset."""
     if schools is None:
-        return None
+        return "TRUE"
     phases = HEADLINE_PHASES + (("PRU", "AP") if settings.methodology.absence_include_pru_ap else ())
-    return set(schools.loc[schools["phase"].isin(phases), "school_urn"])
+    return (f"CAST({urn} AS VARCHAR) IN (SELECT CAST(school_urn AS VARCHAR) FROM schools "
+            f"WHERE phase IN ({', '.join(repr(p) for p in phases)}))")
 
 
-def _enrolments_query(attendance: pd.DataFrame, schools: pd.DataFrame | None, settings: Settings,
-                      breakdowns: list[str] | None = None) -> tuple[str, dict, dict]:
+def _enrolments_query(attendance, schools, settings: Settings, breakdowns: list[str] | None = None
+                      ) -> tuple[str, dict, dict]:
     """The query of :func:`enrolments`, its tables and its parameters."""
     terms = PERIOD_TERMS[settings.methodology.absence_period]
-    scope = _in_scope_schools(schools, settings)
     if breakdowns is None:
         breakdowns = [*CHARACTERISTICS, "school_district", "la_code", "ncyear"]
     key = ["academic_year", "upn", "school_urn"]
-    kept = [c for c in dict.fromkeys(breakdowns) if c in attendance and c not in key]
-    census = attendance[[*key, *kept, "term", "age_start_of_year", "possible_sessions", "authorised_absence",
-                         "unauthorised_absence"]].assign(row_read=np.arange(len(attendance)))
+    present = set(attendance.columns)
+    kept = [c for c in dict.fromkeys(breakdowns) if c in present and c not in key]
+    first = ", ".join(f"'{c}': \"{c}\"" for c in kept)
     query = f"""
         WITH in_scope AS (
             SELECT * FROM census
-            WHERE term IN $terms AND age_start_of_year BETWEEN 5 AND 15
-              AND ($every_school OR CAST(school_urn AS VARCHAR) IN $scope)),
+            WHERE term IN $terms AND age_start_of_year BETWEEN 5 AND 15 AND {_in_scope(schools, settings)}),
         complete_years AS (         -- a year is reported only when it has every term of the period
             SELECT academic_year FROM in_scope GROUP BY academic_year
             HAVING count(DISTINCT term) = {len(terms)}),
         summed AS (
-            SELECT academic_year, upn, school_urn, min(row_read) AS first_row,
+            SELECT academic_year, upn, school_urn, min(_row) AS first_row,
                    CAST(sum(possible_sessions) AS BIGINT) AS possible,
                    CAST(sum(authorised_absence) + sum(unauthorised_absence) AS BIGINT) AS absent
+                   {f", arg_min({{{first}}}, _row) AS first_values" if kept else ""}
             FROM in_scope
             WHERE academic_year IN (SELECT academic_year FROM complete_years)
             GROUP BY academic_year, upn, school_urn
             HAVING sum(possible_sessions) > 0)
-        SELECT summed.*{''.join(f', first."{c}"' for c in kept)}     -- the breakdowns of the enrolment's first row
-        FROM summed JOIN in_scope AS first ON first.row_read = summed.first_row"""
-    return query, {"census": census}, {"terms": list(terms), "every_school": scope is None,
-                                       "scope": sorted(str(u) for u in scope or [])}
+        SELECT academic_year, upn, school_urn, first_row, possible, absent
+               {''.join(f', first_values."{c}" AS "{c}"' for c in kept)}     -- the breakdowns of the first row
+        FROM summed"""
+    tables = {"census": attendance} | ({"schools": schools} if schools is not None else {})
+    return query, tables, {"terms": list(terms)}
 
 
 def enrolments(attendance: pd.DataFrame, schools: pd.DataFrame | None, settings: Settings,
@@ -115,24 +118,21 @@ def session_enrolments(feed, attendance: pd.DataFrame | None, schools: pd.DataFr
     carries none); without them every pupil in the feed is in scope.
     """
     census = attendance is not None and not attendance.empty
-    columns = [c for c in CHARACTERISTICS + ["school_district", "la_code", "age_start_of_year"]
-               if census and c in attendance]
-    keys = ["academic_year", "upn", "school_urn"]
-    tables = {"monthly": feed.monthly}
-    if census:
-        tables["census"] = attendance[keys + columns].assign(row_read=np.arange(len(attendance)))
-    scope = _in_scope_schools(schools, settings)
+    present = set(attendance.columns) if census else set()
+    columns = [c for c in CHARACTERISTICS + ["school_district", "la_code", "age_start_of_year"] if c in present]
+    tables = {"monthly": feed.monthly} | ({"census": attendance} if census else {}) | (
+        {"schools": schools} if schools is not None else {})
     month = ", month" if by_month else ""
     if census:      # each enrolment's first census row of the year gives its age and characteristics
+        first = ", ".join(f"'{c}': \"{c}\"" for c in columns)
         found = f"""
-        SELECT e.*, {', '.join(f'c."{c}"' for c in columns)}
+        SELECT e.*, {', '.join(f'c.first_values."{c}" AS "{c}"' for c in columns)}
         FROM enrolments AS e
-        JOIN (SELECT census.* FROM census
-              JOIN (SELECT min(row_read) AS first_row FROM census GROUP BY academic_year, upn, school_urn) AS firsts
-                ON census.row_read = firsts.first_row) AS c
+        JOIN (SELECT academic_year, upn, school_urn, arg_min({{{first}}}, _row) AS first_values
+              FROM census GROUP BY academic_year, upn, school_urn) AS c
           ON CAST(c.academic_year AS VARCHAR) = e.academic_year AND CAST(c.upn AS VARCHAR) = e.upn
          AND CAST(c.school_urn AS VARCHAR) = e.school_urn
-        WHERE c.age_start_of_year BETWEEN 5 AND 15"""
+        WHERE c.first_values.age_start_of_year BETWEEN 5 AND 15"""
     else:
         found = "SELECT * FROM enrolments AS e WHERE TRUE"
     return engine.query(f"""
@@ -145,9 +145,8 @@ def session_enrolments(feed, attendance: pd.DataFrame | None, schools: pd.DataFr
                    CAST(sum(possible) AS BIGINT) AS possible, CAST(sum(absent) AS BIGINT) AS absent
             FROM feed GROUP BY academic_year, upn, school_urn{month})
         {found}
-          AND ($every_school OR e.school_urn IN $scope)
-          {"" if by_month else "AND e.possible > 0"}""", tables,
-        {"until": until_month, "every_school": scope is None, "scope": sorted(str(u) for u in scope or [])})
+          AND {_in_scope(schools, settings, "e.school_urn")}
+          {"" if by_month else "AND e.possible > 0"}""", tables, {"until": until_month})
 
 
 def ytd_attendance_measures(sessions, attendance: pd.DataFrame | None,

@@ -60,7 +60,7 @@ def exclusion_rates(exclusions: pd.DataFrame, schools: pd.DataFrame, census: pd.
     district: each year's exclusions at state-funded primary, secondary, all-through and special
     schools over the pupils on roll at those schools at that year's January census
     (``school_census``), a school counting in the years it has a census headcount (open)."""
-    tables = {"exclusions": exclusions[["category", "school_urn", "start_date"]], "schools": schools,
+    tables = {"exclusions": exclusions, "schools": schools,
               "school_census": census}
     with_la = "la_code" in schools
     query = ROLL_AND_EXCLUSIONS.format(la_code=", s.la_code" if with_la else "")
@@ -84,21 +84,24 @@ def sixth_day_cases(exclusions: pd.DataFrame, provision: pd.DataFrame | None, ca
     if provision is None or provision.empty:
         provision = pd.DataFrame({"exclusion_id": pd.Series(dtype="string"), "provision_type": pd.Series(dtype="string"),
                                   "start_date": pd.Series(dtype="datetime64[us]")})
-    cases = engine.query(sql("sixth_day"), {
-        "exclusions": exclusions.assign(row_read=np.arange(len(exclusions))),
-        "provision": provision[["exclusion_id", "provision_type", "start_date"]],
-        "calendar": calendar[["date", "is_school_day"]]}, {"as_at": as_at})
-    return cases.drop(columns=["row_read", "excluded_on", "day1_place", "full_time_place", "as_at_place",
+    cases = engine.query(sql("sixth_day"), {"exclusions": exclusions, "provision": provision, "calendar": calendar},
+                         {"as_at": as_at})
+    return cases.drop(columns=[engine.ROW_COL, "excluded_on", "day1_place", "full_time_place", "as_at_place",
                                "full_time_from", "part_time_from"]).astype(
         {"sixth_day_passed": bool, "within_sixth_day": bool, "in_part_time": bool,
          "provision_day": float, "days_waiting": float})
 
 
-def _default_as_at(exclusions: pd.DataFrame, provision: pd.DataFrame | None) -> str:
-    """The snapshot date when none is given: the last start date in the exclusions and provision."""
-    return max(pd.to_datetime(exclusions["start_date"]).max(),
-               pd.to_datetime(provision["start_date"]).max() if provision is not None and not provision.empty
-               else pd.Timestamp.min).strftime("%Y-%m-%d")
+def last_start_date(exclusions, provision=None) -> str | None:
+    """The last start date in the exclusions and provision (ISO), the snapshot date when none is
+    given; None when neither has a row."""
+    tables = {name: table for name, table in (("exclusions", exclusions), ("provision", provision))
+              if table is not None and not table.empty}
+    if not tables:
+        return None
+    last = engine.query("SELECT strftime(max(CAST(start_date AS DATE)), '%Y-%m-%d') AS day FROM (" + " UNION ALL ".join(
+        f"SELECT start_date FROM {name}" for name in tables) + ")", tables)["day"].iloc[0]
+    return None if pd.isna(last) else str(last)
 
 
 def sixth_day_measures(exclusions: pd.DataFrame, provision: pd.DataFrame | None, calendar: pd.DataFrame | None,
@@ -106,7 +109,7 @@ def sixth_day_measures(exclusions: pd.DataFrame, provision: pd.DataFrame | None,
     """The four sixth-day measures (Total rows)."""
     if calendar is None or calendar.empty:
         return empty_result()
-    as_at = as_at or _default_as_at(exclusions, provision)
+    as_at = as_at or last_start_date(exclusions, provision)
     return _sixth_day_rows(sixth_day_cases(exclusions, provision, calendar, as_at), academic_year_of(as_at))
 
 
@@ -163,10 +166,12 @@ def exclusion_measures(exclusions: pd.DataFrame | None, provision: pd.DataFrame 
         parts.append(exclusion_rates(exclusions, schools, census, {k: v for k, v in topics.items()
                                                                    if k in SCHOOL_BREAKDOWNS or k in LA_BREAKDOWN}))
     if calendar is not None and not calendar.empty:
-        as_at = as_at or _default_as_at(exclusions, provision)
+        as_at = as_at or last_start_date(exclusions, provision)
         cases = sixth_day_cases(exclusions, provision, calendar, as_at)     # once: each case is its own
         current = academic_year_of(as_at)        # once, not once per LA (7 ms each)
         parts.append(_sixth_day_rows(cases, current))
         if la_topics(topics) and "la_code" in exclusions:       # every LA with exclusions
-            parts.append(_sixth_day_rows(cases, current, cases["la_code"], list(exclusions["la_code"].dropna().unique())))
+            las = engine.query("SELECT DISTINCT CAST(la_code AS VARCHAR) AS la FROM exclusions WHERE la_code IS NOT NULL "
+                               "ORDER BY la", {"exclusions": exclusions})["la"].tolist()
+            parts.append(_sixth_day_rows(cases, current, cases["la_code"], las))
     return pd.concat([p for p in parts if not p.empty], ignore_index=True) if parts else empty_result()

@@ -59,7 +59,7 @@ def attainment8(results: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """Per pupil (upn, academic_year) with results, in order of their first result: A8 elements,
     A8, best English and maths grades, EBacc APS (``sql/attainment8.sql``)."""
     m = settings.methodology
-    out = engine.query(sql("attainment8"), {"ks4_results": results.assign(result_row=np.arange(len(results)))}, {
+    out = engine.query(sql("attainment8"), {"ks4_results": results}, {
         "mean_combined": m.ks4_combined_science_points == "mean", "double_needs_both": m.ks4_english_double_weight_requires_both,
         "aps_divisor": m.ks4_ebacc_aps_divisor, "ebacc_categories": list(EBACC_CATEGORIES),
         "single_sciences": list(SINGLE_SCIENCES)})
@@ -68,11 +68,12 @@ def attainment8(results: pd.DataFrame, settings: Settings) -> pd.DataFrame:
 
 def _scores(pupils: pd.DataFrame, a8: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """``pupils`` with their A8 elements (0 without results) and prior attainment (``sql/ks4_pupils.sql``)."""
-    codes = {f"{s}_code": f"p.ks2_{s}_code" if f"ks2_{s}_code" in pupils else "NULL" for s in ("read", "mat")}
-    out = engine.query(sql("ks4_pupils").format(**codes),
-                       {"ks4_pupils": pupils.assign(pupil_row=np.arange(len(pupils))), "attainment8": a8},
+    present = set(pupils.columns)
+    codes = {f"{s}_code": f"p.ks2_{s}_code" if f"ks2_{s}_code" in present else "NULL" for s in ("read", "mat")}
+    out = engine.query(sql("ks4_pupils").format(**codes), {"ks4_pupils": pupils, "attainment8": a8},
                        {"prior_from_one_subject": settings.methodology.ks4_prior_from_one_subject})
-    return _floats(out.sort_values("pupil_row", ignore_index=True).drop(columns="pupil_row"), [*A8_COLUMNS, "prior"])
+    return _floats(out.sort_values(engine.ROW_COL, ignore_index=True).drop(columns=engine.ROW_COL),
+                   [*A8_COLUMNS, "prior"])
 
 
 def _no_results() -> pd.DataFrame:
@@ -97,7 +98,7 @@ def pupil_scores(pupils: pd.DataFrame, results: pd.DataFrame, settings: Settings
     Pupils without any result score 0 in A8 (they stay in the denominator).
     """
     a8 = attainment8(results, settings).reset_index() if not results.empty else _no_results()
-    return add_progress8(_scores(pupils.reset_index(drop=True), a8, settings), estimates)
+    return add_progress8(_scores(pupils, a8, settings), estimates)
 
 
 def estimates_table(estimates: dict[str, P8Estimates]) -> pd.DataFrame:
@@ -114,9 +115,8 @@ def estimates_table(estimates: dict[str, P8Estimates]) -> pd.DataFrame:
 def add_progress8(scores: pd.DataFrame, estimates: dict[str, P8Estimates]) -> pd.DataFrame:
     """Pupil P8 and its elements (and the outlier-adjusted P8) for the years with estimates
     (``sql/progress8.sql``): ``scores`` have A8 elements and ``prior``."""
-    out = engine.query(sql("progress8"), {"scores": scores.assign(pupil_row=np.arange(len(scores))),
-                                          "estimates": estimates_table(estimates)})
-    out = out.sort_values("pupil_row", ignore_index=True)
+    out = engine.query(sql("progress8"), {"scores": scores, "estimates": estimates_table(estimates)})
+    out = out.sort_values(engine.ROW_COL, ignore_index=True)
     return _floats(out[[*scores.columns, "pag", *(f"p8_{e}" for e in ELEMENTS), "p8_adjusted"]])
 
 

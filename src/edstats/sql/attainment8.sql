@@ -6,7 +6,7 @@
 -- points; a combined science double award (like 6-5) fills two slots, each with one of its grades'
 -- points, or both with their mean ($mean_combined). A result was taken unless its grade is X.
 WITH graded AS (
-    SELECT upn, academic_year, result_row, a8_category AS category, qualification = 'OTHER_APPROVED' AS approved,
+    SELECT upn, academic_year, _row, a8_category AS category, qualification = 'OTHER_APPROVED' AS approved,
            points AS approved_points, grade IS NULL OR grade <> 'X' OR qualification = 'OTHER_APPROVED' AS taken,
            CASE WHEN grade IN ('1', '2', '3', '4', '5', '6', '7', '8', '9') THEN CAST(grade AS INTEGER)
                 WHEN grade IN ('U', 'X') THEN 0 END AS gcse_points,
@@ -16,22 +16,22 @@ WITH graded AS (
            CASE WHEN grade IN ('U', 'X') THEN 0
                 WHEN length(grade) = 3 AND substr(grade, 2, 1) = '-' AND substr(grade, 1, 1) BETWEEN '1' AND '9'
                      AND substr(grade, 3, 1) BETWEEN '1' AND '9' THEN CAST(substr(grade, 3, 1) AS INTEGER) END AS second_grade
-    FROM (SELECT upn, academic_year, result_row, qualification, a8_category, points, trim(grade) AS grade
+    FROM (SELECT upn, academic_year, _row, qualification, a8_category, points, trim(grade) AS grade
           FROM ks4_results) AS r
 ),
 entries AS (    -- one row per slot a result can fill
-    SELECT upn, academic_year, result_row, category, taken,
+    SELECT upn, academic_year, _row, category, taken,
            coalesce(CASE WHEN category = 'SCI_COMBINED'
                          THEN CASE WHEN $mean_combined THEN (first_grade + second_grade) / 2.0 ELSE first_grade END
                          WHEN approved THEN approved_points ELSE gcse_points END, 0) AS points
     FROM graded
     UNION ALL       -- a double award's second slot
-    SELECT upn, academic_year, result_row, category, taken,
+    SELECT upn, academic_year, _row, category, taken,
            coalesce(CASE WHEN $mean_combined THEN (first_grade + second_grade) / 2.0 ELSE second_grade END, 0)
     FROM graded WHERE category = 'SCI_COMBINED'
 ),
 best AS (       -- English and maths count only if taken; the best humanity and language, for the EBacc APS
-    SELECT upn, academic_year, min(result_row) AS first_row,
+    SELECT upn, academic_year, min(_row) AS first_row,
            max(CASE WHEN category = 'ENG_LANG' AND taken THEN points END) AS language,
            max(CASE WHEN category = 'ENG_LIT' AND taken THEN points END) AS literature,
            max(CASE WHEN category = 'MATHS' AND taken THEN points END) AS best_maths,

@@ -51,4 +51,4 @@ SELECT * ,
        full_time_from IS NULL AND part_time_from IS NOT NULL AS in_part_time,
        academic_year(excluded_on) AS academic_year
 FROM placed
-ORDER BY row_read
+ORDER BY _row
