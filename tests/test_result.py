@@ -63,3 +63,31 @@ def test_the_sql_academic_year_is_the_python_one_on_every_day_of_four_years():
     days = [date(2022, 8, 1) + timedelta(days=n) for n in range(4 * 366)]
     got = connect().execute("SELECT academic_year(day) FROM unnest($days) AS t(day)", {"days": days}).fetchall()
     assert [year for (year,) in got] == [academic_year_of(day) for day in days]
+
+
+def test_duckdb_memory_is_what_edstats_memory_limit_says(monkeypatch):
+    """An analyst on a shared server caps DuckDB's memory (it spills to disk past it)."""
+    from edstats.engine import connect
+
+    monkeypatch.setenv("EDSTATS_MEMORY_LIMIT", "1GB")
+    (limit,) = connect().execute("SELECT current_setting('memory_limit')").fetchone()
+    assert limit == "953.6 MiB"       # 10^9 bytes, as DuckDB shows it
+    monkeypatch.delenv("EDSTATS_MEMORY_LIMIT")
+    (default,) = connect().execute("SELECT current_setting('memory_limit')").fetchone()
+    assert default != limit
+
+
+def test_a_relation_is_queried_where_it_is_and_its_first_rows_are_its_read_order():
+    """A validated dataset is a table of its connection: a query names it as a frame would be
+    named, and a frame without ``_row`` is numbered in its own order."""
+    from edstats import engine
+
+    con = engine.connect()
+    con.execute("CREATE TABLE valid_x AS SELECT * FROM (VALUES ('b', 2, 7), ('a', 1, 5), ('b', 3, 9)) t(k, _row, v)")
+    x = engine.Relation(con, "valid_x")
+    first = engine.query("SELECT k, arg_min(v, _row) AS v FROM x GROUP BY k ORDER BY k", {"x": x})
+    assert first.to_dict("list") == {"k": ["a", "b"], "v": [5, 7]}
+    frame = pd.DataFrame({"k": ["b", "a", "b"], "v": [9, 5, 7]})
+    first = engine.query("SELECT k, arg_min(v, _row) AS v FROM x GROUP BY k ORDER BY k", {"x": frame})
+    assert first.to_dict("list") == {"k": ["a", "b"], "v": [5, 9]}
+    assert x.columns == ["k", "_row", "v"] and len(x) == 3 and not x.empty

@@ -60,7 +60,10 @@ MEMORY_SHARE = 0.4
 
 
 def memory_limit() -> str:
-    """:data:`MEMORY_SHARE` of the machine's physical memory, for DuckDB's ``memory_limit``."""
+    """The memory DuckDB may use before it spills to disk: ``EDSTATS_MEMORY_LIMIT`` when set (in
+    DuckDB's form, e.g. ``3GB``), else :data:`MEMORY_SHARE` of the machine's physical memory."""
+    if os.environ.get("EDSTATS_MEMORY_LIMIT"):
+        return os.environ["EDSTATS_MEMORY_LIMIT"]
     try:
         total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (AttributeError, ValueError, OSError):     # not Linux or macOS: DuckDB's own default
