@@ -32,6 +32,13 @@ class CountingSparkEngine:
         self.queries += 1
         return self.spark.query(query, tables, parameters)
 
+    def table(self, name, query, tables, parameters=None):
+        self.queries += 1
+        return self.spark.table(name, query, tables, parameters)
+
+    def forget(self, table):
+        self.spark.forget(table)
+
 
 @pytest.fixture(scope="module")
 def spark():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import itertools
 from dataclasses import dataclass
 import os
 import re
@@ -179,10 +180,11 @@ class Relation:
 
 
 def as_pandas(table) -> pd.DataFrame:
-    """A table a measure was given (a pandas frame, an Arrow table or a :class:`Relation`) as a pandas frame."""
-    if isinstance(table, Relation):
-        return table.to_pandas()
-    return frame_of(table) if isinstance(table, pa.Table) else table
+    """A table a measure was given (a pandas frame, an Arrow table, a :class:`Relation` or a table
+    an engine keeps) as a pandas frame."""
+    if isinstance(table, pd.DataFrame):
+        return table
+    return frame_of(table) if isinstance(table, pa.Table) else table.to_pandas()
 
 
 def as_arrow(table) -> pa.Table:
@@ -220,28 +222,55 @@ def derived(table: Relation, suffix: str, query: str) -> Relation:
     return Relation(table.con, name)
 
 
+_kept = itertools.count(1)
+
+
+def kept_name(name: str) -> str:
+    """A new name for a table an engine keeps (:func:`table`): ``<name>_<n>``."""
+    return f"{name}_{next(_kept)}"
+
+
 class DuckDBEngine:
     """Runs a measure's query on DuckDB (the default engine): on the connection that holds its
     :class:`Relation` tables, or on a new one for frames."""
 
-    def query(self, query: str, tables: dict, parameters: dict | None = None) -> pd.DataFrame:
-        """The rows of ``query`` (DuckDB's SQL, ``$name`` parameters) over ``tables`` (name -> pandas
-        frame, Arrow table or :class:`Relation`) as a pandas frame (:func:`as_frame`)."""
+    @contextlib.contextmanager
+    def _cursor(self, tables: dict):
+        """A connection with ``tables`` under their names: a cursor of the connection that holds
+        the :class:`Relation` tables (it shares that database, but has its own temporary names, so
+        that one query's names never meet another's), or a new connection."""
         held = {id(t.con): t.con for t in tables.values() if isinstance(t, Relation)}
         if len(held) > 1:
             raise ValueError("a query's tables must all be of one DuckDB connection")
-        # a cursor shares its connection's database (the datasets, the macros) but has its own
-        # temporary names, so that this query's names never meet another's
-        con = next(iter(held.values())).cursor() if held else connect()
+        owner = next(iter(held.values())) if held else connect()
+        con = owner.cursor()
         try:
             for name, table in tables.items():
                 if isinstance(table, Relation):
                     con.execute(f"CREATE TEMP VIEW {name} AS SELECT * FROM {table.name}")
                 else:
                     con.register(name, as_arrow(table))
-            return as_frame(con, bind(query, parameters or {}))
+            yield owner, con
         finally:
             con.close()
+
+    def query(self, query: str, tables: dict, parameters: dict | None = None) -> pd.DataFrame:
+        """The rows of ``query`` (DuckDB's SQL, ``$name`` parameters) over ``tables`` (name -> pandas
+        frame, Arrow table or :class:`Relation`) as a pandas frame (:func:`as_frame`)."""
+        with self._cursor(tables) as (_, con):
+            return as_frame(con, bind(query, parameters or {}))
+
+    def table(self, name: str, query: str, tables: dict, parameters: dict | None = None) -> Relation:
+        """The rows of ``query`` kept as a table of the connection (``<name>_<n>``), for the next
+        queries to read where it is."""
+        with self._cursor(tables) as (owner, con):
+            kept = kept_name(name)
+            con.execute(f"CREATE TABLE {kept} AS {bind(query, parameters or {})}")
+            return Relation(owner, kept)
+
+    def forget(self, table: Relation) -> None:
+        """Drop a table :meth:`table` kept."""
+        table.con.execute(f"DROP TABLE IF EXISTS {table.name}")
 
 
 _current: contextvars.ContextVar = contextvars.ContextVar("edstats_engine", default=None)
@@ -265,3 +294,16 @@ def using(engine):
 def query(text: str, tables: dict, parameters: dict | None = None) -> pd.DataFrame:
     """``text`` run on the current engine (:func:`current`)."""
     return current().query(text, tables, parameters)
+
+
+def table(name: str, text: str, tables: dict, parameters: dict | None = None):
+    """``text`` run on the current engine, its rows kept there as a table for the next queries'
+    ``tables`` (a pupil-level step between two queries never comes back to Python)."""
+    return current().table(name, text, tables, parameters)
+
+
+def forget(*tables) -> None:
+    """Drop tables the current engine kept (:func:`table`); a frame among them is left alone."""
+    for kept in tables:
+        if not isinstance(kept, (pd.DataFrame, pa.Table)):
+            current().forget(kept)

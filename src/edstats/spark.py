@@ -14,11 +14,12 @@ and asserts the same results; ``docs/scale.md`` says how to use it on a cluster.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
-import pyarrow as pa
 import sqlglot
 
-from .engine import FUNCTIONS, as_arrow, bind, frame_of
+from .engine import FUNCTIONS, as_arrow, bind, frame_of, kept_name
 
 
 def local_session(cores: int = 2, memory: str = "4g"):
@@ -60,7 +61,46 @@ class SparkEngine:
             self.session.sql(f"CREATE OR REPLACE TEMPORARY FUNCTION {name}({_spark_parameters(parameters)}) "
                              f"RETURNS {_spark_type(returns)} RETURN {to_spark_sql(body)}")
 
-    def query(self, query: str, tables: dict, parameters: dict | None = None) -> pd.DataFrame:
+    def _views(self, tables: dict) -> None:
         for name, table in tables.items():
-            self.session.createDataFrame(as_arrow(table)).createOrReplaceTempView(name)
+            if isinstance(table, SparkTable):
+                self.session.table(table.name).createOrReplaceTempView(name)
+            else:
+                self.session.createDataFrame(as_arrow(table)).createOrReplaceTempView(name)
+
+    def query(self, query: str, tables: dict, parameters: dict | None = None) -> pd.DataFrame:
+        self._views(tables)
         return frame_of(self.session.sql(to_spark_sql(query, parameters)).toArrow())
+
+    def table(self, name: str, query: str, tables: dict, parameters: dict | None = None) -> "SparkTable":
+        """The rows of ``query`` kept in Spark (cached, as the temporary view ``<name>_<n>``)."""
+        self._views(tables)
+        kept = kept_name(name)
+        self.session.sql(to_spark_sql(query, parameters)).cache().createOrReplaceTempView(kept)
+        return SparkTable(self, kept)
+
+    def forget(self, table: "SparkTable") -> None:
+        """Drop (and uncache) a table :meth:`table` kept."""
+        self.session.catalog.dropTempView(table.name)
+
+
+@dataclass(frozen=True)
+class SparkTable:
+    """A query's rows kept in Spark (:meth:`SparkEngine.table`), for the next queries to read there."""
+
+    engine: SparkEngine
+    name: str
+
+    @property
+    def columns(self) -> list[str]:
+        return self.engine.session.table(self.name).columns
+
+    def __contains__(self, column: str) -> bool:
+        return column in self.columns
+
+    @property
+    def empty(self) -> bool:
+        return self.engine.session.table(self.name).isEmpty()
+
+    def to_pandas(self) -> pd.DataFrame:
+        return frame_of(self.engine.session.table(self.name).toArrow())

@@ -55,25 +55,39 @@ def _floats(frame: pd.DataFrame, columns=None) -> pd.DataFrame:
     return frame.astype({c: float for c in columns if c in frame})
 
 
-def attainment8(results: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    """Per pupil (upn, academic_year) with results, in order of their first result: A8 elements,
-    A8, best English and maths grades, EBacc APS (``sql/attainment8.sql``)."""
+def _attainment8(results, settings: Settings):
+    """:func:`attainment8`'s rows, kept in the engine (``sql/attainment8.sql``)."""
     m = settings.methodology
-    out = engine.query(sql("attainment8"), {"ks4_results": results}, {
+    return engine.table("attainment8", sql("attainment8"), {"ks4_results": results}, {
         "mean_combined": m.ks4_combined_science_points == "mean", "double_needs_both": m.ks4_english_double_weight_requires_both,
         "aps_divisor": m.ks4_ebacc_aps_divisor, "ebacc_categories": list(EBACC_CATEGORIES),
         "single_sciences": list(SINGLE_SCIENCES)})
+
+
+def attainment8(results, settings: Settings) -> pd.DataFrame:
+    """Per pupil (upn, academic_year) with results, in order of their first result: A8 elements,
+    A8, best English and maths grades, EBacc APS."""
+    kept = _attainment8(results, settings)
+    out = engine.as_pandas(kept)
+    engine.forget(kept)
     return _floats(out.sort_values("first_row").set_index(KEY)[A8_COLUMNS], A8_COLUMNS)
 
 
-def _scores(pupils: pd.DataFrame, a8: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    """``pupils`` with their A8 elements (0 without results) and prior attainment (``sql/ks4_pupils.sql``)."""
+def _scores(pupils, a8, settings: Settings):
+    """``pupils`` with their A8 elements (0 without results) and prior attainment, kept in the
+    engine (``sql/ks4_pupils.sql``)."""
     present = set(pupils.columns)
     codes = {f"{s}_code": f"p.ks2_{s}_code" if f"ks2_{s}_code" in present else "NULL" for s in ("read", "mat")}
-    out = engine.query(sql("ks4_pupils").format(**codes), {"ks4_pupils": pupils, "attainment8": a8},
-                       {"prior_from_one_subject": settings.methodology.ks4_prior_from_one_subject})
-    return _floats(out.sort_values(engine.ROW_COL, ignore_index=True).drop(columns=engine.ROW_COL),
-                   [*A8_COLUMNS, "prior"])
+    return engine.table("ks4_scores", sql("ks4_pupils").format(**codes), {"ks4_pupils": pupils, "attainment8": a8},
+                        {"prior_from_one_subject": settings.methodology.ks4_prior_from_one_subject})
+
+
+def _in_read_order(kept, columns=None) -> pd.DataFrame:
+    """A kept table as a pandas frame in its rows' read order, ``columns`` (default all but
+    ``_row``), its nullable floats as plain floats; the engine then drops it."""
+    out = engine.as_pandas(kept).sort_values(engine.ROW_COL, ignore_index=True)
+    engine.forget(kept)
+    return _floats(out[columns or [c for c in out.columns if c != engine.ROW_COL]])
 
 
 def _no_results() -> pd.DataFrame:
@@ -88,17 +102,25 @@ def prior_attainment(pupils: pd.DataFrame, settings: Settings) -> pd.Series:
         pupils = pupils.assign(upn=pd.Series([f"pupil {i}" for i in range(len(pupils))], dtype="string", index=pupils.index))
     if "academic_year" not in pupils:
         pupils = pupils.assign(academic_year="")
-    return _scores(pupils, _no_results(), settings)["prior"].set_axis(pupils.index)
+    return _in_read_order(_scores(pupils, _no_results(), settings))["prior"].set_axis(pupils.index)
 
 
-def pupil_scores(pupils: pd.DataFrame, results: pd.DataFrame, settings: Settings,
-                 estimates: dict[str, P8Estimates]) -> pd.DataFrame:
+def _pupil_scores(pupils, results, settings: Settings, estimates: dict[str, P8Estimates]):
+    """:func:`pupil_scores` kept in the engine: each step's pupil-level rows stay there for the next."""
+    a8 = _attainment8(results, settings) if not results.empty else _no_results()
+    scores = _scores(pupils, a8, settings)
+    try:
+        return _progress8(scores, estimates)
+    finally:
+        engine.forget(a8, scores)
+
+
+def pupil_scores(pupils, results, settings: Settings, estimates: dict[str, P8Estimates]) -> pd.DataFrame:
     """``pupils`` with A8 elements, EBacc APS and, where estimates exist, P8 and its elements.
 
     Pupils without any result score 0 in A8 (they stay in the denominator).
     """
-    a8 = attainment8(results, settings).reset_index() if not results.empty else _no_results()
-    return add_progress8(_scores(pupils, a8, settings), estimates)
+    return _in_read_order(_pupil_scores(pupils, results, settings, estimates))
 
 
 def estimates_table(estimates: dict[str, P8Estimates]) -> pd.DataFrame:
@@ -112,12 +134,16 @@ def estimates_table(estimates: dict[str, P8Estimates]) -> pd.DataFrame:
     return (pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(columns))).astype(columns)
 
 
+def _progress8(scores, estimates: dict[str, P8Estimates]):
+    """:func:`add_progress8`'s rows kept in the engine (``sql/progress8.sql``)."""
+    return engine.table("progress8", sql("progress8"), {"scores": scores, "estimates": estimates_table(estimates)})
+
+
 def add_progress8(scores: pd.DataFrame, estimates: dict[str, P8Estimates]) -> pd.DataFrame:
-    """Pupil P8 and its elements (and the outlier-adjusted P8) for the years with estimates
-    (``sql/progress8.sql``): ``scores`` have A8 elements and ``prior``."""
-    out = engine.query(sql("progress8"), {"scores": scores, "estimates": estimates_table(estimates)})
-    out = out.sort_values(engine.ROW_COL, ignore_index=True)
-    return _floats(out[[*scores.columns, "pag", *(f"p8_{e}" for e in ELEMENTS), "p8_adjusted"]])
+    """Pupil P8 and its elements (and the outlier-adjusted P8) for the years with estimates:
+    ``scores`` have A8 elements and ``prior``."""
+    return _in_read_order(_progress8(scores, estimates),
+                          [*scores.columns, "pag", *(f"p8_{e}" for e in ELEMENTS), "p8_adjusted"])
 
 
 def _national_sd(estimates: dict[str, P8Estimates], element: str) -> tuple:
@@ -136,7 +162,7 @@ def ks4_measures(pupils: pd.DataFrame | None, results: pd.DataFrame | None, sett
     """Every KS4 measure, by academic year and breakdown."""
     if pupils is None or pupils.empty:
         return empty_result()
-    scores = pupil_scores(pupils, results if results is not None else pd.DataFrame(columns=KEY), settings, estimates)
+    scores = _pupil_scores(pupils, results if results is not None else pd.DataFrame(columns=KEY), settings, estimates)
     tables = {"scores": scores}
     parts = [measures_over("SELECT * FROM scores", tables, [
         Mean("ks4_att8_avg", "a8"),
@@ -150,6 +176,7 @@ def ks4_measures(pupils: pd.DataFrame | None, results: pd.DataFrame | None, sett
             Mean("cla_ks4_att8_avg", "a8"),
             MeanWithNationalSD("cla_ks4_p8_avg", "p8_adjusted", sd_by_year=_national_sd(estimates, "a8")),
         ], la_topics(topics), scores.columns))
+    engine.forget(scores)
     return pd.concat([p for p in parts if not p.empty], ignore_index=True)
 
 
