@@ -54,9 +54,8 @@ def run_script(con: duckdb.DuckDBPyConnection, name: str, parameters: dict) -> N
             con.execute(statement, {k: v for k, v in parameters.items() if re.search(rf"\${k}\b", statement)})
 
 
-#: The share of the machine's memory a DuckDB connection may use before it spills to disk. DuckDB's
-#: own default is 80%, but the validated rows are also held as pandas frames beside it: at national
-#: scale that overcommitted a 24 GiB machine, and validation was killed at 23 GB.
+#: The share of the machine's memory a DuckDB connection may use before it spills to disk, not
+#: DuckDB's own 80%: the process also holds pandas frames of results and the papers' data.
 MEMORY_SHARE = 0.4
 
 

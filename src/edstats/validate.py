@@ -279,7 +279,8 @@ def check_dataset(spec: Dataset, raw: RawDataset, con=None, clean: set | None = 
     # hash repeats (a number each, where grouping every row by its key held them all: 55 million
     # attendance rows took 32 s and gigabytes)
     repeats = (f"(SELECT * FROM {table} WHERE hash({key}) IN "
-               f"(SELECT h FROM (SELECT hash({key}) AS h FROM {table}) GROUP BY h HAVING count(*) > 1))")
+               f"(SELECT h FROM (SELECT hash({key}) AS h FROM {table}) GROUP BY h HAVING count(*) > 1))"
+               if spec.key else "")
     if spec.key and set(spec.key) <= present and con.execute(
             f"SELECT count(*) FROM (SELECT {key} FROM {repeats} GROUP BY ALL HAVING count(*) > 1)").fetchone()[0]:
         what = " and ".join(spec.key)
@@ -438,7 +439,7 @@ def validate_data(data_dir: str | Path, on_invalid_rows: str = "stop",
     for name in names:
         clean = set()
         problems.append(check_dataset(DATASETS[name], raws[name], con, clean))
-        # a view: typed as the checks between datasets and the frames read it, never stored twice
+        # a view: typed as the checks between datasets read it, never stored twice
         con.execute(f"CREATE VIEW typed_{name} AS {typed_query(DATASETS[name], con, raws[name].frame, clean)}")
         if con.execute(f"SELECT count(*) FROM typed_{name}").fetchone()[0]:
             typed[name] = f"typed_{name}"

@@ -24,16 +24,21 @@ from .result import CHARACTERISTIC_BREAKDOWNS, LA_BREAKDOWN, RESULT_COLUMNS, tim
 from .schools import school_measures
 
 
+def _with_schools(table, schools, column: str, named: str, suffix: str):
+    """A view of ``table`` with each row's school's ``column`` (of ``schools``) as ``named``."""
+    return engine.derived(table, suffix, f"""
+        SELECT t.*, s.{column} AS {named} FROM {{table}} AS t
+        LEFT JOIN (SELECT CAST(school_urn AS VARCHAR) AS urn, {column} FROM {schools.name}) AS s
+          ON s.urn = CAST(t.school_urn AS VARCHAR)""")
+
+
 def add_school_district(tables: dict) -> dict:
     """Give every table with ``school_urn`` the district of that school (for 'School district')."""
     tables = engine.in_one_database(tables)
     schools = tables.get("schools")
     if schools is None:
         return tables
-    return {name: engine.derived(t, "with_district", f"""
-                SELECT t.*, s.district AS school_district FROM {{table}} AS t
-                LEFT JOIN (SELECT CAST(school_urn AS VARCHAR) AS urn, district FROM {schools.name}) AS s
-                  ON s.urn = CAST(t.school_urn AS VARCHAR)""")
+    return {name: _with_schools(t, schools, "district", "school_district", "with_district")
             if name != "schools" and "school_urn" in (columns := t.columns) and "school_district" not in columns else t
             for name, t in tables.items()}
 
@@ -110,10 +115,7 @@ def add_la_code(tables: dict) -> dict:
         elif name == "ccis":     # a blank residence_la is an unknown LA (as for any breakdown)
             out[name] = engine.derived(t, "with_la", "SELECT *, CAST(residence_la AS VARCHAR) AS la_code FROM {table}")
         elif "school_urn" in t:
-            out[name] = engine.derived(t, "with_la", f"""
-                SELECT t.*, s.la_code FROM {{table}} AS t
-                LEFT JOIN (SELECT CAST(school_urn AS VARCHAR) AS urn, la_code FROM {schools.name}) AS s
-                  ON s.urn = CAST(t.school_urn AS VARCHAR)""")
+            out[name] = _with_schools(t, schools, "la_code", "la_code", "with_la")
         else:
             out[name] = t
     return out
