@@ -3,9 +3,11 @@ temporary folder) and into a DuckDB database file gives the same typed rows, the
 the same measures as its folder of files."""
 
 import glob
+import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -127,3 +129,98 @@ def test_a_bad_row_in_a_table_is_named_by_table_and_row_with_its_value_masked(fo
 
 def test_a_password_in_the_address_is_never_shown():
     assert Database("postgresql://analyst:s3cret@warehouse/edu").shown == "postgresql://analyst:***@warehouse/edu"
+
+
+def _with_password(url: str) -> str:
+    """The test server's address with a password in it (the server trusts local connections, so
+    any password connects): what a careless address would carry."""
+    return url.replace("postgresql://postgres@", "postgresql://postgres:Pa55word-never-shown@")
+
+
+def _settings_file(tmp_path: Path, reference: Path, location: str = "") -> Path:
+    """edstats.yml naming the reference folder (P8 estimates, comparators) the database lacks."""
+    path = tmp_path / "edstats.yml"
+    path.write_text(f"data:\n  reference_folder: {reference}\n" + (f"  location: {location}\n" if location else ""))
+    return path
+
+
+def _edstats(*args, cwd: Path):
+    return subprocess.run([sys.executable, "-m", "edstats", *args], capture_output=True, text=True, cwd=cwd)
+
+
+@pytest.mark.parametrize("kind", ["postgresql", "duckdb"])
+def test_measures_from_a_database_are_the_folders_to_the_byte(folder, postgres, tmp_path, kind):
+    """`edstats measures --data <database>` writes the very measures.csv the folder gives, though
+    the table's rows come in the key's order, not the files' (sums do not depend on the order)."""
+    source = postgres if kind == "postgresql" else str(tmp_path / "extracts.duckdb")
+    _load(folder, source)
+    settings = _settings_file(tmp_path, folder)
+    for data, out in ((str(folder), "folder"), (source, "database")):
+        result = _edstats("measures", "--data", data, "--settings", str(settings), "--cache", "",
+                          "--out", str(tmp_path / out / "measures.csv"), cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+    from_folder = (tmp_path / "folder" / "measures.csv").read_bytes()
+    assert len(from_folder) > 100_000 and b"ks4_p8_avg" in from_folder and b"ks4_ebacc_aps" in from_folder
+    assert (tmp_path / "database" / "measures.csv").read_bytes() == from_folder
+
+
+def test_the_settings_name_the_database_when_data_is_not_given(folder, tmp_path):
+    database = tmp_path / "extracts.duckdb"
+    _load(folder, str(database))
+    settings = _settings_file(tmp_path, folder, location=str(database))
+    result = _edstats("validate", "--settings", str(settings), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "table eyfsp" in result.stdout and str(database) in result.stdout
+
+
+def test_a_password_in_the_settings_is_refused(tmp_path):
+    from edstats.errors import SettingsError
+    from edstats.settings import load_settings
+
+    path = tmp_path / "edstats.yml"
+    path.write_text("data:\n  location: postgresql://analyst:s3cret@warehouse/edu\n")
+    with pytest.raises(SettingsError, match="pgpass"):
+        load_settings(path)
+
+
+def test_a_report_from_postgresql_lists_its_tables_and_never_shows_the_password(folder, postgres, tmp_path, repo_root):
+    """The papers from a warehouse: each table an input with its rows and fingerprint, the address
+    without its password in every file written; an unchanged database is not reported on again, a
+    changed row is."""
+    from edstats.pipeline import build_report
+    from edstats.settings import load_settings
+
+    _load(folder, postgres)
+    url = _with_password(postgres)
+    settings = load_settings(_settings_file(tmp_path, folder))
+
+    def report():
+        return build_report(url, tmp_path / "reports", settings, period="2026-01", papers=("council",),
+                            formats=("html",), notebooks_dir=repo_root / "notebooks", build_dir=tmp_path / "build",
+                            cache_dir=tmp_path / "cache")
+
+    folder_made = report()
+    manifest = json.loads((folder_made / "manifest.json").read_text())
+    tables = {i["dataset"]: i for i in manifest["inputs"] if i.get("kind") == "table"}
+    assert set(tables) == {name for name in DATASETS if (folder / name).is_dir() and name not in SKIP}
+    rows = sum(len(p.read_text().splitlines()) - 1 for p in (folder / "eyfsp").glob("*.csv"))
+    assert tables["eyfsp"]["rows"] == rows and len(tables["eyfsp"]["sha256"]) == 64
+    assert tables["eyfsp"]["file"] == postgres.replace("postgres@", "postgres:***@") + " table eyfsp"
+    assert any(i["file"].startswith("p8_estimates/") for i in manifest["inputs"]), "the reference folder's files"
+    for written in [*tmp_path.rglob("*")]:
+        if written.is_file():
+            assert b"Pa55word-never-shown" not in written.read_bytes(), written
+    assert f"{len(tables)} pupil-level tables of {Database(url).shown}" in " ".join(
+        (folder_made / "council.html").read_text().split())
+
+    mtime = (folder_made / "manifest.json").stat().st_mtime_ns
+    assert (report() / "manifest.json").stat().st_mtime_ns == mtime, "the same tables: the report stands"
+    con = connect()
+    schema = attach(con, Database(postgres), read_only=False)
+    con.execute(f"UPDATE {schema}.eyfsp SET sex = CASE WHEN sex = 'F' THEN 'M' ELSE 'F' END "
+                f"WHERE upn = (SELECT min(upn) FROM {schema}.eyfsp)")
+    con.close()
+    again = json.loads((report() / "manifest.json").read_text())
+    changed = {i["dataset"]: i["sha256"] for i in again["inputs"] if i.get("kind") == "table"}
+    assert changed["eyfsp"] != tables["eyfsp"]["sha256"] and changed["ks2"] == tables["ks2"]["sha256"]
+    _load(folder, postgres)         # as it was, for the other tests

@@ -48,11 +48,17 @@ def cmd_synth(args) -> int:
     return 0
 
 
+def _data(args, settings) -> str:
+    """Where the datasets are: ``--data``, else the settings' ``data.location``."""
+    return args.data or settings.data.location
+
+
 def cmd_validate(args) -> int:
     from .csv_output import write_csv
+    from .settings import load_settings
     from .validate import summarise_problems, validate_data
 
-    result = validate_data(args.data)
+    result = validate_data(_data(args, load_settings(args.settings)))
     print(mask_identifiers(summarise_problems(result.problems)))
     if args.report:
         write_csv(result.problems, args.report)
@@ -62,9 +68,13 @@ def cmd_validate(args) -> int:
 
 def _warn_about_data_folder(data: str) -> None:
     """Print what the data folder holds that will not be read (a near-miss folder name, a stray
-    file): a third of the measures must not vanish without a word."""
+    file): a third of the measures must not vanish without a word. (A database's tables are
+    named by the contract's datasets: it has nothing else that would be read.)"""
+    from .sources import is_database
     from .validate import check_data_folder
 
+    if is_database(data):
+        return
     for row in check_data_folder(Path(data)).itertuples():
         print(f"edstats: warning: {row.rule}. {row.fix}", file=sys.stderr)
 
@@ -75,8 +85,9 @@ def cmd_measures(args) -> int:
     from .settings import load_settings
 
     settings = load_settings(args.settings)
-    _warn_about_data_folder(args.data)
-    run = prepare_run(args.data, settings, args.cache, args.on_invalid_rows)
+    data = _data(args, settings)
+    _warn_about_data_folder(data)
+    run = prepare_run(data, settings, args.cache, args.on_invalid_rows)
     period = resolve_period(run, args.period)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -113,8 +124,9 @@ def cmd_report(args) -> int:
             raise SettingsError(f"--la '{args.la}' is not an LA code. {FIND_THE_CODE}")
     papers = [p.strip() for p in args.audience.split(",") if p.strip()]
     check_notebooks(Path(args.notebooks).resolve(), papers)     # before the data: run outside the checkout
+    data = _data(args, settings)
     if not args.published_only:
-        _warn_about_data_folder(args.data)
+        _warn_about_data_folder(data)
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
     bar = _progress(2 + 2 * len(papers), "report")
 
@@ -126,7 +138,7 @@ def cmd_report(args) -> int:
         started.append(name)
         bar.set_postfix_str(name)
 
-    folder = build_report(args.data, args.out, settings, period=args.period, papers=papers, formats=formats,
+    folder = build_report(data, args.out, settings, period=args.period, papers=papers, formats=formats,
                           notebooks_dir=args.notebooks, build_dir=args.build, cache_dir=args.cache,
                           settings_file=args.settings if Path(args.settings).exists() else None,
                           on_invalid_rows=args.on_invalid_rows,
@@ -170,12 +182,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_synth)
 
     def data_options(p):
-        p.add_argument("--data", default="data/raw", help="data folder, one subfolder per dataset (default: data/raw)")
+        p.add_argument("--data", default=None,
+                       help="data folder (one subfolder per dataset), DuckDB database file or postgresql://... "
+                            "database (default: the settings' data.location, data/raw)")
+        p.add_argument("--settings", default="edstats.yml", help="settings file (default: edstats.yml)")
 
     def run_options(p):
         data_options(p)
         p.add_argument("--period", default=None, help="meeting month YYYY-MM (default: latest the data support)")
-        p.add_argument("--settings", default="edstats.yml", help="settings file (default: edstats.yml)")
         p.add_argument("--cache", default="data/processed/cache", help="measures cache folder")
         p.add_argument("--on-invalid-rows", default="stop", choices=["stop", "quarantine"],
                        help="stop (default) on any invalid row, or set invalid rows aside in "

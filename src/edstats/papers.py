@@ -498,9 +498,16 @@ class Paper:
         releases = sorted(self.run.comparators["release"].dropna().unique()) if "release" in self.run.comparators else []
         vintage = sorted(set(self.kpm["sn_vintage"].dropna()) - {""})
         m = self.settings.methodology
-        files = len(self.run.inputs)
-        source = (f"DfE's published files ({', '.join(releases) or 'none named'}), as imported into edstats' "
-                  "comparator tables" if self.run.published_only else f"{files} pupil-level and reference files")
+        tables = [i for i in self.run.inputs if i.get("kind") == "table"]
+        files = len(self.run.inputs) - len(tables)
+        if self.run.published_only:
+            source = (f"DfE's published files ({', '.join(releases) or 'none named'}), as imported into edstats' "
+                      "comparator tables")
+        elif tables:        # a database: its tables are named '<address> table <dataset>'
+            source = (f"{len(tables)} pupil-level tables of {tables[0]['file'].rsplit(' table ', 1)[0]} and "
+                      f"{files} reference files")
+        else:
+            source = f"{files} pupil-level and reference files"
         settings = "" if self.run.published_only else (
             " Methodology settings: " + "; ".join(f"{k} = {v}" for k, v in vars(m).items()) + ".")
         where = ("the appendix of the scrutiny paper and " if self.audience == "council" else "the table below and ")
@@ -510,7 +517,7 @@ class Paper:
                                       f"Comparator release: {', '.join(releases) or 'none'}. ")
                 + f"Statistical-neighbour model: {', '.join(vintage) or 'none'}. "
                 f"Suppression threshold: {self.settings.suppression_threshold}."
-                + settings + f" Every input file, with its SHA-256 fingerprint, is listed in {where}"
+                + settings + f" Every input {'table and ' if tables else ''}file, with its SHA-256 fingerprint, is listed in {where}"
                 "the run's manifest.json beside this paper, with every parameter and timing.")
 
     def symbols_legend(self) -> str:

@@ -30,6 +30,7 @@ from .published_only import prepare_published
 from . import __version__
 from .runs import code_fingerprint, git_commit, kpm_for, prepare_run, read_kpm, resolve_period, save_run
 from .settings import Settings, with_sn_vintage
+from .sources import Database, is_postgres
 from .workbook import write_workbook
 
 PAPERS = ("council", "scrutiny")
@@ -124,7 +125,10 @@ def build_report(data_dir: str | Path, out_dir: str | Path, settings: Settings, 
 
     ``step(name)`` is called as each step starts (the command line shows it as progress).
     """
-    data_dir, out_dir, notebooks_dir = Path(data_dir).resolve(), Path(out_dir).resolve(), Path(notebooks_dir).resolve()
+    # a folder is named by its full path; a database by its address (or its file's full path)
+    if not is_postgres(data_dir):
+        data_dir = Path(data_dir).resolve()
+    out_dir, notebooks_dir = Path(out_dir).resolve(), Path(notebooks_dir).resolve()
     check_notebooks(notebooks_dir, papers)
     with one_run_at_a_time(out_dir):
         remove_stale(out_dir)               # a report killed part-way: its staging folder, or the previous one put back
@@ -183,7 +187,7 @@ def _build_report(data_dir: Path, out_dir: Path, settings: Settings, *, period, 
             shutil.rmtree(executed_dir / "run", ignore_errors=True)
             save_run(run, executed_dir / "run")
         run_parameters = {
-            "data_dir": str(data_dir), "period": str(meeting), "on_invalid_rows": on_invalid_rows,
+            "data": Database(str(data_dir)).shown, "period": str(meeting), "on_invalid_rows": on_invalid_rows,
             "cache_dir": str(Path(cache_dir).resolve()) if cache_dir else "",
             "published_only_la": str(published_only_la or ""), "sn_vintage": sn_vintage or "",
             "comparator_sources": ";".join(str(Path(c).resolve()) for c in comparator_sources),

@@ -32,6 +32,7 @@ from .measures import add_school_district, compute_all, data_as_at, present_data
 from .measures.monthly import compute_series
 from .periods import Period, latest_supported_period, time_period_of
 from .settings import Settings
+from .sources import Database, is_database
 from .validate import REFERENCE_FOLDERS, SYNTHETIC_MARKER, check_data_folder, summarise_problems, validate_data
 
 _PACKAGE_DIR = Path(__file__).parent
@@ -131,11 +132,11 @@ def git_commit() -> str:
         return ""
 
 
-def list_inputs(data_dir: Path) -> list[dict]:
+def list_inputs(data_dir: Path, folders=(*DATASETS, *REFERENCE_FOLDERS)) -> list[dict]:
     """Every file read of every dataset (the files directly in its folder, not links) and reference
-    folder (every file below it) with its SHA-256 (no parsing)."""
+    folder (every file below it) of ``folders`` with its SHA-256 (no parsing)."""
     inputs = []
-    for name in (*DATASETS, *REFERENCE_FOLDERS):
+    for name in folders:
         folder = data_dir / name
         if folder.is_dir():
             files = folder.rglob("*") if name in REFERENCE_FOLDERS else folder.iterdir()
@@ -145,9 +146,18 @@ def list_inputs(data_dir: Path) -> list[dict]:
     return inputs
 
 
-def comparator_folder(data_dir: Path, settings: Settings) -> Path | None:
+def reference_folder(data: str | Path, settings: Settings) -> Path | None:
+    """Where the run's reference folders (``p8_estimates/``, ``comparators/``) and ``SYNTHETIC.md``
+    are: the data folder itself, or for a database the settings' ``data.reference_folder`` (None
+    when not set)."""
+    if not is_database(data):
+        return Path(data)
+    return Path(settings.data.reference_folder) if settings.data.reference_folder else None
+
+
+def comparator_folder(data_dir: Path | None, settings: Settings) -> Path | None:
     """The comparator tables to use: ``<data>/comparators`` when present, else the imported folder."""
-    for folder in (data_dir / "comparators", Path(settings.comparators.folder)):
+    for folder in ([data_dir / "comparators"] if data_dir else []) + [Path(settings.comparators.folder)]:
         if (folder / "comparators.csv").exists() or (folder / "groups.csv").exists():
             return folder
     return None
@@ -159,45 +169,58 @@ def _cache_key(inputs: list[dict], settings: Settings, synthetic: bool, on_inval
     return hashlib.sha256(payload.encode()).hexdigest()[:24]
 
 
-def prepare_run(data_dir: str | Path, settings: Settings, cache_dir: str | Path | None = None,
+def prepare_run(data: str | Path, settings: Settings, cache_dir: str | Path | None = None,
                 on_invalid_rows: str = "stop", rejects_dir: str | Path | None = None,
                 step=lambda name: None) -> PreparedRun:
-    """Validate ``data_dir`` and compute every measure, or load them from the cache (``step`` is
+    """Validate ``data`` and compute every measure, or load them from the cache (``step`` is
     called with "compute the measures" as they start).
+
+    ``data`` is a data folder, a DuckDB database file or a PostgreSQL database
+    (:mod:`edstats.sources`). A folder's run is cached under the hashes of its files; a database's
+    tables have nothing to hash until they are read, so its run is computed every time (its inputs
+    then carry each table's fingerprint, and an unchanged report is still not made again).
 
     Raises :class:`ValidationFailed` (with every problem) when the data break the contract; with
     ``on_invalid_rows="quarantine"`` invalid rows are set aside instead (see ``validate_data``).
     """
-    data_dir = Path(data_dir)
-    check_data_folder(data_dir)
+    database = is_database(data)
+    shown = Database(str(data)).shown if database else str(data)
+    folder = reference_folder(data, settings)
+    if not database:
+        check_data_folder(folder)
     t0 = time.perf_counter()
-    inputs = list_inputs(data_dir)
-    synthetic = (data_dir / SYNTHETIC_MARKER).exists()
-    folder = comparator_folder(data_dir, settings)
-    if folder is not None and folder != data_dir / "comparators":
+    inputs = list_inputs(folder, REFERENCE_FOLDERS if database else (*DATASETS, *REFERENCE_FOLDERS)) if folder else []
+    synthetic = folder is not None and (folder / SYNTHETIC_MARKER).exists()
+    comparators_at = comparator_folder(folder, settings)
+    if comparators_at is not None and comparators_at != (folder and folder / "comparators"):
         inputs += [{"dataset": "comparators", "file": str(path), "sha256": file_sha256(path)}
-                   for path in sorted(folder.glob("*.csv"))]
+                   for path in sorted(comparators_at.glob("*.csv"))]
     key = _cache_key(inputs, settings, synthetic, on_invalid_rows)
-    cache = Path(cache_dir) / key if cache_dir else None
+    cache = Path(cache_dir) / key if cache_dir and not database else None
     if cache:
         remove_stale(cache.parent)          # what a run killed while writing the cache left there
     if cache and (cache / "results.parquet").exists():       # the comparators are saved with the run
         run = load_run(cache, settings)
         run.from_cache, run.timings = True, {"load_cache": time.perf_counter() - t0}
         return run
-    comparators, groups = read_comparators(folder) if folder is not None else (pd.DataFrame(), pd.DataFrame())
-    validated = validate_data(data_dir, on_invalid_rows, rejects_dir)
+    comparators, groups = read_comparators(comparators_at) if comparators_at is not None else (pd.DataFrame(), pd.DataFrame())
+    validated = validate_data(data, on_invalid_rows, rejects_dir)
     t1 = time.perf_counter()
     if not validated.is_valid:
         raise ValidationFailed(
-            f"The data in {data_dir} break the data contract, so no measure was computed and no report "
-            f"was written. {summarise_problems(validated.problems)}\nRun 'edstats validate --data {data_dir} "
+            f"The data in {shown} break the data contract, so no measure was computed and no report "
+            f"was written. {summarise_problems(validated.problems)}\nRun 'edstats validate --data {shown} "
             "--report problems.csv' for the full list.", validated.problems)
     step("compute the measures")
-    rows = {f.path: f.rows for files in validated.files.values() for f in files}
-    for item in inputs:
-        item["rows"] = rows.get(str(data_dir / item["file"]), 0)
-    estimates = load_estimates_by_year(data_dir / "p8_estimates")
+    if database:
+        inputs = [{"dataset": name, "kind": "table", "file": f.path, "rows": f.rows, "sha256": f.sha256}
+                  for name, files in validated.files.items() for f in files] + inputs
+        key = _cache_key(inputs, settings, synthetic, on_invalid_rows)
+    else:
+        rows = {f.path: f.rows for files in validated.files.values() for f in files}
+        for item in inputs:
+            item["rows"] = rows.get(str(folder / item["file"]), 0)
+    estimates = load_estimates_by_year(folder / "p8_estimates") if folder else {}
     results = compute_all(validated.tables, settings, estimates=estimates, sessions=validated.sessions)
     as_at = data_as_at(validated.tables, validated.sessions)
     series = compute_series(add_school_district(validated.tables), validated.sessions, settings, as_at)
@@ -205,11 +228,12 @@ def prepare_run(data_dir: str | Path, settings: Settings, cache_dir: str | Path 
     warnings = validated.problems[validated.problems["severity"] == "warning"]
     parents = parents_of(validated.tables)
     p8_outlier_adjusted = {tp: one_year.floors is not None for tp, one_year in estimates.items()}
-    unavailable = {measure: why_unavailable(data_dir, datasets) for measure, datasets in
+    unavailable = {measure: why_unavailable(data, datasets, set(validated.files)) for measure, datasets in
                    unavailable_measures(present_datasets(validated.tables, validated.sessions)).items()}
     run = PreparedRun(results=results, settings=settings, synthetic=synthetic, inputs=inputs,
                       comparators=comparators, groups=groups,
-                      warnings=warnings, cache_key=key, row_counts=validated.row_counts,
+                      warnings=warnings, cache_key=key,
+                      row_counts=validated.row_counts,
                       parents=parents, series=series, as_at=as_at, unavailable=unavailable,
                       p8_outlier_adjusted=p8_outlier_adjusted,
                       timings={"validate": t1 - t0, "measures": t2 - t1})
@@ -262,10 +286,14 @@ def load_run(folder: str | Path, settings: Settings) -> PreparedRun:
                        series={p.stem[len("series_"):]: pd.read_parquet(p) for p in folder.glob("series_*.parquet")})
 
 
-def why_unavailable(data_dir: Path, datasets: list[str]) -> str:
-    """'no provision data: provision/ is empty' (or not in the data folder), for the papers."""
+def why_unavailable(data: str | Path, datasets: list[str], read: set[str]) -> str:
+    """'no provision data: provision/ holds no rows' (or is not in the data folder, or the
+    database has no such table), for the papers; ``read`` names the datasets read."""
+    if is_database(data):
+        return "no " + " or ".join(datasets) + " data: " + "; ".join(
+            f"the table {d} {'holds no rows' if d in read else 'is not in the database'}" for d in datasets)
     return "no " + " or ".join(datasets) + " data: " + "; ".join(
-        f"{d}/ {'holds no rows' if (data_dir / d).is_dir() else 'is not in the data folder'}" for d in datasets)
+        f"{d}/ {'holds no rows' if (Path(data) / d).is_dir() else 'is not in the data folder'}" for d in datasets)
 
 
 def _mkdir(path: Path) -> Path:

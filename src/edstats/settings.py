@@ -96,6 +96,19 @@ class Contact:
     telephone: str = ""
 
 
+@dataclass(frozen=True)
+class Data:
+    """Where the datasets are read from (the command line's ``--data`` overrides ``location``)."""
+
+    # A folder of dataset folders, a DuckDB database file, or a PostgreSQL database
+    # (postgresql://analyst@warehouse/education) with one table or view per dataset. A password
+    # is refused here: keep it in ~/.pgpass, which the connection reads.
+    location: str = "data/raw"
+    # With a database: the folder that holds what a data folder's reference folders would
+    # (p8_estimates/, comparators/, SYNTHETIC.md). Unused with a folder, which holds its own.
+    reference_folder: str = ""
+
+
 #: The council paper's recommendation when the settings give none.
 DEFAULT_RECOMMENDATIONS = ("That Council notes the education performance set out in this report.",)
 
@@ -109,6 +122,7 @@ class Settings:
     """
 
     la: LocalAuthority = field(default_factory=LocalAuthority)
+    data: Data = field(default_factory=Data)
     methodology: Methodology = field(default_factory=Methodology)
     comparators: Comparators = field(default_factory=Comparators)
     # Targets: measure id -> academic year ("2025/26") -> value; the papers show a status against them.
@@ -213,6 +227,12 @@ def load_settings(path: str | Path | None = None) -> Settings:
     settings = _build(Settings, raw or {}, "")
     if settings.suppression_threshold < 1:
         raise SettingsError("In edstats.yml, 'suppression_threshold' must be 1 or more (the default is 5).")
+    from .sources import has_password
+
+    if has_password(settings.data.location):
+        raise SettingsError("In edstats.yml, 'data.location' holds a password. The settings are copied into every "
+                            "report's manifest: keep the password in ~/.pgpass (or PGPASSWORD) instead, and give "
+                            "the address without it (postgresql://analyst@warehouse/education).")
     return settings
 
 

@@ -23,6 +23,16 @@ from .contract.reader import FILE_COL, LINE_COL, ROW_COL, InputFile, RawDataset,
 from .errors import InputError
 
 DATABASE_SUFFIXES = (".duckdb", ".ddb", ".db")
+_PASSWORD = re.compile(r"(://[^:/@]+):[^@]*@")
+
+
+def has_password(url: str) -> bool:
+    return bool(_PASSWORD.search(url))
+
+
+def without_password(text: str) -> str:
+    """``text`` with any password in a database address in it replaced by ``***``."""
+    return _PASSWORD.sub(r"\1:***@", text)
 
 
 @dataclass(frozen=True)
@@ -38,7 +48,7 @@ class Database:
     @property
     def shown(self) -> str:
         """The source as messages show it: a PostgreSQL password is never printed."""
-        return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", self.url)
+        return without_password(self.url)
 
 
 def is_postgres(data: str | Path) -> bool:
@@ -71,7 +81,7 @@ def attach(con: duckdb.DuckDBPyConnection, source: Database, read_only: bool = T
         con.execute(f"ATTACH '{source.url}' AS source{' (READ_ONLY)' if read_only else ''}")
         return "source.main"
     except duckdb.Error as exc:
-        raise InputError(f"The database {source.shown} could not be opened: {exc}. Check the address, the user "
+        raise InputError(f"The database {source.shown} could not be opened: {without_password(str(exc))}. Check the address, the user "
                          "and that the server is running.") from None
 
 
@@ -97,5 +107,10 @@ def read_table(con: duckdb.DuckDBPyConnection, source: Database, schema: str, na
             SELECT {', '.join(f'{as_read(column, kind)} AS {quoted(trimmed)}' for trimmed, (column, kind) in columns.items())},
                    $file AS {FILE_COL}, (row_number() OVER (ORDER BY {', '.join(order)}) + 1)::BIGINT AS {LINE_COL}
             FROM {table})""", {"file": f"{source.shown} table {name}"})
-    (rows,) = con.execute(f"SELECT count(*) FROM raw_{name}").fetchone()
-    return RawDataset(name, f"raw_{name}", files=[InputFile(f"{source.shown} table {name}", rows)], copies=[f"raw_{name}"])
+    # The table's fingerprint, as a file's SHA-256 is its bytes': the SHA-256 of its rows' MD5s in
+    # the key's order, each row's cells as text
+    cells = ", ".join(quoted(c) for c in columns)
+    rows, sha256 = con.execute(f"SELECT count(*), sha256(coalesce(string_agg(md5(CAST(ROW({cells}) AS VARCHAR)), '' "
+                               f"ORDER BY {LINE_COL}), '')) FROM raw_{name}").fetchone()
+    return RawDataset(name, f"raw_{name}", files=[InputFile(f"{source.shown} table {name}", rows, sha256)],
+                      copies=[f"raw_{name}"])

@@ -36,10 +36,12 @@ _IGNORED_NAMES = {".gitkeep", ".ds_store", "thumbs.db"}
 @dataclass
 class InputFile:
     """One file read: its path and number of data rows (the pipeline hashes the files, once:
-    :func:`edstats.runs.list_inputs`)."""
+    :func:`edstats.runs.list_inputs`), or one database table: its name, rows and the fingerprint
+    of its rows (:func:`edstats.sources.read_table`)."""
 
     path: str
     rows: int
+    sha256: str = ""
 
 
 @dataclass

@@ -82,6 +82,10 @@ class Proportion:
         return _shaped(t, k, n, 100.0 * k / n, lower, upper)
 
 
+#: The type a fractional value is summed as: twelve decimal places, added exactly on every engine.
+EXACT = "DECIMAL(38, 12)"
+
+
 @dataclasses.dataclass(frozen=True)
 class Mean:
     """The mean of ``value`` (a SQL expression; units where it is NULL are out) with a t-based 95%
@@ -90,8 +94,11 @@ class Mean:
     value: str
 
     def sums(self) -> dict[str, str]:
+        # The values (thirds, tenths) are added as decimals, exactly: a sum of doubles depends on the
+        # order the rows come in, so the same pupils read in another order would differ in the last digits.
+        value = f"CAST({self.value} AS DOUBLE)"
         return {"n": f"CASE WHEN ({self.value}) IS NOT NULL THEN 1 ELSE 0 END",
-                "s": f"CAST({self.value} AS DOUBLE)", "ss": f"CAST({self.value} AS DOUBLE) * CAST({self.value} AS DOUBLE)"}
+                "s": f"CAST({value} AS {EXACT})", "ss": f"CAST({value} * {value} AS {EXACT})"}
 
     def rows(self, t: pd.DataFrame) -> pd.DataFrame:
         n, s, ss = t["n"].to_numpy(float), t["s"].to_numpy(float), t["ss"].to_numpy(float)
