@@ -251,6 +251,16 @@ def test_workbook_has_the_tables_and_notes(run):
     assert set(book) == {"KPM", "Measures", "Notes"}
     assert len(book["KPM"]) == len(pd.read_csv(folder / "kpm.csv"))
     assert "c" in set(book["Notes"]["Item"].str.replace("Symbol ", ""))
+    # measures.csv whole: each column in the Measures sheet, or (one value in every row) in the notes
+    measures = pd.read_csv(folder / "measures.csv", dtype=str, keep_default_na=False)
+    sheet = pd.read_excel(folder / "measures.xlsx", sheet_name="Measures", dtype=str, keep_default_na=False)
+    once = dict(zip(book["Notes"]["Item"], book["Notes"]["Note"].astype(str)))
+    assert len(sheet) == len(measures) and "la_name" not in sheet and once["Every row: la_name"] == "Wyvern City"
+    for column in measures:
+        if column in sheet:
+            assert sheet[column].tolist() == measures[column].tolist(), column
+        else:
+            assert set(measures[column]) == {once[f"Every row: {column}"]}, column
 
 
 def test_a_second_period_renders_beside_the_first_without_touching_it(run, small_data, repo_root):

@@ -47,7 +47,6 @@ def _enrolments_query(attendance, schools, settings: Settings, breakdowns: list[
     key = ["academic_year", "upn", "school_urn"]
     present = set(attendance.columns)
     kept = [c for c in dict.fromkeys(breakdowns) if c in present and c not in key]
-    first = ", ".join(f"'{c}': \"{c}\"" for c in kept)
     query = f"""
         WITH in_scope AS (
             SELECT * FROM census
@@ -59,14 +58,13 @@ def _enrolments_query(attendance, schools, settings: Settings, breakdowns: list[
             SELECT academic_year, upn, school_urn, min(_row) AS first_row,
                    CAST(sum(possible_sessions) AS BIGINT) AS possible,
                    CAST(sum(authorised_absence) + sum(unauthorised_absence) AS BIGINT) AS absent
-                   {f", arg_min({{{first}}}, _row) AS first_values" if kept else ""}
             FROM in_scope
             WHERE academic_year IN (SELECT academic_year FROM complete_years)
             GROUP BY academic_year, upn, school_urn
             HAVING sum(possible_sessions) > 0)
-        SELECT academic_year, upn, school_urn, first_row, possible, absent
-               {''.join(f', first_values."{c}" AS "{c}"' for c in kept)}     -- the breakdowns of the first row
-        FROM summed"""
+        SELECT s.academic_year, s.upn, s.school_urn, s.first_row, s.possible, s.absent
+               {''.join(f', first_census."{c}"' for c in kept)}     -- the breakdowns of the first row
+        FROM summed AS s JOIN census AS first_census ON first_census._row = s.first_row"""
     tables = {"census": attendance} | ({"schools": schools} if schools is not None else {})
     return query, tables, {"terms": list(terms)}
 
@@ -124,15 +122,15 @@ def session_enrolments(feed, attendance: pd.DataFrame | None, schools: pd.DataFr
         {"schools": schools} if schools is not None else {})
     month = ", month" if by_month else ""
     if census:      # each enrolment's first census row of the year gives its age and characteristics
-        first = ", ".join(f"'{c}': \"{c}\"" for c in columns)
         found = f"""
-        SELECT e.*, {', '.join(f'c.first_values."{c}" AS "{c}"' for c in columns)}
+        SELECT e.*, {', '.join(f'c."{c}"' for c in columns)}
         FROM enrolments AS e
-        JOIN (SELECT academic_year, upn, school_urn, arg_min({{{first}}}, _row) AS first_values
-              FROM census GROUP BY academic_year, upn, school_urn) AS c
-          ON CAST(c.academic_year AS VARCHAR) = e.academic_year AND CAST(c.upn AS VARCHAR) = e.upn
-         AND CAST(c.school_urn AS VARCHAR) = e.school_urn
-        WHERE c.first_values.age_start_of_year BETWEEN 5 AND 15"""
+        JOIN (SELECT academic_year, upn, school_urn, min(_row) AS first_row
+              FROM census GROUP BY academic_year, upn, school_urn) AS k
+          ON CAST(k.academic_year AS VARCHAR) = e.academic_year AND CAST(k.upn AS VARCHAR) = e.upn
+         AND CAST(k.school_urn AS VARCHAR) = e.school_urn
+        JOIN census AS c ON c._row = k.first_row
+        WHERE c.age_start_of_year BETWEEN 5 AND 15"""
     else:
         found = "SELECT * FROM enrolments AS e WHERE TRUE"
     return engine.query(f"""
