@@ -11,6 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from .periods import year_label
 from .stats import FUNNEL_LIMITS, funnel_half_width, outside_funnel
 
 OKABE_ITO = ["#000000", "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442"]
@@ -25,11 +26,6 @@ def apply_house_style() -> None:
         "grid.color": "#d9d9d9", "grid.linewidth": 0.6, "axes.prop_cycle": plt.cycler(color=OKABE_ITO),
         "legend.frameon": False,
     })
-
-
-def year_label(time_period: str) -> str:
-    """'202425' -> '2024/25'."""
-    return f"{time_period[:4]}/{time_period[4:]}"
 
 
 def year_axis(first: str, last: str) -> list[str]:

@@ -23,7 +23,7 @@ import math
 
 import pandas as pd
 
-from .periods import long_date
+from .periods import long_date, year_label
 from .stats import format_number, round_half_up, shown_difference
 
 
@@ -32,7 +32,7 @@ def _missing(value) -> bool:
 
 
 def _for_year(time_period) -> str:
-    return f" for {time_period[:4]}/{time_period[4:]}" if isinstance(time_period, str) and len(time_period) == 6 else ""
+    return f" for {year_label(time_period)}" if isinstance(time_period, str) and len(time_period) == 6 else ""
 
 
 def fmt(value, unit: str, dp: int) -> str:

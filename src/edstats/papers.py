@@ -15,14 +15,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .charts import bands_chart, funnel_chart, gap_chart, monthly_chart, no_data_chart, trend_chart, year_label
+from .charts import bands_chart, funnel_chart, gap_chart, monthly_chart, no_data_chart, trend_chart
 from .compare.benchmark import STATUS_COLOURS
 from .narrative import fmt as narrative_fmt
 from .narrative import key_message
 from .disclosure import SYMBOLS, primary_suppression, suppress_parts
 from .measures import measure_info
 from .measures.dictionary import not_published, series_breaks
-from .periods import Period, edition, long_date, reporting_year, year_in_progress
+from .periods import Period, edition, long_date, reporting_year, time_period, year_in_progress, year_label
 from .published_only import prepare_published
 from .runs import PreparedRun, kpm_for, load_run, prepare_run, read_kpm, resolve_period
 from .settings import load_settings, with_sn_vintage
@@ -648,7 +648,7 @@ class Paper:
             return pd.DataFrame(columns=["band", "exclusions", "shown", "label"])
         # "By day 6" and "Still waiting" are published as measures too: shown or hidden as they are there
         r = self.results
-        current = r[(r["breakdown_topic"] == "Total") & (r["time_period"] == frame["academic_year"].iloc[0].replace("/", ""))]
+        current = r[(r["breakdown_topic"] == "Total") & (r["time_period"] == time_period(frame["academic_year"].iloc[0]))]
 
         def shown_in_measures(measure_id):
             row = current[current["measure_id"] == measure_id]

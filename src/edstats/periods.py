@@ -101,17 +101,40 @@ def latest_supported_period(available: dict[str, list[str]]) -> Period:
     return max(months)
 
 
+# -- academic years and time periods: the one home of each conversion ------------------------------
+# An academic year is written '2024/25' (the data contract); its open-data time period is '202425'.
+
+def academic_year(start_year: int) -> str:
+    """The academic year that starts in September of ``start_year``: 2024 -> '2024/25'."""
+    return f"{start_year}/{(start_year + 1) % 100:02d}"
+
+
+def time_period(academic_year: str) -> str:
+    """'2024/25' -> '202425' (the open-data time_period)."""
+    return academic_year[:4] + academic_year[5:7]
+
+
+def year_label(time_period: str) -> str:
+    """A time period as the papers write it: '202425' -> '2024/25'."""
+    return f"{time_period[:4]}/{time_period[4:]}"
+
+
+def next_time_period(time_period: str) -> str:
+    """The year after: '202425' -> '202526'."""
+    start = int(time_period[:4]) + 1
+    return f"{start}{(start + 1) % 100:02d}"
+
+
 def academic_year_of(date) -> str:
     """The academic year (1 September to 31 August) a date falls in: '2025-12-19' -> '2025/26'.
-    The one definition in Python; SQL has the macro ``academic_year`` (sql/macros.sql)."""
+    The one definition in Python; SQL has the macro ``academic_year`` (``engine.FUNCTIONS``)."""
     date = str(date)
-    year = int(date[:4]) - (int(date[5:7]) < 9)
-    return f"{year}/{(year + 1) % 100:02d}"
+    return academic_year(int(date[:4]) - (int(date[5:7]) < 9))
 
 
 def time_period_of(date) -> str:
     """The open-data time period of the academic year a date falls in: '2025-12-19' -> '202526'."""
-    return academic_year_of(date).replace("/", "")
+    return time_period(academic_year_of(date))
 
 
 def year_in_progress(dataset: str, time_period: str, as_at: str | None) -> bool:

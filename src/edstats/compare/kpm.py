@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..measures.dictionary import measure_dictionary, series_breaks
-from ..periods import year_in_progress
+from ..periods import next_time_period, year_in_progress, year_label
 from ..settings import CORE_CITIES, Settings
 from . import benchmark
 
@@ -177,10 +177,9 @@ def build_kpm(results: pd.DataFrame, table: pd.DataFrame, groups: pd.DataFrame, 
                                                           *counts(r), *counts({"numerator": eng_num, "value": eng_value,
                                                                                "denominator": eng_den}),
                                                           info["unit"])
-            year = f"{tp[:4]}/{tp[4:]}"
-            target = settings.targets.get(measure_id, {}).get(year)
-            next_tp = f"{int(tp[:4]) + 1}{(int(tp[:4]) + 2) % 100:02d}"
-            next_target = settings.targets.get(measure_id, {}).get(f"{next_tp[:4]}/{next_tp[4:]}")
+            target = settings.targets.get(measure_id, {}).get(year_label(tp))
+            next_tp = next_time_period(tp)
+            next_target = settings.targets.get(measure_id, {}).get(year_label(next_tp))
             rows.append({
                 "measure_id": measure_id, "label": info["label"], "breakdown_topic": "Total", "breakdown": "Total",
                 "time_period": tp, "value": value, "ci_lower": np.nan if r["suppressed"] else r["ci_lower"],

@@ -20,7 +20,8 @@ from .eyfs import eyfs_measures
 from .ks2 import ks2_measures
 from .ks4 import ks4_measures
 from .neet import neet_measures
-from .result import CHARACTERISTIC_BREAKDOWNS, LA_BREAKDOWN, RESULT_COLUMNS, time_period
+from ..periods import time_period
+from .result import CHARACTERISTIC_BREAKDOWNS, LA_BREAKDOWN, RESULT_COLUMNS
 from .schools import school_measures
 
 

@@ -29,7 +29,8 @@ from ..engine import sql
 from ..periods import academic_year_of
 from ..settings import Settings
 from ..stats import wilson_interval
-from .result import LA_BREAKDOWN, SCHOOL_BREAKDOWNS, empty_result, la_topics, rate_result, time_period, totals
+from ..periods import time_period
+from .result import LA_BREAKDOWN, SCHOOL_BREAKDOWNS, empty_result, la_topics, rate_result, totals
 
 MEASURE_IDS = ("excl_perm_rate", "excl_susp_rate", "sixth_day_without_provision_count", "sixth_day_within_pct",
                "days_to_provision_median", "part_time_placement_count")

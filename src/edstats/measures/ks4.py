@@ -27,6 +27,7 @@ import pandas as pd
 from .. import engine
 from ..compare.p8_estimates import ELEMENTS, P8Estimates
 from ..engine import sql
+from ..periods import year_label
 from ..settings import Settings
 from .result import (CHARACTERISTIC_BREAKDOWNS, Mean, MeanWithNationalSD, Proportion, empty_result, la_topics,
                      measures_over)
@@ -127,7 +128,7 @@ def estimates_table(estimates: dict[str, P8Estimates]) -> pd.DataFrame:
     """Every year's estimates as one table: academic_year, pag, low, high, each element's national
     average and the group's outlier floor (missing without the floors file)."""
     parts = [est.groups[["pag", "low", "high", *ELEMENTS]].assign(
-        academic_year=f"{period[:4]}/{period[4:]}", floor=est.groups["pag"].map(est.floors or {}).astype(float))
+        academic_year=year_label(period), floor=est.groups["pag"].map(est.floors or {}).astype(float))
         for period, est in estimates.items()]
     columns = {"academic_year": "string", "pag": float, "low": float, "high": float,
                **{e: float for e in ELEMENTS}, "floor": float}

@@ -16,7 +16,8 @@ import pandas as pd
 from .. import engine
 from ..settings import Settings
 from ..stats import wilson_interval
-from .result import CHARACTERISTIC_BREAKDOWNS, empty_result, time_period, totals
+from ..periods import time_period
+from .result import CHARACTERISTIC_BREAKDOWNS, empty_result, totals
 
 MEASURE_IDS = ("neet_pct", "nk_pct", "neet_nk_pct")
 _FLAGS = {"neet_pct": "activity_group = 'NEET'", "nk_pct": "activity_group = 'NOT_KNOWN'",

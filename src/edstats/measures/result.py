@@ -19,6 +19,7 @@ import pandas as pd
 
 from .. import engine
 from ..contract.reader import quoted
+from ..periods import time_period
 from ..stats import mean_t_interval, wilson_interval
 
 RESULT_COLUMNS = ["measure_id", "time_period", "breakdown_topic", "breakdown",
@@ -51,11 +52,6 @@ LA_BREAKDOWN = {"Local authority": ("la_code", None)}
 def la_topics(topics: dict) -> dict:
     """The local-authority topic of ``topics``, if it has it."""
     return {k: v for k, v in topics.items() if k in LA_BREAKDOWN}
-
-
-def time_period(academic_year: str) -> str:
-    """'2024/25' -> '202425' (the open-data time_period)."""
-    return academic_year[:4] + academic_year[5:7]
 
 
 def empty_result() -> pd.DataFrame:

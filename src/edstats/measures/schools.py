@@ -14,7 +14,8 @@ import pandas as pd
 from .. import engine
 
 from ..stats import wilson_interval
-from .result import empty_result, time_period
+from ..periods import time_period
+from .result import empty_result
 
 MEASURE_IDS = ("pupils_good_outstanding_pct",)
 

@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from ..errors import InputError
+from ..periods import academic_year
 from ..validate import SYNTHETIC_MARKER
 from .attendance import make_attendance, write_sessions
 from .calendar import make_calendar
@@ -142,7 +143,7 @@ def write_synthetic(out_dir: str | Path, scale: str = "city", seed: int = 2026, 
         _write_parquet(attendance, tmp / "attendance", "attendance")
         if with_sessions:
             (tmp / "attendance_sessions").mkdir()
-            for label in (f"{LAST_YEAR - 1}/{LAST_YEAR % 100:02d}", f"{LAST_YEAR}/{(LAST_YEAR + 1) % 100:02d}"):
+            for label in (academic_year(LAST_YEAR - 1), academic_year(LAST_YEAR)):
                 write_sessions(attendance[label], calendar, int(label[:4]), tmp / "attendance_sessions", rng)
         step("attendance")
 

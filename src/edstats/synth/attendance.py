@@ -14,7 +14,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .population import CHARACTERISTIC_COLUMNS, Population, academic_year_label, enrolled
+from ..periods import academic_year
+from .population import CHARACTERISTIC_COLUMNS, Population, enrolled
 
 #: Overall absence level (mean session absence rate) by academic year start; terms collected.
 ABSENCE_LEVEL = {2017: 0.047, 2018: 0.048, 2019: 0.050, 2020: 0.050, 2021: 0.074, 2022: 0.075, 2023: 0.073,
@@ -68,7 +69,7 @@ def make_attendance(population: Population, calendar: pd.DataFrame, rng, first_y
             absent = rng.binomial(possible, np.clip(rate * TERM_FACTOR[term], 0, 0.97))
             unauthorised = rng.binomial(absent, unauth_share)
             frames.append(pd.DataFrame({
-                "upn": on_roll["upn"].array, "academic_year": _constant(academic_year_label(year), n),
+                "upn": on_roll["upn"].array, "academic_year": _constant(academic_year(year), n),
                 "term": _constant(term, n), "school_urn": on_roll["school_urn"].array,
                 "ncyear": on_roll["ncyear"].to_numpy(), "age_start_of_year": on_roll["ncyear"].to_numpy() + 4,
                 "possible_sessions": possible, "authorised_absence": absent - unauthorised,
@@ -76,7 +77,7 @@ def make_attendance(population: Population, calendar: pd.DataFrame, rng, first_y
         frame = pd.concat(frames, ignore_index=True)
         for column in frame.select_dtypes("category"):
             frame[column] = frame[column].cat.remove_unused_categories()
-        out[academic_year_label(year)] = frame
+        out[academic_year(year)] = frame
     return out
 
 

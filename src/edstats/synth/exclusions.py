@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..periods import academic_year
 from .population import CHARACTERISTIC_COLUMNS, Population, enrolled
 
 #: Suspensions and permanent exclusions per 100 pupils by academic year start (2025: autumn only).
@@ -57,7 +58,7 @@ def make_exclusions(population: Population, calendar: pd.DataFrame, data_end: st
         frame.insert(0, "exclusion_id", [f"EX{id_prefix}{serial + i + 1:07d}" for i in range(len(frame))])
         serial += len(frame)
         frame["sessions"] = frame["sessions"].astype("Int64")
-        label = f"{year}/{(year + 1) % 100:02d}"
+        label = academic_year(year)
         exclusions[label] = frame
         provision[label] = _provision(frame[frame["category"] == "PERM"], school_days, day_index, end, rng)
     return exclusions, provision

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..periods import academic_year
 from ..contract.eyfsp import ELG_COLUMNS
-from .population import CHARACTERISTIC_COLUMNS, Population, academic_year_label
+from .population import CHARACTERISTIC_COLUMNS, Population
 
 #: Academic years with an EYFSP collection (none in 2019/20 or 2020/21), and the LA's GLD
 #: level the generator aims at (the synthetic city sits a little below England's ~68%).
@@ -51,8 +52,8 @@ def make_eyfsp(population: Population, rng: np.random.Generator, targets=GLD_TAR
         shift = calibration[("eyfsp", year)]
         judgements = np.where((latent[:, None] + shift - _DIFFICULTY[None, :] + noise) > 0, "2", "1")
         judgements[~assessed, :] = "A"
-        out[academic_year_label(year)] = pd.concat([
-            pd.DataFrame({"upn": cohort["upn"], "academic_year": academic_year_label(year),
+        out[academic_year(year)] = pd.concat([
+            pd.DataFrame({"upn": cohort["upn"], "academic_year": academic_year(year),
                           "school_urn": cohort["_primary"], "date_of_birth": cohort["date_of_birth"]}),
             pd.DataFrame(judgements, columns=list(ELG_COLUMNS)),
             cohort[CHARACTERISTIC_COLUMNS],

@@ -11,8 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..periods import academic_year
 from .eyfsp import calibrate
-from .population import CHARACTERISTIC_COLUMNS, Population, academic_year_label
+from .population import CHARACTERISTIC_COLUMNS, Population
 
 #: Academic years with KS2 tests (none in 2019/20 or 2020/21) and the LA's RWM target.
 # (before codes: absent, left, working below the test and so on take about 3 points off)
@@ -51,7 +52,7 @@ def make_ks2(population: Population, abilities: pd.DataFrame, rng: np.random.Gen
             calibration[("ks2", year)] = calibrate(lambda s: _rwm_share(ab, s), target)
         shift = calibration[("ks2", year)]
         shifts[year] = shift
-        out[academic_year_label(year)] = ks2_frame(cohort, ab, shift, year, rng)
+        out[academic_year(year)] = ks2_frame(cohort, ab, shift, year, rng)
     return out, shifts
 
 
@@ -59,7 +60,7 @@ def ks2_frame(cohort: pd.DataFrame, ab: pd.DataFrame, shift: float, year: int, r
     """KS2 rows for one cohort at one overall level ``shift``."""
     n = len(cohort)
     sen = cohort["sen_provision"].to_numpy()
-    frame = pd.DataFrame({"upn": cohort["upn"].to_numpy(), "academic_year": academic_year_label(year),
+    frame = pd.DataFrame({"upn": cohort["upn"].to_numpy(), "academic_year": academic_year(year),
                           "school_urn": cohort["_primary"].to_numpy()})
     left = rng.random(n) < 0.003
     missing = rng.random(n) < 0.001

@@ -11,8 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..periods import academic_year, time_period
 from .ks2 import ks2_frame
-from .population import CHARACTERISTIC_COLUMNS, Population, academic_year_label
+from .population import CHARACTERISTIC_COLUMNS, Population
 
 #: Academic years with KS4 exams in the data (none in 2019/20 or 2020/21) and their grade level.
 GRADE_LEVEL = {2017: 5.45, 2018: 5.46, 2021: 5.75, 2022: 5.52, 2023: 5.52, 2024: 5.53}
@@ -37,7 +38,7 @@ def make_ks4(population: Population, abilities: pd.DataFrame, ks2_shifts: dict, 
     for year, level in levels.items():
         cohort = population.pupils[population.pupils["_entry"] == year - 11]
         n = len(cohort)
-        label = academic_year_label(year)
+        label = academic_year(year)
         ks2_year = year - 5
         if ks2_year in KS2_CANCELLED:
             prior = pd.DataFrame({"ks2_read_ss": pd.array([pd.NA] * n, dtype="Int64"),
@@ -145,5 +146,5 @@ def make_national_estimates(population: Population, abilities: pd.DataFrame, ks2
         scores = pupil_scores(pupils[label], results[label], Settings(), {})
         if scores["prior"].notna().sum() == 0:
             continue        # no KS2 tests for this cohort: DfE publishes no Progress 8
-        out[label[:4] + label[5:7]] = estimates_from_pupils(scores.dropna(subset=["prior"]), prior_attainment_groups())
+        out[time_period(label)] = estimates_from_pupils(scores.dropna(subset=["prior"]), prior_attainment_groups())
     return out

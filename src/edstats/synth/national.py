@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 from ..compare.p8_estimates import write_p8_estimates
 from ..measures import compute_all
 from ..measures.ks4 import add_progress8, estimates_from_pupils, progress8_results, pupil_scores
-from ..measures.result import time_period
+from ..periods import time_period
 from ..settings import Settings
 from .attendance import make_attendance
 from .ccis import make_ccis

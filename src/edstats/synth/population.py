@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..periods import academic_year
 from .pupils import make_cohort
 
 #: The characteristic columns every pupil-level dataset carries.
@@ -86,11 +87,6 @@ def enrolled(population: Population, academic_year: int, ncyears=range(0, 12)) -
     return out
 
 
-def academic_year_label(start: int) -> str:
-    """2024 -> '2024/25'."""
-    return f"{start}/{(start + 1) % 100:02d}"
-
-
 def january_census(population: Population, schools: pd.DataFrame, years) -> pd.DataFrame:
     """Each school's January census headcount in each academic year starting in ``years``: its
     pupils on roll that year (Reception to Year 11: the synthetic population places no nursery
@@ -98,6 +94,6 @@ def january_census(population: Population, schools: pd.DataFrame, years) -> pd.D
     rows = []
     for year in years:
         on_roll = enrolled(population, year)["school_urn"].value_counts()
-        rows.append(pd.DataFrame({"school_urn": on_roll.index, "academic_year": academic_year_label(year),
+        rows.append(pd.DataFrame({"school_urn": on_roll.index, "academic_year": academic_year(year),
                                   "headcount": on_roll.to_numpy()}))
     return pd.concat(rows, ignore_index=True).sort_values(["academic_year", "school_urn"], ignore_index=True)
