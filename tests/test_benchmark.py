@@ -40,13 +40,12 @@ def test_the_change_in_the_table_and_in_the_key_message_are_one_number():
     """Key message 'down 3.9 percentage points' beside the table's '-3.8' (unrounded -3.85): both
     are now the difference of the values shown, 58.1 - 61.9 = -3.8."""
     from edstats.narrative import key_message
-    from edstats.papers import signed
-    from edstats.stats import shown_difference
+    from edstats.stats import format_signed, shown_difference
 
     row = {"value": 58.05, "previous_value": 61.9, "change": 58.05 - 61.9, "suppressed": False}
     message = key_message(row, "GLD", "%", 1, "higher", "2024/25", "2023/24")
     assert "down 3.8 percentage points" in message
-    assert signed(shown_difference(58.05, 61.9, 1), 1) == "\u22123.8"
+    assert format_signed(shown_difference(58.05, 61.9, 1), 1) == "\u22123.8"
 
 
 @pytest.mark.parametrize("value, polarity, band", [

@@ -70,3 +70,12 @@ def test_two_proportion_p_value_is_statsmodels_proportions_ztest():
             _, expected = proportions_ztest([x1, x2], [n1, n2])
         got = two_proportion_p_value(x1, n1, x2, n2)
         assert (np.isnan(got) and np.isnan(expected)) or abs(got - expected) < 1e-12, ((x1, n1, x2, n2), got, expected)
+
+
+def test_a_signed_difference_and_a_measures_value_are_written_as_the_papers_write_them():
+    from edstats.stats import format_signed, format_value
+
+    assert format_signed(0.25, 1) == "+0.3" and format_signed(-1234.5, 0) == "\u22121,235"
+    assert format_signed(-0.04, 1) == "0.0", "a difference that rounds to zero has no sign"
+    assert format_value(66.25, "%", 1) == "66.3%" and format_value(4.123, "score", 2) == "4.12"
+    assert format_value(None, "%", 1) == format_value(float("nan"), "%", 1) == "x"

@@ -24,7 +24,7 @@ import math
 import pandas as pd
 
 from .periods import long_date, year_label
-from .stats import format_number, round_half_up, shown_difference
+from .stats import format_number, format_value, round_half_up, shown_difference
 
 
 def _missing(value) -> bool:
@@ -33,13 +33,6 @@ def _missing(value) -> bool:
 
 def _for_year(time_period) -> str:
     return f" for {year_label(time_period)}" if isinstance(time_period, str) and len(time_period) == 6 else ""
-
-
-def fmt(value, unit: str, dp: int) -> str:
-    if _missing(value):
-        return "x"
-    text = format_number(value, dp)
-    return f"{text}%" if unit == "%" else text
 
 
 def _compare(value, other, dp: int) -> int:
@@ -55,7 +48,7 @@ def key_message(row: dict, label: str, unit: str, dp: int, polarity: str, year: 
     value = row.get("value")
     if _missing(value):
         return f"**{label}**: not available for {year}."
-    show = lambda v: fmt(v, unit, dp)  # noqa: E731
+    show = lambda v: format_value(v, unit, dp)  # noqa: E731
     def points(size: str) -> str:
         return "" if unit != "%" else " percentage point" if size == "1" else " percentage points"
     parts = [f"**{label}**: {show(value)} in {year}"]

@@ -17,7 +17,6 @@ import pandas as pd
 
 from .charts import bands_chart, funnel_chart, gap_chart, monthly_chart, no_data_chart, trend_chart
 from .compare.benchmark import STATUS_COLOURS
-from .narrative import fmt as narrative_fmt
 from .narrative import key_message
 from .disclosure import SYMBOLS, primary_suppression, suppress_parts
 from .measures import measure_info
@@ -26,7 +25,7 @@ from .periods import Period, edition, long_date, reporting_year, time_period, ye
 from .published_only import prepare_published
 from .runs import PreparedRun, kpm_for, load_run, prepare_run, read_kpm, resolve_period
 from .settings import load_settings, with_sn_vintage
-from .stats import format_number, outside_funnel, round_half_up, shown_difference
+from .stats import format_number, format_signed, format_value, outside_funnel, shown_difference
 
 
 #: The measures of the key messages, and of the key performance measures table.
@@ -37,12 +36,6 @@ KPM_MEASURES = ("pupils_good_outstanding_pct", "eyfs_gld_pct", "ks2_rwm_exp_pct"
                 "neet_nk_pct", "excl_perm_rate", "excl_susp_rate", "sixth_day_within_pct",
                 "sixth_day_without_provision_count")
 GROUP_TOPICS = ("Sex", "Disadvantage", "SEN provision", "EAL", "Ethnicity", "Looked after")
-
-
-def signed(difference: float, dp: int) -> str:
-    """A difference rounded half-up with its sign ('+1.0', '-0.3'); a zero shows no sign ('0.0')."""
-    rounded = round_half_up(difference, dp)
-    return format_number(0.0, dp) if rounded == 0 else ("+" if rounded > 0 else "") + format_number(rounded, dp)
 
 
 class Table:
@@ -197,7 +190,7 @@ class Paper:
     def fmt(self, measure_id: str, value) -> str:
         """A value as the papers show it: rounded half-up to the measure's decimal places."""
         info = measure_info(measure_id)
-        return narrative_fmt(value, info["unit"], int(info["dp"]))
+        return format_value(value, info["unit"], int(info["dp"]))
 
     def headline_sentence(self, measure_id: str) -> str:
         """The key message for one measure (rules in ``edstats.narrative``)."""
@@ -319,8 +312,8 @@ class Paper:
             rows.append({"Measure": f"{measure_info(mid)['label'].split(' (')[0]} ({year_label(tp)})",
                          "Disadvantaged": self.fmt(mid, values["Disadvantaged"]),
                          "Other pupils": self.fmt(mid, values["Not disadvantaged"]),
-                         "Gap": signed(gap, dp) if not pd.isna(gap) else "x",
-                         "England's gap": signed(eng_gap, dp) if not pd.isna(eng_gap) else "x"})
+                         "Gap": format_signed(gap, dp) if not pd.isna(gap) else "x",
+                         "England's gap": format_signed(eng_gap, dp) if not pd.isna(eng_gap) else "x"})
         if not rows:
             return Table(pd.DataFrame({"Measure": ["Not available: the figures supplied have no disadvantaged "
                                                    "pupils' results"]}))
@@ -351,7 +344,7 @@ class Paper:
             elif c["direction"]:
                 sig = "*" if c["change_significant"] is True and c["direction_word"] != "no change" else ""
                 shown = shown_difference(h.value, h.previous_value, int(info["dp"]))
-                change = f"{c['direction']} {signed(shown, int(info['dp']))} ({c['direction_word']}){sig}"
+                change = f"{c['direction']} {format_signed(shown, int(info['dp']))} ({c['direction_word']}){sig}"
             else:
                 change = "x"
             rank = "x" if pd.isna(c["rank"]) else f"{int(c['rank'])} of {int(c['las_ranked'])} ({c['band']})"
@@ -459,7 +452,7 @@ class Paper:
                     "Value": self.fmt(measure_id, row["value"]) if shown else "c",
                     "95% CI": f"{self.fmt(measure_id, row['ci_lower'])} to {self.fmt(measure_id, row['ci_upper'])}"
                     if shown else "c",
-                    "Gap to all pupils": signed(row["value"] - total["value"], dp) if shown else "c",
+                    "Gap to all pupils": format_signed(row["value"] - total["value"], dp) if shown else "c",
                 })
         return Table(pd.DataFrame(rows), numeric=("Pupils", "Value", "Gap to all pupils"))
 

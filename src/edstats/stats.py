@@ -9,6 +9,7 @@ import math
 from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
+import pandas as pd
 
 
 def wilson_interval(successes, trials, alpha: float = 0.05):
@@ -112,6 +113,22 @@ def format_number(value, dp: int = 0) -> str:
     """
     rounded = round_half_up(value, dp)
     return f"{abs(rounded) if rounded == 0 else rounded:,.{dp}f}".replace("-", MINUS)
+
+
+def format_signed(difference: float, dp: int) -> str:
+    """A difference as :func:`format_number` writes it, with its sign: '+1.0', '−0.3'; a zero shows
+    no sign ('0.0')."""
+    rounded = round_half_up(difference, dp)
+    return format_number(0.0, dp) if rounded == 0 else ("+" if rounded > 0 else "") + format_number(rounded, dp)
+
+
+def format_value(value, unit: str, dp: int) -> str:
+    """A measure's value as the papers show it: :func:`format_number` with a % for a percentage,
+    and 'x' (not available) for a missing value."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return "x"
+    text = format_number(value, dp)
+    return f"{text}%" if unit == "%" else text
 
 
 #: The funnel plot's limits: 95% (z = 1.96) and 99.8% (z = 3.09); a school outside the 99.8% limits
