@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from . import engine
+from .measures.result import RESULT_KEY
 
 SYMBOLS = {
     "c": "confidential: suppressed to protect individuals (fewer than the threshold of pupils, or a "
@@ -42,7 +43,6 @@ NESTED_TOPICS = {"Ward": "District", "School": "School district"}
 #: Units whose numerator is a count of pupils or sessions (a sum of scores is not a count).
 _COUNT_NUMERATOR_UNITS = {"%", "per 100", "pupils"}
 _PERCENT_OF_PUPILS = {"%"}
-_KEY = ["measure_id", "time_period", "breakdown_topic", "breakdown"]
 
 
 def _small(series: pd.Series, threshold: int) -> pd.Series:
@@ -67,7 +67,7 @@ def additive_sets(results: pd.DataFrame, parents: dict | None = None) -> tuple[l
     its schools). A set's block numbers its measure and year: sets of one block share rows, those
     of different blocks do not.
     """
-    rows = results[_KEY].reset_index(drop=True).assign(position=np.arange(len(results)))
+    rows = results[RESULT_KEY].reset_index(drop=True).assign(position=np.arange(len(results)))
     children = [rows[rows["breakdown_topic"] != "Total"].assign(parent_topic="Total", parent="Total")]
     for child_topic, mapping in (parents or {}).items():
         nested = rows[rows["breakdown_topic"] == child_topic]

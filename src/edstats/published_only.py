@@ -13,6 +13,7 @@ from .compare.importers import import_files, resolve_la_code
 from .compare.table import read_comparators
 from .contract.reader import file_sha256
 from .errors import EdstatsError
+from .measures.result import RESULT_KEY
 from .runs import PreparedRun
 from .settings import Settings, for_la, with_sn_vintage
 
@@ -70,7 +71,7 @@ def prepare_published(la_code: str, sources, settings: Settings, sn_vintage: str
                             "value": own_rows["value"], "ci_lower": float("nan"),
                             "ci_upper": float("nan")}).dropna(subset=["value"])
     results = (results.sort_values("denominator", na_position="first", kind="stable")
-               .drop_duplicates(subset=["measure_id", "time_period", "breakdown_topic", "breakdown"], keep="last")
+               .drop_duplicates(subset=RESULT_KEY, keep="last")
                .sort_values(["measure_id", "breakdown_topic", "breakdown", "time_period"]).reset_index(drop=True))
     from .measures import measure_dictionary
 

@@ -21,7 +21,7 @@ from .ks2 import ks2_measures
 from .ks4 import ks4_measures
 from .neet import neet_measures
 from ..periods import time_period
-from .result import CHARACTERISTIC_BREAKDOWNS, LA_BREAKDOWN, RESULT_COLUMNS
+from .result import CHARACTERISTIC_BREAKDOWNS, LA_BREAKDOWN, RESULT_COLUMNS, RESULT_KEY
 from .schools import school_measures
 
 
@@ -97,9 +97,9 @@ def compute_all(frames: dict[str, pd.DataFrame], settings: Settings, estimates=N
     nonempty = [r[~r["measure_id"].isin(missing)] for r in results if not r.empty]
     nonempty = [r for r in nonempty if not r.empty]
     out = pd.concat(nonempty, ignore_index=True) if nonempty else pd.DataFrame(columns=RESULT_COLUMNS)
-    for column in ("measure_id", "time_period", "breakdown_topic", "breakdown"):
+    for column in RESULT_KEY:
         out[column] = out[column].astype(str)
-    return out[RESULT_COLUMNS].sort_values(["measure_id", "time_period", "breakdown_topic", "breakdown"],
+    return out[RESULT_COLUMNS].sort_values(RESULT_KEY,
                                            ignore_index=True)
 
 

@@ -22,8 +22,9 @@ from ..contract.reader import quoted
 from ..periods import time_period
 from ..stats import mean_t_interval, wilson_interval
 
-RESULT_COLUMNS = ["measure_id", "time_period", "breakdown_topic", "breakdown",
-                  "numerator", "denominator", "value", "ci_lower", "ci_upper"]
+#: What names one result row: a measure, a year and a breakdown.
+RESULT_KEY = ["measure_id", "time_period", "breakdown_topic", "breakdown"]
+RESULT_COLUMNS = [*RESULT_KEY, "numerator", "denominator", "value", "ci_lower", "ci_upper"]
 
 #: Breakdown topics: topic -> (column, labels for codes or None to use the values as they are).
 #: ``school_urn`` rows are school-level (geographic_level School); ``school_district`` is the
