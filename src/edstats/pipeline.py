@@ -30,7 +30,7 @@ from .published_only import prepare_published
 from . import __version__
 from .runs import code_fingerprint, git_commit, kpm_for, prepare_run, read_kpm, resolve_period, save_run
 from .settings import Settings, with_sn_vintage
-from .sources import Database, is_postgres
+from .sources import is_postgres, without_password
 from .workbook import write_workbook
 
 PAPERS = ("council", "scrutiny")
@@ -187,7 +187,7 @@ def _build_report(data_dir: Path, out_dir: Path, settings: Settings, *, period, 
             shutil.rmtree(executed_dir / "run", ignore_errors=True)
             save_run(run, executed_dir / "run")
         run_parameters = {
-            "data": Database(str(data_dir)).shown, "period": str(meeting), "on_invalid_rows": on_invalid_rows,
+            "data": without_password(str(data_dir)), "period": str(meeting), "on_invalid_rows": on_invalid_rows,
             "cache_dir": str(Path(cache_dir).resolve()) if cache_dir else "",
             "published_only_la": str(published_only_la or ""), "sn_vintage": sn_vintage or "",
             "comparator_sources": ";".join(str(Path(c).resolve()) for c in comparator_sources),

@@ -32,7 +32,7 @@ from .measures import add_school_district, compute_all, data_as_at, present_data
 from .measures.monthly import compute_series
 from .periods import Period, latest_supported_period, time_period_of
 from .settings import Settings
-from .sources import Database, is_database
+from .sources import is_database, without_password
 from .validate import REFERENCE_FOLDERS, SYNTHETIC_MARKER, check_data_folder, summarise_problems, validate_data
 
 _PACKAGE_DIR = Path(__file__).parent
@@ -184,7 +184,7 @@ def prepare_run(data: str | Path, settings: Settings, cache_dir: str | Path | No
     ``on_invalid_rows="quarantine"`` invalid rows are set aside instead (see ``validate_data``).
     """
     database = is_database(data)
-    shown = Database(str(data)).shown if database else str(data)
+    shown = without_password(str(data))
     folder = reference_folder(data, settings)
     if not database:
         check_data_folder(folder)
