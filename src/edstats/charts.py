@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from .periods import year_label
+from .periods import academic_year, time_period, year_label
 from .stats import FUNNEL_LIMITS, funnel_half_width, outside_funnel
 
 OKABE_ITO = ["#000000", "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442"]
@@ -31,7 +31,7 @@ def apply_house_style() -> None:
 def year_axis(first: str, last: str) -> list[str]:
     """Every academic year from ``first`` to ``last`` as time periods, gaps included."""
     start, end = int(first[:4]), int(last[:4])
-    return [f"{y}{(y + 1) % 100:02d}" for y in range(start, end + 1)]
+    return [time_period(academic_year(y)) for y in range(start, end + 1)]
 
 
 COMPARATOR_STYLES = {

@@ -19,16 +19,8 @@ same numbers always give the same words:
 
 from __future__ import annotations
 
-import math
-
-import pandas as pd
-
 from .periods import long_date, year_label
-from .stats import format_number, format_value, round_half_up, shown_difference
-
-
-def _missing(value) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+from .stats import format_number, format_value, is_missing, round_half_up, shown_difference
 
 
 def _for_year(time_period) -> str:
@@ -46,7 +38,7 @@ def key_message(row: dict, label: str, unit: str, dp: int, polarity: str, year: 
     if row.get("suppressed"):
         return f"**{label}**: the {year} figure is suppressed (c) because it concerns very few pupils."
     value = row.get("value")
-    if _missing(value):
+    if is_missing(value):
         return f"**{label}**: not available for {year}."
     show = lambda v: format_value(v, unit, dp)  # noqa: E731
     def points(size: str) -> str:
@@ -60,7 +52,7 @@ def key_message(row: dict, label: str, unit: str, dp: int, polarity: str, year: 
                      f"{long_date(row['to_date'])}.")
     elif row.get("series_break"):
         parts.append(f"; not compared with {previous_year} because the series changed between them.")
-    elif _missing(previous) or _missing(row.get("change")):
+    elif is_missing(previous) or is_missing(row.get("change")):
         parts.append(f"; no comparison with {previous_year} (that figure is not available or not comparable).")
     else:
         direction = _compare(value, previous, dp)
@@ -70,17 +62,17 @@ def key_message(row: dict, label: str, unit: str, dp: int, polarity: str, year: 
             better = (direction > 0) == (polarity == "higher")
             size = format_number(abs(shown_difference(value, previous, dp)), dp)
             sig = row.get("change_significant")
-            tested = "" if sig is None or _missing(sig) else (
+            tested = "" if sig is None or is_missing(sig) else (
                 ", a statistically significant change" if sig else ", not a statistically significant change")
             parts.append(f", {'up' if direction > 0 else 'down'} {size}{points(size)} from {show(previous)} in "
                          f"{previous_year} ({'better' if better else 'worse'}{tested}).")
     england = row.get("england")
-    if not _missing(england):
+    if not is_missing(england):
         side = _compare(value, england, dp)
         sig = row.get("vs_england_significant")
         if side == 0:
             parts.append(f" The same as England ({show(england)}).")
-        elif _missing(sig):           # no test could be run: say nothing about significance
+        elif is_missing(sig):           # no test could be run: say nothing about significance
             parts.append(f" {'Above' if side > 0 else 'Below'} England ({show(england)}).")
         elif sig:
             parts.append(f" Significantly {'above' if side > 0 else 'below'} England ({show(england)}).")
@@ -88,19 +80,19 @@ def key_message(row: dict, label: str, unit: str, dp: int, polarity: str, year: 
             parts.append(f" {'Above' if side > 0 else 'Below'} England ({show(england)}), but not significantly.")
     for key, name in (("sn_average", "statistical neighbours"), ("core_cities_average", "core cities")):
         other = row.get(key)
-        if not _missing(other):
+        if not is_missing(other):
             side = _compare(value, other, dp)
             word = "the same as" if side == 0 else "above" if side > 0 else "below"
             parts.append(f" {word.capitalize()} {name} ({show(other)}).")
     target = row.get("target")
-    if not _missing(target):
+    if not is_missing(target):
         status = {"Met": "met", "Close": "not met, but close"}.get(row.get("status"), "not met")
         parts.append(f" Target{_for_year(row.get('time_period'))}: {show(target)}, {status}.")
     upcoming = row.get("next_target")
-    if not _missing(upcoming):
+    if not is_missing(upcoming):
         parts.append(f" The target{_for_year(row.get('next_period'))} is {show(upcoming)}.")
     last = row.get("previous_paper_value")
-    if not _missing(last):
+    if not is_missing(last):
         side = _compare(value, last, dp)
         parts.append(" Unchanged since the last paper." if side == 0 else
                      f" {'Up' if side > 0 else 'Down'} from {show(last)} in the last paper.")

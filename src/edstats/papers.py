@@ -496,8 +496,8 @@ class Paper:
         if self.run.published_only:
             source = (f"DfE's published files ({', '.join(releases) or 'none named'}), as imported into edstats' "
                       "comparator tables")
-        elif tables:        # a database: its tables are named '<address> table <dataset>'
-            source = (f"{len(tables)} pupil-level tables of {tables[0]['file'].rsplit(' table ', 1)[0]} and "
+        elif tables:        # a database
+            source = (f"{len(tables)} pupil-level tables of {tables[0]['source']} and "
                       f"{files} reference files")
         else:
             source = f"{files} pupil-level and reference files"

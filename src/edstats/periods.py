@@ -119,10 +119,9 @@ def year_label(time_period: str) -> str:
     return f"{time_period[:4]}/{time_period[4:]}"
 
 
-def next_time_period(time_period: str) -> str:
+def next_time_period(period: str) -> str:
     """The year after: '202425' -> '202526'."""
-    start = int(time_period[:4]) + 1
-    return f"{start}{(start + 1) % 100:02d}"
+    return time_period(academic_year(int(period[:4]) + 1))
 
 
 def academic_year_of(date) -> str:

@@ -213,7 +213,7 @@ def prepare_run(data: str | Path, settings: Settings, cache_dir: str | Path | No
             "--report problems.csv' for the full list.", validated.problems)
     step("compute the measures")
     if database:
-        inputs = [{"dataset": name, "kind": "table", "file": f.path, "rows": f.rows, "sha256": f.sha256}
+        inputs = [{"dataset": name, "kind": "table", "source": shown, "file": f.path, "rows": f.rows, "sha256": f.sha256}
                   for name, files in validated.files.items() for f in files] + inputs
         key = _cache_key(inputs, settings, synthetic, on_invalid_rows)
     else:

@@ -115,6 +115,11 @@ def format_number(value, dp: int = 0) -> str:
     return f"{abs(rounded) if rounded == 0 else rounded:,.{dp}f}".replace("-", MINUS)
 
 
+def is_missing(value) -> bool:
+    """Whether a single value is missing: None, pandas' NA or NaN."""
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
 def format_signed(difference: float, dp: int) -> str:
     """A difference as :func:`format_number` writes it, with its sign: '+1.0', '−0.3'; a zero shows
     no sign ('0.0')."""
@@ -125,7 +130,7 @@ def format_signed(difference: float, dp: int) -> str:
 def format_value(value, unit: str, dp: int) -> str:
     """A measure's value as the papers show it: :func:`format_number` with a % for a percentage,
     and 'x' (not available) for a missing value."""
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+    if is_missing(value):
         return "x"
     text = format_number(value, dp)
     return f"{text}%" if unit == "%" else text

@@ -26,10 +26,9 @@ import pandas as pd
 
 from .. import engine
 from ..engine import sql
-from ..periods import academic_year_of
+from ..periods import academic_year_of, time_period
 from ..settings import Settings
 from ..stats import wilson_interval
-from ..periods import time_period
 from .result import LA_BREAKDOWN, SCHOOL_BREAKDOWNS, empty_result, la_topics, rate_result, totals
 
 MEASURE_IDS = ("excl_perm_rate", "excl_susp_rate", "sixth_day_without_provision_count", "sixth_day_within_pct",

@@ -14,9 +14,9 @@ from __future__ import annotations
 import pandas as pd
 
 from .. import engine
+from ..periods import time_period
 from ..settings import Settings
 from ..stats import wilson_interval
-from ..periods import time_period
 from .result import CHARACTERISTIC_BREAKDOWNS, empty_result, totals
 
 MEASURE_IDS = ("neet_pct", "nk_pct", "neet_nk_pct")
